@@ -1,0 +1,99 @@
+"""The pose-estimator interface and a fake backend for tests.
+
+A backend turns one RGB image into one :class:`FramePose` (or ``None`` when nobody is found).
+MediaPipe's BlazePose lives in :mod:`psoas_coach.pose.mediapipe_backend`; no estimator type
+leaves this layer.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from psoas_coach.pose.landmarks import NUM_LANDMARKS
+from psoas_coach.pose.types import FloatArray, PoseSequence
+
+ImageArray = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """Landmarks of one frame: ``xy`` ``(33, 2)`` pixels, ``z`` ``(33,)``, ``visibility`` ``(33,)``."""
+
+    xy: FloatArray
+    z: FloatArray
+    visibility: FloatArray
+
+
+class PoseBackend(abc.ABC):
+    """One pose estimator. Use as a context manager so its resources are released."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
+        """Landmarks of the person in ``image_rgb`` (``(H, W, 3)`` uint8 RGB) at ``time_s``.
+
+        Returns ``None`` when no person is found.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release the estimator's resources."""
+
+    def __enter__(self) -> PoseBackend:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class FakeBackend(PoseBackend):
+    """Replays a known :class:`PoseSequence`: the frame nearest in time to each request.
+
+    For isolating units that consume poses (video plumbing, live engine) in tests; never a
+    stand-in for the real estimator where a test claims the product works.
+    """
+
+    name = "fake"
+
+    def __init__(self, poses: PoseSequence) -> None:
+        self._poses = poses
+
+    def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
+        """The recorded landmarks nearest to ``time_s`` (image ignored)."""
+        if len(self._poses) == 0:
+            return None
+        i = int(np.argmin(np.abs(self._poses.time_s - time_s)))
+        if np.isnan(self._poses.xy[i]).all():
+            return None
+        return FramePose(self._poses.xy[i], self._poses.z[i], self._poses.visibility[i])
+
+
+def stack_frames(
+    times: list[float],
+    poses: list[FramePose | None],
+    *,
+    width: int,
+    height: int,
+    source: str,
+) -> PoseSequence:
+    """Assemble per-frame estimates into a :class:`PoseSequence` (``None`` → missing frame)."""
+    n = len(times)
+    xy = np.full((n, NUM_LANDMARKS, 2), np.nan)
+    z = np.full((n, NUM_LANDMARKS), np.nan)
+    vis = np.zeros((n, NUM_LANDMARKS))
+    for i, pose in enumerate(poses):
+        if pose is not None:
+            xy[i], z[i], vis[i] = pose.xy, pose.z, pose.visibility
+    return PoseSequence.from_arrays(
+        np.asarray(times), xy, z, vis, width=width, height=height, source=source
+    )
