@@ -48,7 +48,7 @@ class AnalysisConfig:
     support_drift_deg: float = 20.0
     start_tolerance_deg: float = 20.0
     min_excursion_deg: float = 25.0
-    smoothing_hz: float = 2.5
+    smoothing_hz: float = 2.0
     max_gap_s: float = 1.0
     outlier_px_per_thigh: float = 0.35
     min_visibility: float = 0.2

@@ -62,11 +62,62 @@ def hip_angle(pose: PoseSequence, side: str) -> FloatArray:
 
 
 def thigh_length_px(pose: PoseSequence) -> float:
-    """Robust thigh length (hip to knee) in pixels: the median over frames of both legs' mean."""
+    """Robust thigh length (hip to knee) in pixels: the median over frames and both legs."""
     lengths = [
         np.linalg.norm(pose.xy[:, joint(s, "hip")] - pose.xy[:, joint(s, "knee")], axis=-1)
         for s in SIDES
     ]
-    per_frame = np.nanmean(np.stack(lengths), axis=0) if len(pose) else np.zeros(0)
-    finite = per_frame[np.isfinite(per_frame)]
+    finite = np.concatenate(lengths)
+    finite = finite[np.isfinite(finite)]
     return float(np.median(finite)) if finite.size else float("nan")
+
+
+def midpoint(pose: PoseSequence, name: str) -> FloatArray:
+    """``(F, 2)`` mean of the left and right landmark ``name`` (either one if only one is seen)."""
+    a, b = (pose.xy[:, joint(s, name)] for s in SIDES)
+    return np.asarray(np.where(np.isnan(a), b, np.where(np.isnan(b), a, (a + b) / 2)))
+
+
+def trunk_axis(pose: PoseSequence) -> FloatArray:
+    """Unit ``(2,)`` direction from the shoulders to the hips, the median over frames.
+
+    Lying down, this is the floor's direction in the picture (camera roll included).
+    """
+    v = midpoint(pose, "hip") - midpoint(pose, "shoulder")
+    v = v[np.isfinite(v).all(axis=1)]
+    if v.size == 0:
+        return np.array([1.0, 0.0])
+    unit = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    axis = np.median(unit, axis=0)
+    return np.asarray(axis / max(float(np.linalg.norm(axis)), 1e-9), dtype=np.float64)
+
+
+def pelvis_height(pose: PoseSequence, thigh_px: float) -> FloatArray:
+    """``(F,)`` height of the hip midpoint above the trunk line, in thigh lengths.
+
+    Measured relative to the shoulders along the floor's normal (pointing up in the picture);
+    only changes matter, so the constant offset of the trunk's own thickness is irrelevant.
+    """
+    axis = trunk_axis(pose)
+    normal = np.array([axis[1], -axis[0]])
+    if normal[1] > 0:
+        normal = -normal
+    rel = midpoint(pose, "hip") - midpoint(pose, "shoulder")
+    return np.asarray(rel @ normal / thigh_px, dtype=np.float64)
+
+
+REQUIRED_JOINTS = ("shoulder", "hip", "knee", "ankle")
+
+
+def compute_kinematics(pose: PoseSequence, thigh_px: float) -> Kinematics:
+    """Angles of both legs, pelvis height and the valid-frame mask of a cleaned sequence."""
+    needed = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
+    valid = np.isfinite(pose.xy[:, needed]).all(axis=(1, 2))
+    return Kinematics(
+        time_s=pose.time_s,
+        knee_deg={s: knee_angle(pose, s) for s in SIDES},
+        hip_deg={s: hip_angle(pose, s) for s in SIDES},
+        pelvis_height_thigh=pelvis_height(pose, thigh_px),
+        valid=np.asarray(valid),
+        thigh_px=thigh_px,
+    )

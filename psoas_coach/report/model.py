@@ -91,7 +91,9 @@ class Summary:
             "reps": {s: v.reps for s, v in sides.items()},
             "mean_hold_s": {s: _r(v.mean_hold_s) for s, v in sides.items()},
             "mean_extension_s": {s: _r(v.mean_extension_s) for s, v in sides.items()},
-            "mean_knee_angle_peak_deg": {s: _r(v.mean_knee_angle_peak_deg) for s, v in sides.items()},
+            "mean_knee_angle_peak_deg": {
+                s: _r(v.mean_knee_angle_peak_deg) for s, v in sides.items()
+            },
             "faulty_reps": {s: v.faulty_reps for s, v in sides.items()},
             "hold_asymmetry_pct": _r(self.hold_asymmetry_pct),
             "extension_asymmetry_pct": _r(self.extension_asymmetry_pct),
@@ -207,5 +209,3 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-

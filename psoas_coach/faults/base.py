@@ -1,0 +1,84 @@
+"""Fault rules: each declares its code and cue and registers itself on definition.
+
+The CLI, the report and the dashboard list faults from :func:`registered_rules`, one place.
+A rule decides on the measures of one finished repetition (:class:`RepMeasures`) with the
+thresholds of :class:`~psoas_coach.config.AnalysisConfig`; it never measures anything itself.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import ClassVar
+
+from psoas_coach.config import AnalysisConfig
+
+
+@dataclass(frozen=True)
+class RepMeasures:
+    """Everything a fault rule may look at for one repetition.
+
+    Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths.
+    ``previous_side`` is the side of the repetition before this one (``None`` for the first).
+    """
+
+    side: str
+    start_s: float
+    peak_s: float
+    end_s: float
+    extension_s: float
+    hold_s: float
+    hold_start_s: float
+    hold_end_s: float
+    excursion_deg: float
+    knee_angle_peak_deg: float
+    hip_angle_peak_deg: float
+    knee_angle_start_deg: float
+    hip_angle_start_deg: float
+    back_lift_thigh: float
+    support_drift_deg: float
+    previous_side: str | None
+
+
+class FaultRule(abc.ABC):
+    """A fault: a code (SPEC section 4), a plain cue for the athlete, and its test."""
+
+    code: ClassVar[str]
+    cue: ClassVar[str]
+    description: ClassVar[str]
+    _registry: ClassVar[dict[str, type[FaultRule]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "code", None):
+            raise TypeError(f"{cls.__name__}: a fault rule must declare a code")
+        if cls.code in FaultRule._registry:
+            raise TypeError(f"{cls.__name__}: fault code {cls.code!r} is already registered")
+        FaultRule._registry[cls.code] = cls
+
+    @abc.abstractmethod
+    def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
+        """True when ``rep`` shows this fault under ``config``'s thresholds."""
+
+
+def registered_rules() -> list[FaultRule]:
+    """One instance of every registered rule, in registration order."""
+    from psoas_coach.faults import rules  # noqa: F401 - importing registers the rules
+
+    return [cls() for cls in FaultRule._registry.values()]
+
+
+def fault_codes() -> list[str]:
+    """Every fault code, in registration order."""
+    return [rule.code for rule in registered_rules()]
+
+
+def cue_for(code: str) -> str:
+    """The athlete's cue of fault ``code``."""
+    registered_rules()
+    return FaultRule._registry[code].cue
+
+
+def detect_faults(rep: RepMeasures, config: AnalysisConfig) -> list[str]:
+    """Codes of every fault ``rep`` shows, in registration order."""
+    return [rule.code for rule in registered_rules() if rule.applies(rep, config)]

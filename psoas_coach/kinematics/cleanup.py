@@ -1,0 +1,115 @@
+"""Signal clean-up of raw keypoints: low visibility, label swaps, outliers, gaps, smoothing.
+
+Order matters: swaps first (a swapped frame looks like an outlier of every limb), then
+outliers (a single landmark far from its neighbours in time), then short gaps are bridged by
+linear interpolation, then a zero-phase low-pass smooths every track. All units are pixels and
+seconds.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
+from psoas_coach.kinematics.swaps import correct_swaps
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
+
+
+@dataclass(frozen=True)
+class CleanPose:
+    """The cleaned sequence and what clean-up did to it.
+
+    Attributes:
+        pose: cleaned keypoints (same frames as the input).
+        swapped: ``(F,)`` frames whose left/right labels were exchanged.
+        outliers: number of landmark positions removed as outliers.
+        filled: ``(F,)`` frames where every landmark was missing and has been interpolated.
+    """
+
+    pose: PoseSequence
+    swapped: BoolArray
+    outliers: int
+    filled: BoolArray
+
+
+def clean_pose(
+    pose: PoseSequence,
+    config: AnalysisConfig,
+    scale_px: float,
+    smoother: FilterFactory | None = None,
+) -> CleanPose:
+    """Run the whole clean-up; ``scale_px`` is the thigh length in pixels."""
+    xy = pose.xy.copy()
+    xy[pose.visibility < config.min_visibility] = np.nan
+    visible = PoseSequence(
+        pose.time_s, xy, pose.z, pose.visibility,
+        width=pose.width, height=pose.height, source=pose.source,
+    )
+    fixed, swapped = correct_swaps(visible, scale_px)
+    window = max(3, int(round(0.3 * fixed.fps)) | 1)
+    xy, outliers = remove_outliers(fixed.xy, window, config.outlier_px_per_thigh * scale_px)
+    xy = fill_gaps(fixed.time_s, xy, config.max_gap_s)
+    factory = smoother or ButterworthFactory(config.smoothing_hz)
+    flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
+    filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
+    cleaned = PoseSequence(
+        fixed.time_s, flat, fixed.z, fixed.visibility,
+        width=pose.width, height=pose.height, source=pose.source,
+    )
+    return CleanPose(cleaned, swapped, outliers, filled)
+
+
+def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[FloatArray, int]:
+    """Hampel-style rejection: NaN out positions farther than ``max_dev_px`` from the median.
+
+    ``xy`` is ``(F, N, 2)``; the median is taken over a centred window of ``window`` frames
+    (odd). Returns the filtered copy and the number of landmark positions removed.
+    """
+    n = xy.shape[0]
+    if n < window:
+        return xy.copy(), 0
+    half = window // 2
+    padded = np.concatenate([np.full((half, *xy.shape[1:]), np.nan), xy, np.full((half, *xy.shape[1:]), np.nan)])
+    windows = sliding_window_view(padded, window, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
+        median = np.nanmedian(windows, axis=-1)
+    dev = np.linalg.norm(xy - median, axis=-1)
+    bad = dev > max_dev_px
+    out = xy.copy()
+    out[bad] = np.nan
+    return out, int(bad.sum())
+
+
+def fill_gaps(time_s: FloatArray, xy: FloatArray, max_gap_s: float) -> FloatArray:
+    """Linearly interpolate each landmark track over gaps up to ``max_gap_s`` seconds.
+
+    ``xy`` is ``(F, N, 2)``. Gaps at the ends and longer gaps stay NaN.
+    """
+    out = xy.copy()
+    flat = out.reshape(out.shape[0], -1)
+    for k in range(flat.shape[1]):
+        track = flat[:, k]
+        missing = np.isnan(track)
+        if not missing.any() or missing.all():
+            continue
+        flat[:, k] = _fill_track(time_s, track, missing, max_gap_s)
+    return out
+
+
+def _fill_track(time_s: FloatArray, track: FloatArray, missing: BoolArray, max_gap_s: float) -> FloatArray:
+    good = np.flatnonzero(~missing)
+    filled = np.interp(time_s, time_s[good], track[good])
+    # Length of the gap each missing frame sits in: time between the known frames around it.
+    after = np.searchsorted(good, np.arange(track.size))
+    inside = (after > 0) & (after < good.size)
+    gap = np.full(track.size, np.inf)
+    idx = np.flatnonzero(inside)
+    gap[idx] = time_s[good[after[idx]]] - time_s[good[after[idx] - 1]]
+    usable = missing & (gap <= max_gap_s + 1e-9)
+    return np.where(missing & ~usable, np.nan, np.where(usable, filled, track))

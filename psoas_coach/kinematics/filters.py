@@ -1,0 +1,118 @@
+"""Per-frame smoothing filters, swappable, with a null choice.
+
+A filter is a small object with ``update(x) -> y`` per frame and ``reset()``; a factory makes
+one per track. ``zero_phase`` runs a filter forward and backward for offline analysis, so the
+offline and live paths share the same filter code (the live path runs it forward only).
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+
+import numpy as np
+
+from psoas_coach.pose.types import FloatArray
+
+
+class Filter(abc.ABC):
+    """One causal filter over a stream of equally shaped arrays."""
+
+    @abc.abstractmethod
+    def update(self, x: FloatArray) -> FloatArray:
+        """Filtered value for the new sample ``x`` (any shape, constant across calls)."""
+
+    @abc.abstractmethod
+    def reset(self) -> None:
+        """Forget the past: the next sample starts a new track."""
+
+
+class FilterFactory(abc.ABC):
+    """Makes filters for a given sample rate."""
+
+    @abc.abstractmethod
+    def create(self, fps: float) -> Filter:
+        """A new filter for samples at ``fps`` frames per second."""
+
+
+class NoFilter(Filter):
+    """Passes samples through unchanged."""
+
+    def update(self, x: FloatArray) -> FloatArray:
+        """Returns ``x``."""
+        return x
+
+    def reset(self) -> None:
+        """Nothing to forget."""
+
+
+class NoFilterFactory(FilterFactory):
+    """The null choice: no smoothing."""
+
+    def create(self, fps: float) -> Filter:
+        """A :class:`NoFilter`."""
+        return NoFilter()
+
+
+class ButterworthLowPass(Filter):
+    """Second-order Butterworth low-pass (a biquad), started at rest on the first sample.
+
+    Args:
+        cutoff_hz: -3 dB frequency in hertz.
+        fps: sample rate in frames per second (the cut-off is clamped below Nyquist).
+    """
+
+    def __init__(self, cutoff_hz: float, fps: float) -> None:
+        fc = min(cutoff_hz, 0.45 * fps)
+        k = math.tan(math.pi * fc / fps)
+        norm = 1.0 / (1.0 + math.sqrt(2.0) * k + k * k)
+        self._b = (k * k * norm, 2.0 * k * k * norm, k * k * norm)
+        self._a = (2.0 * (k * k - 1.0) * norm, (1.0 - math.sqrt(2.0) * k + k * k) * norm)
+        self._state: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None
+
+    def update(self, x: FloatArray) -> FloatArray:
+        """Filtered sample. Elements that are NaN pass through and restart at rest."""
+        if self._state is None:
+            self._state = (x.copy(), x.copy(), x.copy(), x.copy())
+        x1, x2, y1, y2 = self._state
+        fresh = np.isnan(y1) | np.isnan(y2) | np.isnan(x1) | np.isnan(x2)
+        if fresh.any():
+            x1, x2, y1, y2 = (np.where(fresh, x, v) for v in (x1, x2, y1, y2))
+        b0, b1, b2 = self._b
+        a1, a2 = self._a
+        y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+        self._state = (x, x1, y, y1)
+        return np.asarray(y, dtype=np.float64)
+
+    def reset(self) -> None:
+        """Start again at rest on the next sample."""
+        self._state = None
+
+
+class ButterworthFactory(FilterFactory):
+    """Makes :class:`ButterworthLowPass` filters with cut-off ``cutoff_hz``."""
+
+    def __init__(self, cutoff_hz: float) -> None:
+        self.cutoff_hz = cutoff_hz
+
+    def create(self, fps: float) -> Filter:
+        """A fresh low-pass at ``fps``."""
+        return ButterworthLowPass(self.cutoff_hz, fps)
+
+
+def run_filter(factory: FilterFactory, fps: float, track: FloatArray) -> FloatArray:
+    """Apply a fresh causal filter along axis 0 of ``track`` (``(F, ...)``)."""
+    flt = factory.create(fps)
+    out = np.empty_like(track)
+    for i in range(track.shape[0]):
+        out[i] = flt.update(track[i])
+    return out
+
+
+def zero_phase(factory: FilterFactory, fps: float, track: FloatArray) -> FloatArray:
+    """Forward then backward filtering along axis 0: no lag, for offline analysis.
+
+    NaN elements split each element's track into segments filtered independently (and stay NaN).
+    """
+    forward = run_filter(factory, fps, track)
+    return run_filter(factory, fps, forward[::-1])[::-1].copy()

@@ -1,0 +1,338 @@
+"""The repetition engine: one object fed frame by frame (``update()``), offline and live.
+
+Each leg has a small state machine (:class:`LegTracker`): at rest it follows the knee angle's
+rest level; a rise of more than half the minimum excursion starts a candidate; the candidate
+ends once the knee comes back under 10 % of its excursion. The finished candidate is measured
+from the bounded signal history (SPEC section 3). When both legs move at once, the larger
+excursion is the working leg and the other is support-leg drift; a candidate therefore waits
+until the other leg cannot overlap it any more. Twitches under the minimum excursion are dropped.
+Faults are decided by the registered rules (``psoas_coach.faults``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
+from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.reps.history import SignalHistory
+from psoas_coach.reps.measure import PRE_WINDOW_S, START_SHARE, knee_timing, pre_value
+from psoas_coach.report.model import Rep
+
+#: Columns of a history row.
+KNEE = {"left": 0, "right": 1}
+HIP = {"left": 2, "right": 3}
+PELVIS = 4
+#: Seconds of history kept, and the longest repetition followed before giving up on it.
+HISTORY_S = 45.0
+MAX_REP_S = 30.0
+#: Window (s) of the rest-level follower, and seconds kept before a candidate's trigger.
+REST_WINDOW_S = 3.0
+LEAD_S = 6.0
+#: A candidate ends after the knee stays under its 10 % level this long (s), or after it has
+#: settled this long at the leg's usual rest without reaching that level.
+END_CONFIRM_S = 0.1
+SETTLE_S = 1.0
+#: Resting samples kept for the leg's usual rest level: one every USUAL_STEP_S seconds.
+USUAL_SAMPLES = 200
+USUAL_STEP_S = 0.1
+
+
+@dataclass
+class Candidate:
+    """A leg movement being followed or finished but not yet released."""
+
+    side: str
+    trigger_s: float
+    rest_deg: float
+    peak_deg: float
+    usual_rest_deg: float
+    below_since: float | None = None
+    settled_since: float | None = None
+    rep: RepMeasures | None = None
+
+    def end_level(self) -> float:
+        """The knee angle under which the movement counts as returned (10 % of excursion)."""
+        return self.rest_deg + START_SHARE * (self.peak_deg - self.rest_deg)
+
+    def usual_level(self) -> float:
+        """10 % level measured from the leg's usual rest instead of this movement's start."""
+        return self.usual_rest_deg + START_SHARE * (self.peak_deg - self.usual_rest_deg)
+
+
+@dataclass
+class LegTracker:
+    """Rest-level follower and candidate detector of one leg.
+
+    The rest level is the lowest knee angle of the last :data:`REST_WINDOW_S` seconds (a
+    monotonic queue), so a slow extension cannot drag it along.
+    """
+
+    side: str
+    trigger_deg: float
+    active: Candidate | None = None
+    _lows: deque[tuple[float, float]] = field(default_factory=deque)
+    _usual: deque[float] = field(default_factory=lambda: deque(maxlen=USUAL_SAMPLES))
+    _usual_t: float = float("-inf")
+
+    @property
+    def rest_deg(self) -> float:
+        """The current rest level in degrees (NaN before the first angle)."""
+        return self._lows[0][1] if self._lows else float("nan")
+
+    @property
+    def usual_rest_deg(self) -> float:
+        """The leg's usual resting knee angle: median of resting samples of the last ~20 s."""
+        return float(np.median(self._usual)) if self._usual else self.rest_deg
+
+    def update(self, t: float, knee: float) -> Candidate | None:
+        """Feed one knee angle; returns a candidate whose movement just ended."""
+        if not np.isfinite(knee):
+            return None
+        if self.active is None:
+            self._follow_rest(t, knee)
+            if knee > self.rest_deg + self.trigger_deg:
+                self.active = Candidate(self.side, t, self.rest_deg, knee, self.usual_rest_deg)
+            return None
+        return self._follow_active(t, knee)
+
+    def forget(self) -> None:
+        """Drop the rest level and any movement in progress."""
+        self.active = None
+        self._lows.clear()
+
+    def _follow_rest(self, t: float, knee: float) -> None:
+        lows = self._lows
+        while lows and lows[-1][1] >= knee:
+            lows.pop()
+        lows.append((t, knee))
+        while lows[0][0] < t - REST_WINDOW_S:
+            lows.popleft()
+        if t - self._usual_t >= USUAL_STEP_S:
+            self._usual.append(knee)
+            self._usual_t = t
+
+    def _follow_active(self, t: float, knee: float) -> Candidate | None:
+        """Follow a movement until the knee is back under its 10 % level.
+
+        A knee that settles back at the leg's usual rest without reaching its own 10 % level
+        (it rose from a dip, e.g. a support leg coming back) also ends the movement after
+        :data:`SETTLE_S`; its measurement then finds no return and drops it.
+        """
+        cand = self.active
+        assert cand is not None
+        cand.peak_deg = max(cand.peak_deg, knee)
+        if knee >= cand.end_level():
+            cand.below_since = None
+            cand.settled_since = _since(cand.settled_since, t, knee < cand.usual_level())
+            if cand.settled_since is None or t - cand.settled_since < SETTLE_S:
+                return None
+        else:
+            cand.below_since = _since(cand.below_since, t, True)
+            if t - cand.below_since < END_CONFIRM_S:
+                return None
+        self.forget()
+        self._follow_rest(t, knee)
+        return cand
+
+
+def _since(start: float | None, t: float, condition: bool) -> float | None:
+    """When a condition became true (kept while it holds), ``None`` when it is false."""
+    if not condition:
+        return None
+    return t if start is None else start
+
+
+@dataclass
+class RepEngine:
+    """Finds and measures repetitions frame by frame.
+
+    Feed :meth:`update` once per frame with the (cleaned) angles of both legs and the pelvis
+    height; it returns the repetitions released by that frame, in time order. Call
+    :meth:`finish` at the end of a recording to release what is still pending.
+
+    Args:
+        config: thresholds (minimum excursion, fault limits).
+        max_fps: the highest frame rate expected (sizes the bounded history).
+        on_warning: called with a message when a movement is abandoned (e.g. too long).
+    """
+
+    config: AnalysisConfig = field(default_factory=AnalysisConfig)
+    max_fps: float = 120.0
+    on_warning: Callable[[str], None] | None = None
+    _legs: dict[str, LegTracker] = field(init=False)
+    _history: SignalHistory = field(init=False)
+    _pending: list[Candidate] = field(init=False, default_factory=list)
+    _reps: list[Rep] = field(init=False, default_factory=list)
+    _now: float = field(init=False, default=float("-inf"))
+
+    def __post_init__(self) -> None:
+        trigger = 0.5 * self.config.min_excursion_deg
+        self._legs = {s: LegTracker(s, trigger) for s in SIDES}
+        self._history = SignalHistory(int(HISTORY_S * self.max_fps), 5)
+
+    def reset(self) -> None:
+        """Forget everything: a new set starts."""
+        self.__post_init__()
+        self._pending.clear()
+        self._reps.clear()
+        self._now = float("-inf")
+
+    @property
+    def reps(self) -> tuple[Rep, ...]:
+        """Every repetition released so far (read-only)."""
+        return tuple(self._reps)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Repetitions released so far per side."""
+        return {s: sum(r.side == s for r in self._reps) for s in SIDES}
+
+    def active_side(self) -> str | None:
+        """The side whose movement is being followed now, if any (larger excursion first)."""
+        moving = [leg.active for leg in self._legs.values() if leg.active is not None]
+        if not moving:
+            return None
+        return max(moving, key=lambda c: c.peak_deg - c.rest_deg).side
+
+    def update(
+        self,
+        time_s: float,
+        knee_deg: dict[str, float],
+        hip_deg: dict[str, float],
+        pelvis_height_thigh: float,
+    ) -> list[Rep]:
+        """Feed one frame (angles in degrees, pelvis height in thigh lengths; NaN = unknown)."""
+        row = np.array(
+            [knee_deg["left"], knee_deg["right"], hip_deg["left"], hip_deg["right"], pelvis_height_thigh]
+        )
+        self._history.append(time_s, row)
+        self._now = time_s
+        for side, leg in self._legs.items():
+            done = leg.update(time_s, knee_deg[side])
+            if done is not None:
+                self._measure(done)
+        self._abandon_stale(time_s)
+        return self._release(final=False)
+
+    def finish(self) -> list[Rep]:
+        """Release every pending repetition; movements still in progress are dropped."""
+        return self._release(final=True)
+
+    def _abandon_stale(self, time_s: float) -> None:
+        for leg in self._legs.values():
+            if leg.active is not None and time_s - leg.active.trigger_s > MAX_REP_S:
+                self._warn(f"{leg.side} leg stayed extended over {MAX_REP_S:.0f} s; not counted")
+                leg.forget()
+
+    def _warn(self, message: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(message)
+
+    def _measure(self, cand: Candidate) -> None:
+        if cand.peak_deg - cand.rest_deg < self.config.min_excursion_deg * 0.8:
+            return
+        t, v = self._history.since(cand.trigger_s - LEAD_S)
+        measures = measure_candidate(t, v, cand)
+        if measures is not None and measures.excursion_deg >= self.config.min_excursion_deg:
+            cand.rep = measures
+            self._pending.append(cand)
+
+    def _release(self, *, final: bool) -> list[Rep]:
+        out: list[Rep] = []
+        for cand in sorted(self._pending, key=lambda c: c.rep.start_s if c.rep else 0.0):
+            if cand not in self._pending or cand.rep is None:
+                continue
+            if not final and self._may_overlap(cand):
+                break
+            rivals = [c for c in self._pending if c.rep is not None and _overlap(c.rep, cand.rep)]
+            winner = max(rivals, key=lambda c: c.rep.excursion_deg if c.rep else 0.0)
+            for c in rivals:
+                self._pending.remove(c)
+            assert winner.rep is not None
+            out.append(self._emit(winner.rep))
+        return out
+
+    def _may_overlap(self, cand: Candidate) -> bool:
+        """True while the other leg's movement could still overlap ``cand``."""
+        assert cand.rep is not None
+        other = self._legs["right" if cand.side == "left" else "left"].active
+        return other is not None and other.trigger_s <= cand.rep.end_s
+
+    def _emit(self, m: RepMeasures) -> Rep:
+        previous = self._reps[-1].side if self._reps else None
+        m = RepMeasures(**{**m.__dict__, "previous_side": previous})
+        faults = detect_faults(m, self.config)
+        rep = Rep(
+            index=len(self._reps) + 1,
+            side=m.side,
+            start_s=m.start_s,
+            peak_s=m.peak_s,
+            end_s=m.end_s,
+            extension_s=m.extension_s,
+            hold_s=m.hold_s,
+            knee_angle_peak_deg=m.knee_angle_peak_deg,
+            hip_angle_peak_deg=m.hip_angle_peak_deg,
+            faults=faults,
+            cues=[cue_for(code) for code in faults],
+            excursion_deg=m.excursion_deg,
+            knee_angle_start_deg=m.knee_angle_start_deg,
+            hip_angle_start_deg=m.hip_angle_start_deg,
+            back_lift_thigh=m.back_lift_thigh,
+            support_drift_deg=m.support_drift_deg,
+            hold_start_s=m.hold_start_s,
+            hold_end_s=m.hold_end_s,
+        )
+        self._reps.append(rep)
+        return rep
+
+
+def _overlap(a: RepMeasures, b: RepMeasures) -> bool:
+    return a.start_s < b.end_s and b.start_s < a.end_s
+
+
+def measure_candidate(t: np.ndarray, v: np.ndarray, cand: Candidate) -> RepMeasures | None:
+    """Measure a finished candidate from history times ``t`` ``(N,)`` and rows ``v`` ``(N, 5)``."""
+    side = cand.side
+    other = "right" if side == "left" else "left"
+    knee = v[:, KNEE[side]]
+    if np.isfinite(knee).sum() < 3:
+        return None
+    timing = knee_timing(t, knee, cand.rest_deg, cand.trigger_s)
+    during = (t >= timing.start_s) & (t <= timing.end_s)
+
+    def rise(col: int) -> float:
+        base = pre_value(t, v[:, col], timing.onset_s)
+        return float(np.nanmax(v[during, col]) - base) if during.any() else 0.0
+
+    def drift(col: int) -> float:
+        base = pre_value(t, v[:, col], timing.onset_s)
+        return float(np.nanmax(np.abs(v[during, col] - base))) if during.any() else 0.0
+
+    hip = v[:, HIP[side]]
+    return RepMeasures(
+        side=side,
+        start_s=timing.start_s,
+        peak_s=timing.peak_s,
+        end_s=timing.end_s,
+        extension_s=timing.extension_s,
+        hold_s=timing.hold_s,
+        hold_start_s=timing.hold_start_s,
+        hold_end_s=timing.hold_end_s,
+        excursion_deg=timing.excursion_deg,
+        knee_angle_peak_deg=timing.peak_deg,
+        hip_angle_peak_deg=float(np.nanmax(hip[during])) if during.any() else float("nan"),
+        knee_angle_start_deg=timing.baseline_deg,
+        hip_angle_start_deg=pre_value(t, hip, timing.onset_s),
+        back_lift_thigh=rise(PELVIS),
+        support_drift_deg=max(drift(KNEE[other]), drift(HIP[other])),
+        previous_side=None,
+    )
+
+
+__all__ = ["PRE_WINDOW_S", "RepEngine", "measure_candidate"]

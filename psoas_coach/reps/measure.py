@@ -1,0 +1,184 @@
+"""Measures of one repetition from its knee-angle curve (SPEC section 3), no state.
+
+Every crossing time is linearly interpolated between frames. Angles in degrees, times in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from psoas_coach.pose.types import FloatArray
+
+#: Share of the excursion that marks the start/end of a repetition and of the hold.
+START_SHARE = 0.10
+HOLD_SHARE = 0.90
+#: Length of the window before the movement whose median is "just before the movement" (s).
+PRE_WINDOW_S = 0.5
+#: Width (s) of the moving average whose highest value is the peak angle.
+PEAK_WINDOW_S = 0.3
+#: Walking back to the onset: a new low must be this much lower (deg), a rise this much higher
+#: (deg) ends the walk, and so does this long (s) without a new low.
+ONSET_STEP_DEG = 0.5
+ONSET_NOISE_DEG = 4.0
+SETTLE_S = 0.4
+
+
+@dataclass(frozen=True)
+class KneeTiming:
+    """Timing of one excursion of a knee-angle curve."""
+
+    baseline_deg: float
+    peak_deg: float
+    peak_s: float
+    start_s: float
+    end_s: float
+    extension_s: float
+    hold_s: float
+    hold_start_s: float
+    hold_end_s: float
+    onset_s: float
+
+    @property
+    def excursion_deg(self) -> float:
+        """Peak minus baseline, degrees."""
+        return self.peak_deg - self.baseline_deg
+
+
+def _crossing(t: FloatArray, y: FloatArray, i: int, level: float) -> float:
+    """Time where ``y`` crosses ``level`` between samples ``i`` and ``i + 1``."""
+    y0, y1 = y[i], y[i + 1]
+    if y1 == y0:
+        return float(t[i])
+    return float(t[i] + (level - y0) / (y1 - y0) * (t[i + 1] - t[i]))
+
+
+def last_rise_before(t: FloatArray, y: FloatArray, peak: int, level: float) -> float:
+    """Time of the last upward crossing of ``level`` before index ``peak`` (t[0] if none)."""
+    below = np.flatnonzero(y[:peak] < level)
+    if below.size == 0:
+        return float(t[0])
+    return _crossing(t, y, int(below[-1]), level)
+
+
+def first_fall_after(t: FloatArray, y: FloatArray, peak: int, level: float) -> float:
+    """Time of the first downward crossing of ``level`` after index ``peak`` (t[-1] if none)."""
+    below = np.flatnonzero(y[peak:] < level)
+    if below.size == 0:
+        return float(t[-1])
+    return _crossing(t, y, peak + int(below[0]) - 1, level)
+
+
+def first_rise_after(t: FloatArray, y: FloatArray, t0: float, level: float) -> float:
+    """Time of the first upward crossing of ``level`` after time ``t0`` (t[-1] if none)."""
+    above = np.flatnonzero((y >= level) & (t > t0))
+    if above.size == 0:
+        return float(t[-1])
+    i = int(above[0])
+    return float(t[i]) if i == 0 else _crossing(t, y, i - 1, level)
+
+
+def time_above(t: FloatArray, y: FloatArray, level: float, t0: float, t1: float) -> tuple[float, float, float]:
+    """Total time ``y >= level`` within ``[t0, t1]``, and the first and last moments above.
+
+    The curve is taken as linear between samples. Returns ``(seconds, first_s, last_s)``.
+    """
+    grid_t = np.concatenate(([t0], t[(t > t0) & (t < t1)], [t1]))
+    grid_y = np.interp(grid_t, t, y)
+    d = grid_y - level
+    total, first, last = 0.0, np.nan, np.nan
+    for i in range(grid_t.size - 1):
+        a, b = d[i], d[i + 1]
+        ta, tb = grid_t[i], grid_t[i + 1]
+        if a >= 0 and b >= 0:
+            lo, hi = ta, tb
+        elif a < 0 and b < 0:
+            continue
+        else:
+            tc = ta + (0 - a) / (b - a) * (tb - ta)
+            lo, hi = (ta, tc) if a >= 0 else (tc, tb)
+        total += hi - lo
+        first = lo if np.isnan(first) else first
+        last = hi
+    return total, float(first), float(last)
+
+
+def _pre_median(t: FloatArray, y: FloatArray, onset_s: float) -> float:
+    """Median of ``y`` over the window just before ``onset_s`` (the value at onset if empty)."""
+    pick = (t >= onset_s - PRE_WINDOW_S) & (t <= onset_s) & np.isfinite(y)
+    if pick.any():
+        return float(np.median(y[pick]))
+    return float(np.interp(onset_s, t[np.isfinite(y)], y[np.isfinite(y)]))
+
+
+def pre_value(t: FloatArray, y: FloatArray, onset_s: float) -> float:
+    """The value of a signal "just before the movement": median over the pre-window."""
+    return _pre_median(t, y, onset_s)
+
+
+def plateau_peak(t: FloatArray, y: FloatArray, peak: int) -> float:
+    """The peak value of ``y`` near index ``peak``, averaged over :data:`PEAK_WINDOW_S`.
+
+    The highest moving average rather than the highest sample: the maximum of a noisy curve
+    overshoots its true peak, which would raise the 90 % level and shorten every hold.
+    """
+    half = PEAK_WINDOW_S / 2
+    best = -np.inf
+    lo = int(np.searchsorted(t, t[peak] - 4 * half))
+    hi = int(np.searchsorted(t, t[peak] + 4 * half, side="right"))
+    for i in range(lo, hi):
+        pick = (t >= t[i] - half) & (t <= t[i] + half)
+        best = max(best, float(np.mean(y[pick])))
+    return best
+
+
+def find_onset(t: FloatArray, y: FloatArray, peak: int, rest_deg: float) -> int:
+    """Index where the rise to ``peak`` began: walking back from mid-rise along the falling
+    curve until it stops falling (a plateau of :data:`SETTLE_S`) or turns up again."""
+    half = y[peak] - 0.5 * (y[peak] - rest_deg)
+    below = np.flatnonzero(y[:peak] < half)
+    i = int(below[-1]) if below.size else peak
+    low_i = i
+    for j in range(i, -1, -1):
+        if y[j] < y[low_i] - ONSET_STEP_DEG:
+            low_i = j
+        elif y[j] > y[low_i] + ONSET_NOISE_DEG or t[low_i] - t[j] > SETTLE_S:
+            break
+    return low_i
+
+
+def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float) -> KneeTiming:
+    """Time one excursion of ``knee`` (``(N,)`` degrees on times ``t``).
+
+    The window must hold the rest before the movement, the whole excursion and the return.
+    ``rest_deg`` is a first guess of the angle at rest; the baseline is then refined as the
+    median over :data:`PRE_WINDOW_S` before the movement's onset. The peak is searched at or
+    after ``after_s`` (the moment the movement was noticed).
+    """
+    ok = np.isfinite(knee)
+    t, knee = t[ok], knee[ok]
+    first = int(np.searchsorted(t, after_s))
+    peak = first + int(np.argmax(knee[first:]))
+    onset_i = find_onset(t, knee, peak, rest_deg)
+    onset = float(t[onset_i])
+    base = _pre_median(t, knee, onset)
+    top = plateau_peak(t, knee, peak)
+    exc = top - base
+    lo, hi = base + START_SHARE * exc, base + HOLD_SHARE * exc
+    start = last_rise_before(t, knee, peak, lo)
+    end = first_fall_after(t, knee, peak, lo)
+    reach = first_rise_after(t, knee, start, hi)
+    hold, hold_start, hold_end = time_above(t, knee, hi, start, end)
+    return KneeTiming(
+        baseline_deg=base,
+        peak_deg=top,
+        peak_s=float(t[peak]),
+        start_s=start,
+        end_s=end,
+        extension_s=reach - start,
+        hold_s=hold,
+        hold_start_s=hold_start,
+        hold_end_s=hold_end,
+        onset_s=onset,
+    )
