@@ -24,7 +24,7 @@ from psoas_coach.pose.landmarks import INDEX, LANDMARK_NAMES, MIRROR
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 LEG_PARTS = ("hip", "knee", "ankle", "heel", "foot_index")
-_LEFT = [i for i, n in enumerate(LANDMARK_NAMES) if n.startswith("left_")]
+_LEFT = [i for i, n in enumerate(LANDMARK_NAMES) if "left" in n]
 _LEG_LEFT = [INDEX[f"left_{p}"] for p in LEG_PARTS]
 _UPPER_LEFT = [i for i in _LEFT if i not in _LEG_LEFT]
 #: Landmarks whose depth/visibility best tell the near side.

@@ -34,13 +34,14 @@ MAX_REP_S = 30.0
 #: Window (s) of the rest-level follower, and seconds kept before a candidate's trigger.
 REST_WINDOW_S = 3.0
 LEAD_S = 6.0
-#: A candidate ends after the knee stays under its 10 % level this long (s), or after it has
-#: settled this long at the leg's usual rest without reaching that level.
+#: A candidate ends after the knee stays under its 10 % level this long (s).
 END_CONFIRM_S = 0.1
-SETTLE_S = 1.0
-#: Resting samples kept for the leg's usual rest level: one every USUAL_STEP_S seconds.
-USUAL_SAMPLES = 200
-USUAL_STEP_S = 0.1
+#: A clear new high is this much (deg) above the last one; no clear new high for PLATEAU_S
+#: seconds is a plateau.
+HIGH_STEP_DEG = 2.0
+PLATEAU_S = 0.8
+#: A finished candidate stops waiting for the other leg's smaller movement after this (s).
+RIVAL_WAIT_S = 1.0
 
 
 @dataclass
@@ -51,18 +52,40 @@ class Candidate:
     trigger_s: float
     rest_deg: float
     peak_deg: float
-    usual_rest_deg: float
     below_since: float | None = None
-    settled_since: float | None = None
     rep: RepMeasures | None = None
+    #: Last clear new high (deg, s) and the lowest angle since: a plateau, when it lasts.
+    high_deg: float = float("-inf")
+    high_s: float = float("-inf")
+    low_since_high: float = float("inf")
+
+    @property
+    def excursion_deg(self) -> float:
+        """Peak so far minus the rest level, degrees."""
+        return self.peak_deg - self.rest_deg
 
     def end_level(self) -> float:
         """The knee angle under which the movement counts as returned (10 % of excursion)."""
-        return self.rest_deg + START_SHARE * (self.peak_deg - self.rest_deg)
+        return self.rest_deg + START_SHARE * self.excursion_deg
 
-    def usual_level(self) -> float:
-        """10 % level measured from the leg's usual rest instead of this movement's start."""
-        return self.usual_rest_deg + START_SHARE * (self.peak_deg - self.usual_rest_deg)
+    def rises_from_plateau(self, t: float, knee: float, trigger_deg: float) -> bool:
+        """Follow highs and plateaus; True when ``knee`` starts a new movement from a plateau.
+
+        The knee settled (no clear new high for :data:`PLATEAU_S`) and now rises by more than
+        the trigger and half the excursion so far: the first movement never came back (a
+        level shift, e.g. a support leg returning from a dip), this is a new one.
+        """
+        settled = t - self.high_s >= PLATEAU_S
+        if settled and knee - self.low_since_high > max(trigger_deg, 0.5 * self.excursion_deg):
+            return True
+        if knee > self.high_deg + HIGH_STEP_DEG and not settled:
+            self.high_deg, self.high_s, self.low_since_high = knee, t, knee
+        else:
+            self.low_since_high = min(self.low_since_high, knee)
+        return False
+
+    def __post_init__(self) -> None:
+        self.high_deg, self.high_s, self.low_since_high = self.peak_deg, self.trigger_s, self.peak_deg
 
 
 @dataclass
@@ -77,18 +100,11 @@ class LegTracker:
     trigger_deg: float
     active: Candidate | None = None
     _lows: deque[tuple[float, float]] = field(default_factory=deque)
-    _usual: deque[float] = field(default_factory=lambda: deque(maxlen=USUAL_SAMPLES))
-    _usual_t: float = float("-inf")
 
     @property
     def rest_deg(self) -> float:
         """The current rest level in degrees (NaN before the first angle)."""
         return self._lows[0][1] if self._lows else float("nan")
-
-    @property
-    def usual_rest_deg(self) -> float:
-        """The leg's usual resting knee angle: median of resting samples of the last ~20 s."""
-        return float(np.median(self._usual)) if self._usual else self.rest_deg
 
     def update(self, t: float, knee: float) -> Candidate | None:
         """Feed one knee angle; returns a candidate whose movement just ended."""
@@ -97,7 +113,7 @@ class LegTracker:
         if self.active is None:
             self._follow_rest(t, knee)
             if knee > self.rest_deg + self.trigger_deg:
-                self.active = Candidate(self.side, t, self.rest_deg, knee, self.usual_rest_deg)
+                self.active = Candidate(self.side, t, self.rest_deg, knee)
             return None
         return self._follow_active(t, knee)
 
@@ -113,39 +129,28 @@ class LegTracker:
         lows.append((t, knee))
         while lows[0][0] < t - REST_WINDOW_S:
             lows.popleft()
-        if t - self._usual_t >= USUAL_STEP_S:
-            self._usual.append(knee)
-            self._usual_t = t
 
     def _follow_active(self, t: float, knee: float) -> Candidate | None:
         """Follow a movement until the knee is back under its 10 % level.
 
-        A knee that settles back at the leg's usual rest without reaching its own 10 % level
-        (it rose from a dip, e.g. a support leg coming back) also ends the movement after
-        :data:`SETTLE_S`; its measurement then finds no return and drops it.
+        A movement that settles without coming back and then rises again is replaced by the
+        new one (it was no repetition: it never returned).
         """
         cand = self.active
         assert cand is not None
+        if cand.rises_from_plateau(t, knee, self.trigger_deg):
+            self.active = Candidate(self.side, t, cand.low_since_high, knee)
+            return None
         cand.peak_deg = max(cand.peak_deg, knee)
         if knee >= cand.end_level():
             cand.below_since = None
-            cand.settled_since = _since(cand.settled_since, t, knee < cand.usual_level())
-            if cand.settled_since is None or t - cand.settled_since < SETTLE_S:
-                return None
-        else:
-            cand.below_since = _since(cand.below_since, t, True)
-            if t - cand.below_since < END_CONFIRM_S:
-                return None
+            return None
+        cand.below_since = t if cand.below_since is None else cand.below_since
+        if t - cand.below_since < END_CONFIRM_S:
+            return None
         self.forget()
         self._follow_rest(t, knee)
         return cand
-
-
-def _since(start: float | None, t: float, condition: bool) -> float | None:
-    """When a condition became true (kept while it holds), ``None`` when it is false."""
-    if not condition:
-        return None
-    return t if start is None else start
 
 
 @dataclass
@@ -262,7 +267,10 @@ class RepEngine:
         """True while the other leg's movement could still overlap ``cand``."""
         assert cand.rep is not None
         other = self._legs["right" if cand.side == "left" else "left"].active
-        return other is not None and other.trigger_s <= cand.rep.end_s
+        if other is None or other.trigger_s > cand.rep.end_s:
+            return False
+        smaller = other.excursion_deg < cand.rep.excursion_deg
+        return not (smaller and self._now - cand.rep.end_s > RIVAL_WAIT_S)
 
     def _emit(self, m: RepMeasures) -> Rep:
         previous = self._reps[-1].side if self._reps else None
