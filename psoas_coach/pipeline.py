@@ -19,9 +19,9 @@ from psoas_coach.kinematics.angles import Kinematics, compute_kinematics, thigh_
 from psoas_coach.kinematics.cleanup import clean_pose
 from psoas_coach.kinematics.posture import assess_posture
 from psoas_coach.pose.landmarks import SIDES, joint
-from psoas_coach.pose.types import PoseSequence
-from psoas_coach.reps.engine import RepEngine
+from psoas_coach.pose.types import BoolArray, PoseSequence
 from psoas_coach.report.model import Rep, Report, summarize
+from psoas_coach.reps.engine import RepEngine
 
 #: Below this share of frames with a person, the report warns.
 FOUND_WARN_SHARE = 0.95
@@ -45,7 +45,10 @@ class Analysis:
 
 
 def analyze_pose(
-    pose: PoseSequence, config: AnalysisConfig | None = None, *, extra_warnings: list[str] | None = None
+    pose: PoseSequence,
+    config: AnalysisConfig | None = None,
+    *,
+    extra_warnings: list[str] | None = None,
 ) -> Analysis:
     """Analyse a recording's keypoints.
 
@@ -86,7 +89,9 @@ def run_engine(
     kin: Kinematics, config: AnalysisConfig, warn: object = None, *, max_fps: float = 60.0
 ) -> list[Rep]:
     """Feed every frame of ``kin`` to a fresh :class:`RepEngine`; the repetitions found."""
-    engine = RepEngine(config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn if callable(warn) else None)
+    engine = RepEngine(
+        config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn if callable(warn) else None
+    )
     knee = {s: kin.knee_deg[s].tolist() for s in SIDES}
     hip = {s: kin.hip_deg[s].tolist() for s in SIDES}
     pelvis = kin.pelvis_height_thigh.tolist()
@@ -98,7 +103,7 @@ def run_engine(
     return reps + engine.finish()
 
 
-def _presence_warnings(found: np.ndarray) -> list[str]:
+def _presence_warnings(found: BoolArray) -> list[str]:
     share = float(found.mean())
     if share >= FOUND_WARN_SHARE:
         return []
@@ -121,13 +126,20 @@ def _drop_upright(pose: PoseSequence, name: str, warnings: list[str]) -> PoseSeq
     xy = pose.xy.copy()
     xy[posture.upright] = np.nan
     return PoseSequence.from_arrays(
-        pose.time_s, xy, pose.z, pose.visibility,
-        width=pose.width, height=pose.height, source=pose.source,
+        pose.time_s,
+        xy,
+        pose.z,
+        pose.visibility,
+        width=pose.width,
+        height=pose.height,
+        source=pose.source,
     )
 
 
 def _view_warnings(pose: PoseSequence, thigh: float) -> list[str]:
-    spread = np.linalg.norm(pose.xy[:, joint("left", "hip")] - pose.xy[:, joint("right", "hip")], axis=-1)
+    spread = np.linalg.norm(
+        pose.xy[:, joint("left", "hip")] - pose.xy[:, joint("right", "hip")], axis=-1
+    )
     spread = spread[np.isfinite(spread)]
     if spread.size and float(np.median(spread)) / thigh > SIDE_VIEW_MAX_HIP_SPREAD:
         return ["the camera does not seem to film from the side: place it level with the hips"]

@@ -50,7 +50,9 @@ def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
 def knee_angle(pose: PoseSequence, side: str) -> FloatArray:
     """``(F,)`` interior hip-knee-ankle angle of ``side`` in degrees."""
     xy = pose.xy
-    return interior_angle(xy[:, joint(side, "hip")], xy[:, joint(side, "knee")], xy[:, joint(side, "ankle")])
+    return interior_angle(
+        xy[:, joint(side, "hip")], xy[:, joint(side, "knee")], xy[:, joint(side, "ankle")]
+    )
 
 
 def hip_angle(pose: PoseSequence, side: str) -> FloatArray:

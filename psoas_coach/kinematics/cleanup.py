@@ -47,8 +47,13 @@ def clean_pose(
     xy = pose.xy.copy()
     xy[pose.visibility < config.min_visibility] = np.nan
     visible = PoseSequence(
-        pose.time_s, xy, pose.z, pose.visibility,
-        width=pose.width, height=pose.height, source=pose.source,
+        pose.time_s,
+        xy,
+        pose.z,
+        pose.visibility,
+        width=pose.width,
+        height=pose.height,
+        source=pose.source,
     )
     fixed, swapped = correct_swaps(visible, scale_px)
     window = max(3, int(round(0.3 * fixed.fps)) | 1)
@@ -58,8 +63,13 @@ def clean_pose(
     flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
     filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
     cleaned = PoseSequence(
-        fixed.time_s, flat, fixed.z, fixed.visibility,
-        width=pose.width, height=pose.height, source=pose.source,
+        fixed.time_s,
+        flat,
+        fixed.z,
+        fixed.visibility,
+        width=pose.width,
+        height=pose.height,
+        source=pose.source,
     )
     return CleanPose(cleaned, swapped, outliers, filled)
 
@@ -74,7 +84,9 @@ def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[Flo
     if n < window:
         return xy.copy(), 0
     half = window // 2
-    padded = np.concatenate([np.full((half, *xy.shape[1:]), np.nan), xy, np.full((half, *xy.shape[1:]), np.nan)])
+    padded = np.concatenate(
+        [np.full((half, *xy.shape[1:]), np.nan), xy, np.full((half, *xy.shape[1:]), np.nan)]
+    )
     windows = sliding_window_view(padded, window, axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
@@ -102,7 +114,9 @@ def fill_gaps(time_s: FloatArray, xy: FloatArray, max_gap_s: float) -> FloatArra
     return out
 
 
-def _fill_track(time_s: FloatArray, track: FloatArray, missing: BoolArray, max_gap_s: float) -> FloatArray:
+def _fill_track(
+    time_s: FloatArray, track: FloatArray, missing: BoolArray, max_gap_s: float
+) -> FloatArray:
     good = np.flatnonzero(~missing)
     filled = np.interp(time_s, time_s[good], track[good])
     # Length of the gap each missing frame sits in: time between the known frames around it.

@@ -12,7 +12,7 @@ import numpy as np
 
 from psoas_coach.kinematics.angles import hip_angle, knee_angle, midpoint
 from psoas_coach.pose.landmarks import SIDES
-from psoas_coach.pose.types import BoolArray, PoseSequence
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 #: Trunk lines steeper than this (degrees from horizontal) are upright, not lying.
 UPRIGHT_DEG = 50.0
@@ -33,7 +33,7 @@ class Posture:
     verdict: str
 
 
-def trunk_tilt_deg(pose: PoseSequence) -> np.ndarray:
+def trunk_tilt_deg(pose: PoseSequence) -> FloatArray:
     """``(F,)`` angle of the shoulder-to-hip line from the picture's horizontal, degrees."""
     v = midpoint(pose, "hip") - midpoint(pose, "shoulder")
     return np.asarray(np.degrees(np.arctan2(np.abs(v[:, 1]), np.abs(v[:, 0]))))

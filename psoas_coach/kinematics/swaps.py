@@ -143,7 +143,9 @@ class SwapCorrector:
         """Swap when the cue (consistent > 0) and continuity together favour the swap."""
         continuity = 0.0
         if fresh and self._prev_xy is not None:
-            continuity = float(continuity_evidence(xy[None], self._prev_xy[None], group, self._scale)[0])
+            continuity = float(
+                continuity_evidence(xy[None], self._prev_xy[None], group, self._scale)[0]
+            )
         return -cue_ok + continuity > 0
 
 

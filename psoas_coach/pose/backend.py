@@ -22,7 +22,10 @@ ImageArray = npt.NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class FramePose:
-    """Landmarks of one frame: ``xy`` ``(33, 2)`` pixels, ``z`` ``(33,)``, ``visibility`` ``(33,)``."""
+    """Landmarks of one frame.
+
+    ``xy`` ``(33, 2)`` pixels, ``z`` ``(33,)`` relative depth, ``visibility`` ``(33,)`` in [0, 1].
+    """
 
     xy: FloatArray
     z: FloatArray

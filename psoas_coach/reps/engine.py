@@ -20,9 +20,10 @@ import numpy as np
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
 from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.pose.types import FloatArray
+from psoas_coach.report.model import Rep
 from psoas_coach.reps.history import SignalHistory
 from psoas_coach.reps.measure import PRE_WINDOW_S, START_SHARE, knee_timing, pre_value
-from psoas_coach.report.model import Rep
 
 #: Columns of a history row.
 KNEE = {"left": 0, "right": 1}
@@ -31,8 +32,10 @@ PELVIS = 4
 #: Seconds of history kept, and the longest repetition followed before giving up on it.
 HISTORY_S = 45.0
 MAX_REP_S = 30.0
-#: Window (s) of the rest-level follower, and seconds kept before a candidate's trigger.
+#: Window (s) of the rest-level follower, the percentile of it a movement is measured from, and
+#: seconds kept before a candidate's trigger.
 REST_WINDOW_S = 3.0
+REST_PERCENTILE = 20.0
 LEAD_S = 6.0
 #: A candidate ends after the knee stays under its 10 % level this long (s).
 END_CONFIRM_S = 0.1
@@ -85,7 +88,11 @@ class Candidate:
         return False
 
     def __post_init__(self) -> None:
-        self.high_deg, self.high_s, self.low_since_high = self.peak_deg, self.trigger_s, self.peak_deg
+        self.high_deg, self.high_s, self.low_since_high = (
+            self.peak_deg,
+            self.trigger_s,
+            self.peak_deg,
+        )
 
 
 @dataclass
@@ -100,6 +107,7 @@ class LegTracker:
     trigger_deg: float
     active: Candidate | None = None
     _lows: deque[tuple[float, float]] = field(default_factory=deque)
+    _recent: deque[tuple[float, float]] = field(default_factory=deque)
 
     @property
     def rest_deg(self) -> float:
@@ -113,14 +121,24 @@ class LegTracker:
         if self.active is None:
             self._follow_rest(t, knee)
             if knee > self.rest_deg + self.trigger_deg:
-                self.active = Candidate(self.side, t, self.rest_deg, knee)
+                self.active = Candidate(self.side, t, self._typical_rest(), knee)
             return None
         return self._follow_active(t, knee)
+
+    def _typical_rest(self) -> float:
+        """A robust rest level for a new movement: a low percentile of the recent angles.
+
+        The minimum triggers early, but noise drags it below the true rest; a movement measured
+        from it might never seem to come back.
+        """
+        values = [k for _, k in self._recent]
+        return float(np.percentile(values, REST_PERCENTILE)) if values else self.rest_deg
 
     def forget(self) -> None:
         """Drop the rest level and any movement in progress."""
         self.active = None
         self._lows.clear()
+        self._recent.clear()
 
     def _follow_rest(self, t: float, knee: float) -> None:
         lows = self._lows
@@ -129,6 +147,9 @@ class LegTracker:
         lows.append((t, knee))
         while lows[0][0] < t - REST_WINDOW_S:
             lows.popleft()
+        self._recent.append((t, knee))
+        while self._recent[0][0] < t - REST_WINDOW_S:
+            self._recent.popleft()
 
     def _follow_active(self, t: float, knee: float) -> Candidate | None:
         """Follow a movement until the knee is back under its 10 % level.
@@ -214,7 +235,13 @@ class RepEngine:
     ) -> list[Rep]:
         """Feed one frame (angles in degrees, pelvis height in thigh lengths; NaN = unknown)."""
         row = np.array(
-            [knee_deg["left"], knee_deg["right"], hip_deg["left"], hip_deg["right"], pelvis_height_thigh]
+            [
+                knee_deg["left"],
+                knee_deg["right"],
+                hip_deg["left"],
+                hip_deg["right"],
+                pelvis_height_thigh,
+            ]
         )
         self._history.append(time_s, row)
         self._now = time_s
@@ -226,7 +253,15 @@ class RepEngine:
         return self._release(final=False)
 
     def finish(self) -> list[Rep]:
-        """Release every pending repetition; movements still in progress are dropped."""
+        """Release every pending repetition at the end of a recording.
+
+        A movement still followed is measured too: it counts if the knee came back under its
+        10 % level within the recording.
+        """
+        for leg in self._legs.values():
+            if leg.active is not None:
+                self._measure(leg.active)
+                leg.forget()
         return self._release(final=True)
 
     def _abandon_stale(self, time_s: float) -> None:
@@ -260,8 +295,17 @@ class RepEngine:
             for c in rivals:
                 self._pending.remove(c)
             assert winner.rep is not None
-            out.append(self._emit(winner.rep))
+            if not self._beaten_by_released(winner.rep):
+                out.append(self._emit(winner.rep))
         return out
+
+    def _beaten_by_released(self, m: RepMeasures) -> bool:
+        """True when a repetition already released overlaps ``m`` with a larger excursion:
+        ``m`` was the support leg's drift during it."""
+        return any(
+            r.start_s < m.end_s and m.start_s < r.end_s and r.excursion_deg >= m.excursion_deg
+            for r in self._reps[-2:]
+        )
 
     def _may_overlap(self, cand: Candidate) -> bool:
         """True while the other leg's movement could still overlap ``cand``."""
@@ -304,7 +348,7 @@ def _overlap(a: RepMeasures, b: RepMeasures) -> bool:
     return a.start_s < b.end_s and b.start_s < a.end_s
 
 
-def measure_candidate(t: np.ndarray, v: np.ndarray, cand: Candidate) -> RepMeasures | None:
+def measure_candidate(t: FloatArray, v: FloatArray, cand: Candidate) -> RepMeasures | None:
     """Measure a finished candidate from history times ``t`` ``(N,)`` and rows ``v`` ``(N, 5)``."""
     side = cand.side
     other = "right" if side == "left" else "left"
@@ -312,6 +356,8 @@ def measure_candidate(t: np.ndarray, v: np.ndarray, cand: Candidate) -> RepMeasu
     if np.isfinite(knee).sum() < 3:
         return None
     timing = knee_timing(t, knee, cand.rest_deg, cand.trigger_s)
+    if not timing.returned:
+        return None  # it never came back: no repetition
     during = (t >= timing.start_s) & (t <= timing.end_s)
 
     def rise(col: int) -> float:

@@ -16,8 +16,9 @@ START_SHARE = 0.10
 HOLD_SHARE = 0.90
 #: Length of the window before the movement whose median is "just before the movement" (s).
 PRE_WINDOW_S = 0.5
-#: Width (s) of the moving average whose highest value is the peak angle.
+#: Shortest and longest width (s) of the moving average whose highest value is the peak angle.
 PEAK_WINDOW_S = 0.3
+PEAK_WINDOW_MAX_S = 1.2
 #: Walking back to the onset: a new low must be this much lower (deg), a rise this much higher
 #: (deg) ends the walk, and so does this long (s) without a new low.
 ONSET_STEP_DEG = 0.5
@@ -39,6 +40,11 @@ class KneeTiming:
     hold_start_s: float
     hold_end_s: float
     onset_s: float
+
+    @property
+    def returned(self) -> bool:
+        """True when the knee came back under 10 % of the excursion (the movement is complete)."""
+        return bool(np.isfinite(self.end_s))
 
     @property
     def excursion_deg(self) -> float:
@@ -63,10 +69,10 @@ def last_rise_before(t: FloatArray, y: FloatArray, peak: int, level: float) -> f
 
 
 def first_fall_after(t: FloatArray, y: FloatArray, peak: int, level: float) -> float:
-    """Time of the first downward crossing of ``level`` after index ``peak`` (t[-1] if none)."""
+    """Time of the first downward crossing of ``level`` after index ``peak`` (NaN if none)."""
     below = np.flatnonzero(y[peak:] < level)
     if below.size == 0:
-        return float(t[-1])
+        return float("nan")
     return _crossing(t, y, peak + int(below[0]) - 1, level)
 
 
@@ -79,7 +85,9 @@ def first_rise_after(t: FloatArray, y: FloatArray, t0: float, level: float) -> f
     return float(t[i]) if i == 0 else _crossing(t, y, i - 1, level)
 
 
-def time_above(t: FloatArray, y: FloatArray, level: float, t0: float, t1: float) -> tuple[float, float, float]:
+def time_above(
+    t: FloatArray, y: FloatArray, level: float, t0: float, t1: float
+) -> tuple[float, float, float]:
     """Total time ``y >= level`` within ``[t0, t1]``, and the first and last moments above.
 
     The curve is taken as linear between samples. Returns ``(seconds, first_s, last_s)``.
@@ -117,13 +125,18 @@ def pre_value(t: FloatArray, y: FloatArray, onset_s: float) -> float:
     return _pre_median(t, y, onset_s)
 
 
-def plateau_peak(t: FloatArray, y: FloatArray, peak: int) -> float:
-    """The peak value of ``y`` near index ``peak``, averaged over :data:`PEAK_WINDOW_S`.
+def plateau_peak(t: FloatArray, y: FloatArray, peak: int, base: float) -> float:
+    """The peak value of ``y`` near index ``peak``: the highest moving average.
 
-    The highest moving average rather than the highest sample: the maximum of a noisy curve
-    overshoots its true peak, which would raise the 90 % level and shorten every hold.
+    The maximum of a noisy curve overshoots its true peak, which would raise the 90 % level and
+    shorten every hold; averaging over half the time spent near the top (at least
+    :data:`PEAK_WINDOW_S`, at most :data:`PEAK_WINDOW_MAX_S`) removes most of that overshoot
+    without flattening a short hold.
     """
-    half = PEAK_WINDOW_S / 2
+    near_top = y >= base + 0.8 * (y[peak] - base)
+    dt = np.diff(t, append=t[-1])
+    width = float(np.clip(0.5 * np.sum(dt[near_top]), PEAK_WINDOW_S, PEAK_WINDOW_MAX_S))
+    half = width / 2
     best = -np.inf
     lo = int(np.searchsorted(t, t[peak] - 4 * half))
     hi = int(np.searchsorted(t, t[peak] + 4 * half, side="right"))
@@ -163,13 +176,13 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
     onset_i = find_onset(t, knee, peak, rest_deg)
     onset = float(t[onset_i])
     base = _pre_median(t, knee, onset)
-    top = plateau_peak(t, knee, peak)
+    top = plateau_peak(t, knee, peak, base)
     exc = top - base
     lo, hi = base + START_SHARE * exc, base + HOLD_SHARE * exc
     start = last_rise_before(t, knee, peak, lo)
     end = first_fall_after(t, knee, peak, lo)
     reach = first_rise_after(t, knee, start, hi)
-    hold, hold_start, hold_end = time_above(t, knee, hi, start, end)
+    hold, hold_start, hold_end = time_above(t, knee, hi, start, end if np.isfinite(end) else t[-1])
     return KneeTiming(
         baseline_deg=base,
         peak_deg=top,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -87,14 +88,11 @@ def _to_float_table(header: list[str], data: list[list[str]], label: str) -> Flo
     width = len(header)
     for i, row in enumerate(data):
         if len(row) != width:
-            raise KeypointCSVError(
-                f"{label}: row {i + 2} has {len(row)} fields, expected {width}"
-            )
+            raise KeypointCSVError(f"{label}: row {i + 2} has {len(row)} fields, expected {width}")
     text = "\n".join(",".join(row) for row in data)
     try:
-        table = np.loadtxt(
-            io.StringIO(text), delimiter=",", ndmin=2, converters=_cell, dtype=np.float64
-        )
+        cells: dict[int | str, Callable[[str], float]] = {i: _cell for i in range(width)}
+        table = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, converters=cells)
     except ValueError:
         raise _bad_cell(header, data, label) from None
     return np.asarray(table, dtype=np.float64)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from psoas_coach.kinematics.swaps import SwapCorrector, correct_swaps, depth_scale, near_side_cue
+from psoas_coach.pose.types import FloatArray
 from psoas_coach.synth.generator import generate
 from psoas_coach.synth.spec import SynthSpec
 
 
-def _swap(xy: np.ndarray, frames: np.ndarray) -> np.ndarray:
+def _swap(xy: FloatArray, frames: FloatArray) -> FloatArray:
     from psoas_coach.pose.landmarks import MIRROR
 
     out = xy.copy()
@@ -39,8 +40,10 @@ def test_live_corrector_matches_offline_decisions() -> None:
     cue = near_side_cue(pose.z, pose.visibility, z_scale)
     near = "left" if np.sum(np.sign(cue[pose.detected])) >= 0 else "right"
     live = SwapCorrector(near_side=near, z_scale=z_scale, scale_px=100.0)
-    decisions = [live.update(float(t), pose.xy[i], pose.z[i], pose.visibility[i])
-                 for i, t in enumerate(pose.time_s)]
+    decisions = [
+        live.update(float(t), pose.xy[i], pose.z[i], pose.visibility[i])
+        for i, t in enumerate(pose.time_s)
+    ]
     online = np.array([d.legs or d.upper for d in decisions])
     assert (online == offline).all()
     assert online[200:210].all()

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.reps.engine import RepEngine
+from psoas_coach.pose.types import FloatArray
 from psoas_coach.report.model import Rep
+from psoas_coach.reps.engine import RepEngine
 
 FPS = 30.0
 
@@ -32,10 +33,10 @@ class Session:
     """Angle curves of both legs; knee excursions added by :meth:`add`."""
 
     duration: float
-    t: np.ndarray = field(init=False)
-    knee: dict[str, np.ndarray] = field(init=False)
-    hip: dict[str, np.ndarray] = field(init=False)
-    pelvis: np.ndarray = field(init=False)
+    t: FloatArray = field(init=False)
+    knee: dict[str, FloatArray] = field(init=False)
+    hip: dict[str, FloatArray] = field(init=False)
+    pelvis: FloatArray = field(init=False)
 
     def __post_init__(self) -> None:
         self.t = np.arange(0, self.duration, 1 / FPS)
@@ -43,11 +44,11 @@ class Session:
         self.hip = {s: np.full(self.t.size, 90.0) for s in ("left", "right")}
         self.pelvis = np.zeros(self.t.size)
 
-    def bump(self, t0: float, rise: float, hold: float, fall: float) -> np.ndarray:
+    def bump(self, t0: float, rise: float, hold: float, fall: float) -> FloatArray:
         """0..1 raised-cosine profile: rise, hold, fall."""
         u = np.clip((self.t - t0) / rise, 0, 1)
         d = np.clip((self.t - t0 - rise - hold) / fall, 0, 1)
-        return (0.5 - 0.5 * np.cos(np.pi * u)) * (0.5 + 0.5 * np.cos(np.pi * d))
+        return np.asarray((0.5 - 0.5 * np.cos(np.pi * u)) * (0.5 + 0.5 * np.cos(np.pi * d)))
 
     def add(self, m: Move) -> Session:
         """Add the excursion ``m`` to its leg's knee and hip (hip opens to 160)."""
@@ -94,12 +95,16 @@ def test_clean_reps_are_found_with_exact_timing() -> None:
     ("moves", "sides", "faults"),
     [
         pytest.param([Move("left", 2.0, peak=105.0)], [], [], id="twitch-under-25-deg"),
-        pytest.param([Move("left", 2.0, peak=125.0)], ["left"], [["incomplete_extension"]], id="incomplete"),
+        pytest.param(
+            [Move("left", 2.0, peak=125.0)], ["left"], [["incomplete_extension"]], id="incomplete"
+        ),
         pytest.param([Move("right", 2.0, hold=1.0)], ["right"], [["short_hold"]], id="short-hold"),
         pytest.param([Move("right", 2.0, hold=4.0)], ["right"], [["long_hold"]], id="long-hold"),
         pytest.param([Move("left", 2.0, rise=0.6)], ["left"], [["fast_extension"]], id="fast"),
         pytest.param(
-            [Move("left", 2.0), Move("left", 10.0)], ["left", "left"], [[], ["same_side_repeat"]],
+            [Move("left", 2.0), Move("left", 10.0)],
+            ["left", "left"],
+            [[], ["same_side_repeat"]],
             id="same-side",
         ),
         pytest.param(
@@ -164,8 +169,12 @@ def test_counters_and_reset() -> None:
     engine = RepEngine()
     s = alternating(2)
     for i, t in enumerate(s.t):
-        engine.update(float(t), {k: float(v[i]) for k, v in s.knee.items()},
-                      {k: float(v[i]) for k, v in s.hip.items()}, 0.0)
+        engine.update(
+            float(t),
+            {k: float(v[i]) for k, v in s.knee.items()},
+            {k: float(v[i]) for k, v in s.hip.items()},
+            0.0,
+        )
     engine.finish()
     assert engine.counts == {"left": 1, "right": 1}
     engine.reset()

@@ -1,0 +1,330 @@
+"""The self-contained HTML report of one analysed recording.
+
+One file, no external assets and no JavaScript: styles inline, figures as inline SVG, so it
+opens offline, can be mailed and prints cleanly (an ``@media print`` stylesheet drops the
+screen-only decoration). Every string taken from data is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+from typing import Any, Protocol
+
+from psoas_coach.kinematics.angles import Kinematics
+from psoas_coach.pose.types import PoseSequence
+from psoas_coach.report.model import Rep, Report, summarize, write_text_atomic
+from psoas_coach.report.plots import (
+    SIDE_COLORS,
+    angles_svg,
+    hold_band_s,
+    holds_svg,
+    knee_threshold_deg,
+)
+
+
+class AnalysisLike(Protocol):
+    """What the report renderers need from an analysis (``pipeline.Analysis`` fits)."""
+
+    @property
+    def report(self) -> Report:
+        """The report: reps, summary, warnings, configuration."""
+        ...
+
+    @property
+    def kinematics(self) -> Kinematics:
+        """Per-frame joint angles in degrees on ``time_s`` in seconds."""
+        ...
+
+    @property
+    def pose(self) -> PoseSequence:
+        """Cleaned keypoints in pixels."""
+        ...
+
+
+NO_REPS_MESSAGE = "No psoas-march repetitions found"
+#: Display only: asymmetries at or above this share (percent) are highlighted on the cards.
+ASYMMETRY_NOTE_PCT = 15.0
+SIDES = ("left", "right")
+
+_CSS = """
+:root{--left:%(left)s;--right:%(right)s;--ok:#007a57;--off:#a65e00;--ink:#1d2327;--mute:#5f6b73;
+--line:#d9dee2;--bg:#f5f7f8}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+color:var(--ink);background:var(--bg)}
+main{max-width:1100px;margin:0 auto;padding:24px}
+header h1{margin:0;font-size:26px}.source{font-size:18px;margin:4px 0;word-break:break-all}
+.meta{color:var(--mute);margin:0}
+h2{font-size:19px;margin:28px 0 10px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:12px}
+.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:12px 14px}
+.card h3{margin:0 0 6px;font-size:13px;text-transform:uppercase;letter-spacing:.04em;
+color:var(--mute)}
+.card .big{font-size:22px;font-weight:600}.card p{margin:4px 0 0;font-size:13px;color:var(--mute)}
+.card.note{border-color:var(--off)}.card.wide{grid-column:1/-1}
+.L{color:var(--left);font-weight:600}.R{color:var(--right);font-weight:600}
+.dot{display:inline-block;width:.7em;height:.7em;border-radius:50%%;margin-right:.3em}
+.dot.left{background:var(--left)}.dot.right{background:var(--right)}
+.faults{list-style:none;padding:0;margin:0}.faults li{margin:4px 0}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;
+background:#fdf0e0;color:#7a4300;border:1px solid #f0c48c;margin:1px 2px;white-space:nowrap}
+.badge.clean{background:#e3f4ee;color:var(--ok);border-color:#9fd6c2}
+.warnings{background:#fff8e6;border:1px solid #f0c48c;border-radius:10px;padding:4px 16px}
+.empty{background:#fff;border:2px dashed var(--line);border-radius:10px;padding:8px 18px}
+table{border-collapse:collapse;width:100%%;background:#fff;font-size:14px}
+th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#eef1f3;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.off{color:var(--off);font-weight:600}td.cues{color:var(--mute);font-size:13px}
+figure{margin:0 0 16px;background:#fff;border:1px solid var(--line);border-radius:10px;
+padding:8px}figure svg{width:100%%;height:auto;display:block}
+figcaption{color:var(--mute);font-size:13px;padding:4px 6px}
+footer{margin-top:32px;color:var(--mute);font-size:13px}
+table.config{width:auto;font-size:12px}table.config td{padding:2px 10px}
+@media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
+.card,figure,.warnings,.empty{border-color:#999;break-inside:avoid}
+tr,figure{break-inside:avoid}h2{break-after:avoid}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"""
+
+
+def render_html(analysis: AnalysisLike, *, generated: dt.datetime | None = None) -> str:
+    """The complete HTML document for ``analysis`` (UTF-8 text, self-contained).
+
+    ``generated`` is the analysis date shown in the header (now, local time, by default).
+    """
+    report = analysis.report
+    when = generated or dt.datetime.now().astimezone()
+    parts = [_header(report, when), _warnings(report.warnings)]
+    if report.reps:
+        summary = report.summary or summarize(report.reps, []).to_dict()
+        parts += [_cards(report, summary), _rep_table(report), _plots(analysis)]
+    else:
+        parts += [_no_reps(report), _plots(analysis)]
+    parts.append(_footer(report))
+    css = _CSS % SIDE_COLORS
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Psoas march report – {escape(report.source)}</title>\n"
+        f"<style>{css}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(p for p in parts if p)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write_html(analysis: AnalysisLike, path: Path) -> None:
+    """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
+    write_text_atomic(path, render_html(analysis))
+
+
+def _header(report: Report, when: dt.datetime) -> str:
+    meta = [
+        f"Analysed {when:%Y-%m-%d %H:%M}",
+        f"duration {_clock(report.duration_s)}",
+        f"{report.fps:.1f} fps",
+        f"person visible in {100 * report.person_found_share:.0f} % of frames",
+    ]
+    return (
+        "<header>\n<h1>Psoas march report</h1>\n"
+        f'<p class="source">{escape(report.source)}</p>\n'
+        f'<p class="meta">{escape(" · ".join(meta))}</p>\n</header>'
+    )
+
+
+def _warnings(warnings: list[str]) -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
+    return f'<section class="warnings" role="note"><h2>Warnings</h2><ul>{items}</ul></section>'
+
+
+def _no_reps(report: Report) -> str:
+    excursion = report.config.get("min_excursion_deg", 25.0)
+    return (
+        f'<section class="empty"><h2>{NO_REPS_MESSAGE}</h2>'
+        "<p>Nothing in this recording looks like a leg extending from 90/90 and coming back. "
+        "Check that the camera sees the whole body from the side and that each extension "
+        f"straightens the knee by at least {excursion:g}°.</p></section>"
+    )
+
+
+def _cards(report: Report, summary: dict[str, Any]) -> str:
+    lo, hi = hold_band_s(report)
+    min_ext = report.config.get("min_extension_s", 0.8)
+    reps = summary.get("reps", {})
+    cards = [
+        _card("Reps", _per_side(reps, "{:d}"), _faulty_hint(summary.get("faulty_reps", {}))),
+        _card(
+            "Mean hold",
+            _per_side(summary.get("mean_hold_s", {}), "{:.1f} s"),
+            f"target {lo:g}–{hi:g} s",
+        ),
+        _card(
+            "Mean extension",
+            _per_side(summary.get("mean_extension_s", {}), "{:.1f} s"),
+            f"time to straighten the leg; slow and controlled is at least {min_ext:g} s",
+        ),
+        _asymmetry_card("Hold asymmetry", summary.get("hold_asymmetry_pct"), "hold"),
+        _asymmetry_card("Extension asymmetry", summary.get("extension_asymmetry_pct"), "extension"),
+        _faults_card(summary.get("fault_counts", {}), _cues_by_code(report.reps)),
+    ]
+    return '<section><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div></section>"
+
+
+def _faulty_hint(faulty: dict[str, int]) -> str:
+    """``per leg; with faults: left 0, right 2`` (or just ``per leg``)."""
+    if not faulty:
+        return "per leg"
+    return "per leg; with faults: " + ", ".join(f"{s} {faulty.get(s, 0)}" for s in SIDES)
+
+
+def _card(title: str, value_html: str, hint: str, extra_class: str = "") -> str:
+    return (
+        f'<div class="card {extra_class}"><h3>{escape(title)}</h3>'
+        f'<div class="big">{value_html}</div><p>{escape(hint)}</p></div>'
+    )
+
+
+def _per_side(values: dict[str, Any], fmt: str) -> str:
+    """``L 4 · R 3`` in side colours; a missing value shows as a dash."""
+    shown = []
+    for side in SIDES:
+        value = values.get(side)
+        text = "–" if value is None else fmt.format(value)
+        shown.append(f'<span class="{side[0].upper()}">{side[0].upper()}</span> {escape(text)}')
+    return " · ".join(shown)
+
+
+def asymmetry_reading(pct: float | None, noun: str) -> str:
+    """Plain words for ``100 * (left - right) / max(left, right)``.
+
+    E.g. ``-30`` with ``"hold"`` reads "left hold 30 % shorter than right".
+    """
+    if pct is None:
+        return "needs reps on both legs"
+    if round(abs(pct)) == 0:
+        return f"left and right {noun} about the same"
+    shorter, longer = ("right", "left") if pct > 0 else ("left", "right")
+    return f"{shorter} {noun} {abs(pct):.0f} % shorter than {longer}"
+
+
+def _asymmetry_card(title: str, pct: float | None, noun: str) -> str:
+    value = "–" if pct is None else f"{abs(pct):.0f} %"
+    note = pct is not None and abs(pct) >= ASYMMETRY_NOTE_PCT
+    return _card(title, escape(value), asymmetry_reading(pct, noun), "note" if note else "")
+
+
+def _cues_by_code(reps: list[Rep]) -> dict[str, str]:
+    """The cue each fault code came with (``Rep.cues`` match ``Rep.faults`` in order)."""
+    cues: dict[str, str] = {}
+    for rep in reps:
+        if len(rep.cues) == len(rep.faults):
+            for code, cue in zip(rep.faults, rep.cues, strict=True):
+                cues.setdefault(code, cue)
+    return cues
+
+
+def _faults_card(counts: dict[str, int], cues: dict[str, str]) -> str:
+    found = sorted(((n, code) for code, n in counts.items() if n), key=lambda x: (-x[0], x[1]))
+    if not found:
+        body = '<span class="badge clean">No faults</span>'
+        return f'<div class="card wide"><h3>Faults</h3>{body}<p>Clean session.</p></div>'
+    items = "".join(
+        f"<li>{_badge(code)} × {n}"
+        + (f' <span class="cue">– {escape(cues[code])}</span>' if code in cues else "")
+        + "</li>"
+        for n, code in found
+    )
+    return f'<div class="card wide"><h3>Faults</h3><ul class="faults">{items}</ul></div>'
+
+
+def fault_label(code: str) -> str:
+    """Readable name of a fault code (SPEC section 4), e.g. ``back_lift`` → ``Back lift``."""
+    return code.replace("_", " ").capitalize()
+
+
+def _badge(code: str) -> str:
+    return f'<span class="badge" title="{escape(code)}">{escape(fault_label(code))}</span>'
+
+
+_TABLE_HEAD = (
+    "<tr><th>#</th><th>Side</th><th>Start</th><th>Extension (s)</th><th>Hold (s)</th>"
+    "<th>Peak knee (°)</th><th>Peak hip (°)</th><th>Faults</th><th>Cues</th></tr>"
+)
+
+
+def _rep_table(report: Report) -> str:
+    rows = "\n".join(_rep_row(rep, report) for rep in report.reps)
+    return (
+        '<section><h2>Repetitions</h2>\n<table class="reps">\n<thead>'
+        f"{_TABLE_HEAD}</thead>\n<tbody>\n{rows}\n</tbody>\n</table></section>"
+    )
+
+
+def _rep_row(rep: Rep, report: Report) -> str:
+    lo, hi = hold_band_s(report)
+    min_ext = report.config.get("min_extension_s", 0.8)
+    faults = "".join(_badge(code) for code in rep.faults) or '<span class="badge clean">OK</span>'
+    cues = "<br>".join(escape(c) for c in rep.cues)
+    side = escape(rep.side)
+    cells = [
+        f'<td class="num">{rep.index:d}</td>',
+        f'<td><span class="dot {side}"></span>{side.capitalize()}</td>',
+        f'<td class="num">{_clock(rep.start_s)}</td>',
+        _num(rep.extension_s, "{:.2f}", rep.extension_s < min_ext),
+        _num(rep.hold_s, "{:.2f}", not lo <= rep.hold_s <= hi),
+        _num(
+            rep.knee_angle_peak_deg, "{:.0f}", rep.knee_angle_peak_deg < knee_threshold_deg(report)
+        ),
+        _num(rep.hip_angle_peak_deg, "{:.0f}", False),
+        f"<td>{faults}</td>",
+        f'<td class="cues">{cues}</td>',
+    ]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _num(value: float, fmt: str, off: bool) -> str:
+    return f'<td class="num{" off" if off else ""}">{fmt.format(value)}</td>'
+
+
+def _plots(analysis: AnalysisLike) -> str:
+    report = analysis.report
+    parts = ["<section><h2>Joint angles</h2>"]
+    if analysis.kinematics.time_s.size:
+        parts.append(
+            f"<figure>{angles_svg(analysis.kinematics, report)}<figcaption>Knee and hip angles "
+            "of both legs. Shaded: repetitions (numbered); bar at the top: the hold; ▼ marks a "
+            "rep with faults.</figcaption></figure>"
+        )
+    else:
+        parts.append("<p>No joint angles to show: no frames were analysed.</p>")
+    if report.reps:
+        parts.append(
+            f"<figure>{holds_svg(report)}<figcaption>Hold time of each repetition against the "
+            "target band.</figcaption></figure>"
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _footer(report: Report) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(str(k))}</td><td>{escape(f'{v:g}' if isinstance(v, float) else str(v))}"
+        "</td></tr>"
+        for k, v in report.config.items()
+    )
+    table = f'<table class="config"><tbody>{rows}</tbody></table>' if rows else ""
+    version = escape(report.analysis_version or "unknown")
+    return (
+        f"<footer><p>Psoas Coach analysis {version} · report schema {escape(report.schema)}</p>"
+        f"<h2>Configuration</h2>{table or '<p>Not recorded.</p>'}</footer>"
+    )
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss.s`` for a time in seconds, e.g. ``1:03.1``."""
+    minutes, rest = divmod(round(max(seconds, 0.0), 1), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
