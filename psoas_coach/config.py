@@ -57,7 +57,9 @@ class AnalysisConfig:
         for f in fields(self):
             value = getattr(self, f.name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"config: {f.name} must be a non-negative number, found {value!r}")
+                raise ConfigError(
+                    f"config: {f.name} must be a non-negative number, found {value!r}"
+                )
         if self.min_hold_s > self.max_hold_s:
             raise ConfigError(
                 f"config: min_hold_s ({self.min_hold_s}) is above max_hold_s ({self.max_hold_s})"
@@ -72,7 +74,9 @@ class AnalysisConfig:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - known)
         if unknown:
-            raise ConfigError(f"{origin}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{origin}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+            )
         values: dict[str, float] = {}
         for key, value in overrides.items():
             try:
@@ -118,8 +122,12 @@ def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"config file {path}: not valid {path.suffix[1:] or 'TOML'} ({err})") from None
+        raise ConfigError(
+            f"config file {path}: not valid {path.suffix[1:] or 'TOML'} ({err})"
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path}: expected a table of settings, found {type(data).__name__}")
+        raise ConfigError(
+            f"config file {path}: expected a table of settings, found {type(data).__name__}"
+        )
     section = data.get("analysis", data)
     return dict(section)

@@ -125,7 +125,9 @@ def _write_reports(analysis: Analysis, out_dir: Path, stem: str, result: FileRes
     result.outputs += [json_path, html_path]
 
 
-def _write_video(path: Path, analysis: Analysis, out: Path, max_fps: float, result: FileResult) -> None:
+def _write_video(
+    path: Path, analysis: Analysis, out: Path, max_fps: float, result: FileResult
+) -> None:
     from psoas_coach.report.annotate import write_annotated_video
     from psoas_coach.source.video import iter_frames, probe_video
 

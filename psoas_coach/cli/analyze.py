@@ -30,27 +30,69 @@ def register(commands: Any) -> None:
             "and write <stem>.json, <stem>.html (and <stem>.csv keypoints for a video) into DIR."
         ),
     )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                        help="video (mp4, mov, avi, webm, mkv) or keypoint CSV (.csv, .csv.gz)")
-    parser.add_argument("--out", "-o", type=Path, required=True, metavar="DIR",
-                        help="folder for the reports (created if missing)")
-    parser.add_argument("--video", action="store_true",
-                        help="also write an annotated H.264 video <stem>.annotated.mp4")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="TOML or JSON file of settings (see `psoas faults` for the names)")
-    parser.add_argument("--preset", choices=sorted(PRESETS),
-                        help="starting thresholds for youth or adult athletes (default: SPEC values)")
-    parser.add_argument("--workers", type=int, default=2, metavar="N",
-                        help="processes for pose estimation of a video (default: 2)")
-    parser.add_argument("--max-fps", type=float, default=30.0, metavar="FPS",
-                        help="pose estimation rate cap for fast videos (default: 30)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary table")
-    parser.add_argument("--debug", action="store_true", help="print tracebacks of unexpected errors")
-    group = parser.add_argument_group("thresholds", "override single settings (defaults: SPEC section 4)")
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="video (mp4, mov, avi, webm, mkv) or keypoint CSV (.csv, .csv.gz)",
+    )
+    parser.add_argument(
+        "--out",
+        "-o",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the reports (created if missing)",
+    )
+    parser.add_argument(
+        "--video",
+        action="store_true",
+        help="also write an annotated H.264 video <stem>.annotated.mp4",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="TOML or JSON file of settings (see `psoas faults` for the names)",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="starting thresholds for youth or adult athletes (default: SPEC values)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="processes for pose estimation of a video (default: 2)",
+    )
+    parser.add_argument(
+        "--max-fps",
+        type=float,
+        default=30.0,
+        metavar="FPS",
+        help="pose estimation rate cap for fast videos (default: 30)",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar or summary table"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="print tracebacks of unexpected errors"
+    )
+    group = parser.add_argument_group(
+        "thresholds", "override single settings (defaults: SPEC section 4)"
+    )
     defaults = AnalysisConfig()
     for f in fields(AnalysisConfig):
-        group.add_argument(_option_name(f.name), dest=f"set_{f.name}", type=float, metavar="X",
-                           help=f"default {getattr(defaults, f.name):g}")
+        group.add_argument(
+            _option_name(f.name),
+            dest=f"set_{f.name}",
+            type=float,
+            metavar="X",
+            help=f"default {getattr(defaults, f.name):g}",
+        )
     parser.set_defaults(run=run)
 
 
@@ -81,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(row["ok"] for row in rows) else 1
 
 
-def _analyze_all(args: argparse.Namespace, config: AnalysisConfig, console: Any) -> list[dict[str, Any]]:
+def _analyze_all(
+    args: argparse.Namespace, config: AnalysisConfig, console: Any
+) -> list[dict[str, Any]]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from psoas_coach.exceptions import PsoasError
@@ -89,8 +133,12 @@ def _analyze_all(args: argparse.Namespace, config: AnalysisConfig, console: Any)
 
     rows: list[dict[str, Any]] = []
     stems: set[str] = set()
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, disable=args.quiet, transient=True) as bar:
         for path in args.inputs:
             stem = _unique(input_stem(path), stems)
@@ -100,15 +148,25 @@ def _analyze_all(args: argparse.Namespace, config: AnalysisConfig, console: Any)
                 bar.update(task, completed=share, description=f"{name}: {label}")
 
             try:
-                result = analyze_file(path, args.out, config, stem=stem, video=args.video,
-                                      workers=args.workers, max_fps=args.max_fps, progress=progress)
+                result = analyze_file(
+                    path,
+                    args.out,
+                    config,
+                    stem=stem,
+                    video=args.video,
+                    workers=args.workers,
+                    max_fps=args.max_fps,
+                    progress=progress,
+                )
             except PsoasError as err:
                 _error_line(str(err))
                 rows.append({"name": path.name, "ok": False})
                 continue
-            except Exception as err:  # noqa: BLE001 - one broken input must not stop the batch
-                _error_line(f"{path}: unexpected failure ({type(err).__name__}: {err}); "
-                            "please report it (--debug shows the traceback)")
+            except Exception as err:
+                _error_line(
+                    f"{path}: unexpected failure ({type(err).__name__}: {err}); "
+                    "please report it (--debug shows the traceback)"
+                )
                 if args.debug:
                     traceback.print_exc()
                 rows.append({"name": path.name, "ok": False})
@@ -116,8 +174,14 @@ def _analyze_all(args: argparse.Namespace, config: AnalysisConfig, console: Any)
             finally:
                 bar.remove_task(task)
             assert result.analysis is not None
-            rows.append({"name": path.name, "ok": True, "report": result.analysis.report,
-                         "outputs": result.outputs})
+            rows.append(
+                {
+                    "name": path.name,
+                    "ok": True,
+                    "report": result.analysis.report,
+                    "outputs": result.outputs,
+                }
+            )
     return rows
 
 
