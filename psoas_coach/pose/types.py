@@ -84,7 +84,11 @@ class PoseSequence:
         if p.shape == (n, NUM_LANDMARKS, 2):
             missing = np.isnan(p).any(axis=-1)
             p[missing] = np.nan
-            vis = np.where(missing, 0.0, np.clip(vis, 0.0, 1.0)) if vis.shape == missing.shape else vis
+            vis = (
+                np.where(missing, 0.0, np.clip(vis, 0.0, 1.0))
+                if vis.shape == missing.shape
+                else vis
+            )
             if zz.shape == missing.shape:
                 zz[missing] = np.nan
         return cls(t, p, zz, vis, width=width, height=height, source=source)
@@ -128,8 +132,13 @@ class PoseSequence:
         """The frames picked by ``index`` (a slice, mask or index array)."""
         i = np.asarray(index) if not isinstance(index, slice) else index
         return PoseSequence(
-            self.time_s[i], self.xy[i], self.z[i], self.visibility[i],
-            width=self.width, height=self.height, source=self.source,
+            self.time_s[i],
+            self.xy[i],
+            self.z[i],
+            self.visibility[i],
+            width=self.width,
+            height=self.height,
+            source=self.source,
         )
 
     def mirrored(self, frames: BoolArray) -> PoseSequence:
@@ -154,5 +163,7 @@ class PoseSequence:
             np.concatenate([p.xy for p in parts]),
             np.concatenate([p.z for p in parts]),
             np.concatenate([p.visibility for p in parts]),
-            width=first.width, height=first.height, source=first.source,
+            width=first.width,
+            height=first.height,
+            source=first.source,
         )
