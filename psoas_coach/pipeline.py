@@ -7,6 +7,7 @@ writing files after it (``psoas_coach.report``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,12 +87,14 @@ def analyze_pose(
 
 
 def run_engine(
-    kin: Kinematics, config: AnalysisConfig, warn: object = None, *, max_fps: float = 60.0
+    kin: Kinematics,
+    config: AnalysisConfig,
+    warn: Callable[[str], None] | None = None,
+    *,
+    max_fps: float = 60.0,
 ) -> list[Rep]:
     """Feed every frame of ``kin`` to a fresh :class:`RepEngine`; the repetitions found."""
-    engine = RepEngine(
-        config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn if callable(warn) else None
-    )
+    engine = RepEngine(config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn)
     knee = {s: kin.knee_deg[s].tolist() for s in SIDES}
     hip = {s: kin.hip_deg[s].tolist() for s in SIDES}
     pelvis = kin.pelvis_height_thigh.tolist()
