@@ -33,7 +33,8 @@ class AnalysisConfig:
         min_excursion_deg: knee excursions below this are twitches, not repetitions.
 
     Signal clean-up:
-        smoothing_hz: low-pass cut-off for landmark tracks (offline: zero-phase).
+        smoothing_hz: low-pass cut-off for landmark tracks in hertz (offline: zero-phase);
+            0 chooses it from the recording's measured noise (1.2-2.5 Hz).
         max_gap_s: gaps in tracking up to this long are interpolated; longer ones stay missing.
         outlier_px_per_thigh: a landmark jumping more than this many thigh lengths away from its
             local median is an outlier.
@@ -48,7 +49,7 @@ class AnalysisConfig:
     support_drift_deg: float = 20.0
     start_tolerance_deg: float = 20.0
     min_excursion_deg: float = 25.0
-    smoothing_hz: float = 2.0
+    smoothing_hz: float = 0.0
     max_gap_s: float = 1.0
     outlier_px_per_thigh: float = 0.35
     min_visibility: float = 0.2

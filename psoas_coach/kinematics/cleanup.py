@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
 from psoas_coach.kinematics.swaps import correct_swaps
+from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 
@@ -29,12 +30,14 @@ class CleanPose:
         swapped: ``(F,)`` frames whose left/right labels were exchanged.
         outliers: number of landmark positions removed as outliers.
         filled: ``(F,)`` frames where every landmark was missing and has been interpolated.
+        cutoff_hz: the smoothing low-pass cut-off used, hertz.
     """
 
     pose: PoseSequence
     swapped: BoolArray
     outliers: int
     filled: BoolArray
+    cutoff_hz: float
 
 
 def clean_pose(
@@ -59,7 +62,8 @@ def clean_pose(
     window = max(3, int(round(0.3 * fixed.fps)) | 1)
     xy, outliers = remove_outliers(fixed.xy, window, config.outlier_px_per_thigh * scale_px)
     xy = fill_gaps(fixed.time_s, xy, config.max_gap_s)
-    factory = smoother or ButterworthFactory(config.smoothing_hz)
+    cutoff = config.smoothing_hz or auto_cutoff_hz(fixed, scale_px)
+    factory = smoother or ButterworthFactory(cutoff)
     flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
     filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
     cleaned = PoseSequence(
@@ -71,7 +75,40 @@ def clean_pose(
         height=pose.height,
         source=pose.source,
     )
-    return CleanPose(cleaned, swapped, outliers, filled)
+    return CleanPose(cleaned, swapped, outliers, filled, cutoff)
+
+
+#: Automatic smoothing: the cut-off (Hz) at the reference noise density, and its bounds.
+AUTO_CUTOFF_HZ = 2.0
+AUTO_REFERENCE_DENSITY = 0.002
+AUTO_CUTOFF_RANGE_HZ = (1.2, 2.5)
+_NOISE_JOINTS = [joint(s, j) for s in SIDES for j in ("shoulder", "hip", "knee", "ankle")]
+
+
+def noise_px(pose: PoseSequence) -> float:
+    """Per-frame landmark noise in pixels, from second differences of the main joints.
+
+    For white noise of deviation s, a second difference has deviation s * sqrt(6); the median
+    absolute value (times 1.4826) is robust to the movement itself and to outliers.
+    """
+    xy = pose.xy[:, _NOISE_JOINTS]
+    d2 = xy[2:] - 2 * xy[1:-1] + xy[:-2]
+    d2 = np.abs(d2[np.isfinite(d2)])
+    return float(np.median(d2) * 1.4826 / np.sqrt(6)) if d2.size else 0.0
+
+
+def auto_cutoff_hz(pose: PoseSequence, scale_px: float) -> float:
+    """Smoothing cut-off (Hz) for this recording's noise: lower for noisier signals.
+
+    The noise density (noise in thigh lengths per square root of frame rate) sets how much
+    noise survives a given cut-off; the cut-off scales with its inverse square root around
+    :data:`AUTO_CUTOFF_HZ` and stays within :data:`AUTO_CUTOFF_RANGE_HZ`.
+    """
+    density = noise_px(pose) / scale_px / np.sqrt(pose.fps)
+    if not np.isfinite(density) or density <= 0:
+        return AUTO_CUTOFF_HZ
+    cutoff = AUTO_CUTOFF_HZ * np.sqrt(AUTO_REFERENCE_DENSITY / density)
+    return float(np.clip(cutoff, *AUTO_CUTOFF_RANGE_HZ))
 
 
 def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[FloatArray, int]:
