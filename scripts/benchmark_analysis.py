@@ -71,14 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"keypoint analysis of {figures['duration_s']} s at {args.fps:g} fps "
-              f"({figures['frames']} frames, {figures['reps_found']} reps), median of {args.runs}:")
+        print(
+            f"keypoint analysis of {figures['duration_s']} s at {args.fps:g} fps "
+            f"({figures['frames']} frames, {figures['reps_found']} reps), median of {args.runs}:"
+        )
         print(f"  read CSV     {figures['read_csv_s']:.3f} s")
         print(f"  analysis     {figures['analysis_s']:.3f} s")
         print(f"  write JSON   {figures['write_json_s']:.3f} s")
         verdict = "meets" if figures["total_s"] < TARGET_S else "MISSES"
         print(f"  total        {figures['total_s']:.3f} s  ({verdict} the {TARGET_S} s target)")
-        print(f"  (HTML report with its plots, not in the target: {figures['html_report_s']:.3f} s)")
+        print(
+            f"  (HTML report with its plots, not in the target: {figures['html_report_s']:.3f} s)"
+        )
     return 0
 
 

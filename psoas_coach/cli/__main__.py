@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from psoas_coach import __version__
-from psoas_coach.cli import analyze, faults
+from psoas_coach.cli import analyze, faults, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     analyze.register(commands)
     faults.register(commands)
+    serve.register(commands)
     return parser
 
 

@@ -1,0 +1,53 @@
+"""``/api/auth``: sign up, log in, log out, who am I.
+
+Sign-up and login have no login yet to take a CSRF token from: they need the custom header
+``X-Requested-With`` instead, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from psoas_coach.web import services, views
+from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep
+from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.schemas import MeOut
+
+router = APIRouter(prefix="/auth", tags=["accounts"])
+
+
+def require_custom_header(
+    x_requested_with: Annotated[str, Header(min_length=1)],
+) -> None:
+    """Demand ``X-Requested-With`` (any value): proof the request is not a cross-site form."""
+
+
+CustomHeader = Depends(require_custom_header)
+
+
+@router.post("/signup", response_model=MeOut, status_code=201, dependencies=[CustomHeader])
+def signup(data: SignupIn, db: SessionDep, settings: SettingsDep, response: Response) -> MeOut:
+    """Create a coach account and log it in."""
+    coach = services.signup(db, data)
+    return views.me_out(services.start_login(db, coach, response, settings))
+
+
+@router.post("/login", response_model=MeOut, dependencies=[CustomHeader])
+def login(data: LoginIn, db: SessionDep, settings: SettingsDep, response: Response) -> MeOut:
+    """Log in; sets the session cookie. 401 for a wrong e-mail or password."""
+    coach = services.authenticate(db, data)
+    return views.me_out(services.start_login(db, coach, response, settings))
+
+
+@router.post("/logout", status_code=204)
+def logout(login: LoginDep, db: SessionDep, response: Response) -> None:
+    """End this login."""
+    services.end_login(db, login, response)
+
+
+@router.get("/me", response_model=MeOut)
+def me(login: LoginDep) -> MeOut:
+    """The logged-in coach and the CSRF token for state-changing requests."""
+    return views.me_out(login)

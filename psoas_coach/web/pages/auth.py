@@ -1,0 +1,122 @@
+"""Sign-up, login and logout pages. Before login, the forms carry a double-submit CSRF token
+(cookie and hidden field must match)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from psoas_coach.web import security, services
+from psoas_coach.web.deps import LoginDep, OptionalLoginDep, SessionDep, SettingsDep
+from psoas_coach.web.errors import field_message
+from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.templating import render_plain
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths of this site (``/teams``), never another host (``//evil``)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/teams"
+
+
+def _form_page(
+    request: Request, name: str, settings: SettingsDep, *, error: str = "", status: int = 200
+) -> HTMLResponse:
+    token = request.cookies.get(security.PRELOGIN_CSRF_COOKIE) or security.new_token()
+    context = {
+        "csrf_token": token,
+        "error": error,
+        "next": _safe_next(request.query_params.get("next")),
+        "email": "",
+    }
+    response = render_plain(request, name, context, status)
+    response.set_cookie(
+        security.PRELOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+def _check_prelogin_csrf(request: Request, token: str) -> None:
+    if not security.same_token(request.cookies.get(security.PRELOGIN_CSRF_COOKIE), token):
+        raise HTTPException(status_code=403, detail="the form expired: reload the page")
+
+
+@router.get("/login")
+def login_page(request: Request, login: OptionalLoginDep, settings: SettingsDep) -> Response:
+    """The login form (straight to the teams when already logged in)."""
+    if login is not None:
+        return RedirectResponse("/teams", status_code=303)
+    return _form_page(request, "login.html", settings)
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    db: SessionDep,
+    settings: SettingsDep,
+    next: Annotated[str, Form()] = "/teams",
+) -> Response:
+    """Check the credentials, log in and go on to ``next``."""
+    _check_prelogin_csrf(request, csrf_token)
+    try:
+        coach = services.authenticate(db, LoginIn(email=email, password=password))
+    except (HTTPException, ValidationError):
+        return _form_page(
+            request, "login.html", settings, error="Wrong e-mail or password.", status=401
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    services.start_login(db, coach, response, settings)
+    return response
+
+
+@router.get("/signup")
+def signup_page(request: Request, settings: SettingsDep) -> Response:
+    """The sign-up form."""
+    return _form_page(request, "signup.html", settings)
+
+
+@router.post("/signup")
+def signup_submit(
+    request: Request,
+    email: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    db: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create the account, log in and go to the teams page."""
+    _check_prelogin_csrf(request, csrf_token)
+    try:
+        data = SignupIn(email=email, name=name, password=password)
+        coach = services.signup(db, data)
+    except ValidationError as err:
+        message = "; ".join(field_message(dict(e)) for e in err.errors())
+        return _form_page(request, "signup.html", settings, error=message, status=422)
+    except HTTPException as err:
+        return _form_page(request, "signup.html", settings, error=str(err.detail), status=409)
+    response = RedirectResponse("/teams", status_code=303)
+    services.start_login(db, coach, response, settings)
+    return response
+
+
+@router.post("/logout")
+def logout(login: LoginDep, db: SessionDep) -> Response:
+    """Log out and go to the login page."""
+    response = RedirectResponse("/login", status_code=303)
+    services.end_login(db, login, response)
+    return response

@@ -1,0 +1,52 @@
+"""Helpers of the page routes: redirects with a notice, and the analysis-settings form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from psoas_coach.web.forms import TeamUpdate
+from psoas_coach.web.templating import config_fields
+
+#: Messages shown after a form was handled, by the ``notice`` query parameter.
+NOTICES = {
+    "uploaded": "Upload received: the analysis runs in the background and this page updates.",
+    "reanalyzing": "Analysis queued again with the current settings.",
+    "nothing-to-rerun": "Nothing to re-run: no recording with a file, or all are queued.",
+    "saved": "Saved.",
+    "review-saved": "Review saved. The automatic result is unchanged.",
+    "member-added": "Coach added to the team.",
+    "deleted": "Deleted, with all its files.",
+}
+
+
+def redirect(url: str, notice: str | None = None, anchor: str = "") -> RedirectResponse:
+    """A 303 redirect to ``url`` with an optional notice key and ``#anchor``."""
+    query = f"?notice={notice}" if notice else ""
+    return RedirectResponse(f"{url}{query}{anchor}", status_code=303)
+
+
+def notice_of(request: Request) -> str | None:
+    """The notice text for this request's ``notice`` parameter."""
+    return NOTICES.get(request.query_params.get("notice", ""))
+
+
+async def settings_form(request: Request) -> dict[str, Any]:
+    """Preset and threshold overrides from a settings form (``preset``, ``cfg_<name>``;
+    empty fields are not overridden), validated; 422 page otherwise."""
+    form = await request.form()
+    overrides = {}
+    for f in config_fields():
+        value = form.get(f"cfg_{f['name']}")
+        if isinstance(value, str) and value.strip():
+            overrides[f["name"]] = value.strip()
+    preset = form.get("preset")
+    try:
+        checked = TeamUpdate.model_validate({"preset": preset, "config_overrides": overrides})
+    except ValidationError as err:
+        raise RequestValidationError(err.errors()) from None
+    return {"preset": checked.preset, "config_overrides": checked.config_overrides or {}}

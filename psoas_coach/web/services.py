@@ -1,0 +1,176 @@
+"""Operations shared by the API and the pages that touch more than one row: accounts and logins,
+uploads that queue an analysis, re-runs, and deletions that remove files with their rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from fastapi import HTTPException, Response
+from sqlalchemy.orm import Session
+
+from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.files import DataDir
+from psoas_coach.storage.models import (
+    AnalysisJob,
+    Athlete,
+    Coach,
+    LoginSession,
+    Recording,
+    Team,
+    TrainingSession,
+)
+from psoas_coach.web import security
+from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.settings import Settings
+from psoas_coach.web.uploads import store_upload
+from psoas_coach.web.worker import AnalysisWorker
+
+
+def signup(db: Session, data: SignupIn) -> Coach:
+    """A new coach account; 409 when the e-mail already has one."""
+    if accounts.get_coach_by_email(db, email=data.email) is not None:
+        raise HTTPException(status_code=409, detail=f"{data.email}: an account already exists")
+    password_hash = security.hash_password(data.password)
+    return accounts.create_coach(db, email=data.email, name=data.name, password_hash=password_hash)
+
+
+def authenticate(db: Session, data: LoginIn) -> Coach:
+    """The coach with these credentials; 401 otherwise (same answer for unknown e-mail)."""
+    coach = accounts.get_coach_by_email(db, email=data.email)
+    stored = coach.password_hash if coach is not None else security.DUMMY_HASH
+    if not security.verify_password(stored, data.password) or coach is None:
+        raise HTTPException(status_code=401, detail="wrong e-mail or password")
+    if security.needs_rehash(coach.password_hash):
+        new_hash = security.hash_password(data.password)
+        accounts.set_password_hash(db, coach=coach, password_hash=new_hash)
+    return coach
+
+
+def start_login(db: Session, coach: Coach, response: Response, settings: Settings) -> LoginSession:
+    """Log ``coach`` in: a new server-side login and its HttpOnly, SameSite=Lax cookie."""
+    token = security.new_token()
+    lifetime = dt.timedelta(days=settings.session_days)
+    login = accounts.create_login(
+        db,
+        coach=coach,
+        token_hash=security.token_hash(token),
+        csrf_token=security.new_token(),
+        lifetime=lifetime,
+    )
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return login
+
+
+def end_login(db: Session, login: LoginSession, response: Response) -> None:
+    """Log out: delete the login and its cookie."""
+    accounts.delete_login(db, token_hash=login.token_hash)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+
+
+def add_team_member(db: Session, team: Team, email: str) -> Coach:
+    """Add the coach with ``email`` to ``team``; 404 when no account has that e-mail."""
+    coach = accounts.get_coach_by_email(db, email=email)
+    if coach is None:
+        raise HTTPException(status_code=404, detail=f"{email}: no coach has this e-mail")
+    roster.add_member(db, team=team, coach=coach)
+    return coach
+
+
+def check_upload_allowed(athlete: Athlete) -> None:
+    """409 for a youth athlete without recorded guardian consent."""
+    if athlete.is_youth() and not athlete.guardian_consent:
+        raise HTTPException(
+            status_code=409,
+            detail=(
+                f"{athlete.name} is under 18: record the guardian's consent on the athlete's "
+                "page before uploading recordings"
+            ),
+        )
+
+
+def upload_recording(
+    db: Session,
+    *,
+    session: TrainingSession,
+    source: BinaryIO,
+    name: str,
+    data: DataDir,
+    settings: Settings,
+    worker: AnalysisWorker,
+) -> Recording:
+    """Store an upload, create its recording and queue its analysis; returns at once."""
+    athlete = session.athlete
+    check_upload_allowed(athlete)
+    db.commit()  # end the read transaction: no database lock is held while the file is copied
+    stored = store_upload(source, name, data, max_bytes=settings.max_upload_bytes)
+    try:
+        recording = sessions.create_recording(
+            db,
+            session=session,
+            kind=stored.kind,
+            original_name=name[:255],
+            stored_path=stored.stored_path,
+            size_bytes=stored.size_bytes,
+        )
+        jobs.enqueue_job(db, recording=recording, config=jobs.effective_config(athlete))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        data.remove(stored.stored_path)
+        raise
+    worker.notify()
+    db.refresh(recording)
+    return recording
+
+
+def reanalyze(
+    db: Session, recordings: Iterable[Recording], worker: AnalysisWorker
+) -> list[AnalysisJob]:
+    """Queue a re-run of ``recordings`` with current settings; wakes the worker."""
+    queued = jobs.reanalyze(db, recordings=recordings)
+    if queued:
+        worker.notify()
+    for job in queued:
+        db.refresh(job)
+    return queued
+
+
+def athlete_recordings(db: Session, athlete: Athlete) -> list[Recording]:
+    """Every recording of every session of ``athlete``."""
+    return [r for s in sessions.list_sessions(db, athlete=athlete) for r in s.recordings]
+
+
+def team_recordings(db: Session, team: Team) -> list[Recording]:
+    """Every recording of every athlete of ``team``."""
+    return [r for a in roster.list_athletes(db, team=team) for r in athlete_recordings(db, a)]
+
+
+def delete_athlete(db: Session, athlete: Athlete, data: DataDir) -> None:
+    """Delete an athlete with every row and every stored file about them."""
+    files = sessions.athlete_files(db, athlete=athlete)
+    roster.delete_athlete(db, athlete=athlete)
+    data.remove_all(files)
+
+
+def delete_session(db: Session, session: TrainingSession, data: DataDir) -> None:
+    """Delete a session with its recordings, results and files."""
+    files = sessions.session_files(session)
+    sessions.delete_session(db, session=session)
+    data.remove_all(files)
+
+
+def delete_recording(db: Session, recording: Recording, data: DataDir) -> None:
+    """Delete a recording with its jobs, results and files."""
+    files = sessions.recording_files(recording)
+    sessions.delete_recording(db, recording=recording)
+    data.remove_all(files)

@@ -1,0 +1,91 @@
+"""The one settings object of the dashboard, from arguments and ``PSOAS_*`` environment variables.
+
+=========================== ================================== ===============================
+setting                     environment variable               default
+=========================== ================================== ===============================
+``data_dir``                ``PSOAS_DATA_DIR``                 ``~/.local/share/psoas-coach``
+``database_url``            ``PSOAS_DATABASE_URL``             SQLite file ``<data_dir>/psoas.db``
+``max_upload_mb``           ``PSOAS_MAX_UPLOAD_MB``            500 (megabytes per upload)
+``analysis_workers``        ``PSOAS_ANALYSIS_WORKERS``         1 (analyses at once, 1-2)
+``pose_workers``            ``PSOAS_POSE_WORKERS``             2 (processes per video analysis)
+``secure_cookies``          ``PSOAS_SECURE_COOKIES``           off (turn on behind HTTPS)
+=========================== ================================== ===============================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from psoas_coach.storage.db import normalize_url, sqlite_url
+from psoas_coach.storage.files import DATABASE_FILE
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/psoas-coach`` (``~/.local/share/psoas-coach`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "psoas-coach"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the dashboard can be configured with. Units are in the names.
+
+    Attributes:
+        data_dir: folder of the SQLite database, uploads and results (created if missing).
+        database_url: SQLAlchemy URL; empty means the SQLite file in ``data_dir``.
+        max_upload_mb: largest accepted upload, megabytes (10^6 bytes).
+        analysis_workers: analyses run at the same time (threads in the server).
+        pose_workers: processes sharing the pose estimation of one video.
+        max_attempts: a job interrupted this many times (crashes) fails instead of re-queueing.
+        session_days: a login lasts this many days.
+        secure_cookies: mark cookies ``Secure`` (HTTPS only).
+        skeleton_video: make an annotated skeleton-only video for keypoint CSV uploads.
+        worker_poll_s: how often idle workers look for jobs queued by another process, seconds.
+    """
+
+    data_dir: Path
+    database_url: str = ""
+    max_upload_mb: float = 500.0
+    analysis_workers: int = 1
+    pose_workers: int = 2
+    max_attempts: int = 3
+    session_days: int = 14
+    secure_cookies: bool = False
+    skeleton_video: bool = True
+    worker_poll_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.analysis_workers <= 4:
+            raise ValueError(f"analysis_workers must be 1-4, found {self.analysis_workers}")
+        if self.pose_workers < 1 or self.max_upload_mb <= 0:
+            raise ValueError("pose_workers must be at least 1 and max_upload_mb above 0")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to connect to (the data directory's SQLite file by default)."""
+        if self.database_url:
+            return normalize_url(self.database_url)
+        return sqlite_url(self.data_dir / DATABASE_FILE)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """:attr:`max_upload_mb` in bytes."""
+        return int(self.max_upload_mb * 1_000_000)
+
+    @classmethod
+    def from_env(cls, *, data_dir: Path | None = None, database_url: str | None = None) -> Settings:
+        """Settings from ``PSOAS_*`` environment variables; arguments given win over them."""
+        env = os.environ
+        base = cls(
+            data_dir=data_dir or Path(env.get("PSOAS_DATA_DIR") or default_data_dir()),
+            database_url=database_url or env.get("PSOAS_DATABASE_URL") or "",
+        )
+        return replace(
+            base,
+            max_upload_mb=float(env.get("PSOAS_MAX_UPLOAD_MB", base.max_upload_mb)),
+            analysis_workers=int(env.get("PSOAS_ANALYSIS_WORKERS", base.analysis_workers)),
+            pose_workers=int(env.get("PSOAS_POSE_WORKERS", base.pose_workers)),
+            secure_cookies=env.get("PSOAS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        )

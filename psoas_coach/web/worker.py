@@ -1,0 +1,176 @@
+"""The analysis worker: threads inside the server that claim queued jobs from the database and
+run them (:func:`psoas_coach.web.runner.run_job`), one job per thread at a time.
+
+A finished job's folder is renamed from ``work/`` into ``results/`` and only then recorded, in
+one transaction, with the job marked done; a failed job records its one-line reason. Jobs are
+claimed atomically (see :func:`psoas_coach.storage.crud.jobs.claim_next_job`), so several
+threads, or a second server on the same database, never run one job twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from psoas_coach.exceptions import PsoasError
+from psoas_coach.storage.crud import jobs as job_crud
+from psoas_coach.storage.crud.jobs import JobTicket
+from psoas_coach.storage.crud.results import summary_fields
+from psoas_coach.storage.files import DataDir
+from psoas_coach.web.runner import RunOutput, run_job
+from psoas_coach.web.settings import Settings
+
+log = logging.getLogger("psoas_coach.web.worker")
+
+#: Least time between two progress writes of one job, seconds.
+PROGRESS_EVERY_S = 0.7
+#: Seconds an idle worker waits before retrying after a database error.
+ERROR_BACKOFF_S = 2.0
+
+
+class AnalysisWorker:
+    """``settings.analysis_workers`` threads running queued analysis jobs until :meth:`stop`."""
+
+    def __init__(
+        self, settings: Settings, session_factory: sessionmaker[Session], data: DataDir
+    ) -> None:
+        """Prepare (not start) the worker threads."""
+        self._settings = settings
+        self._sessions = session_factory
+        self._data = data
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start the threads (daemon threads: they never keep the process alive)."""
+        for n in range(self._settings.analysis_workers):
+            thread = threading.Thread(target=self._loop, name=f"psoas-analysis-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def notify(self) -> None:
+        """Wake idle threads: a job was queued."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Ask the threads to finish their current job and wait up to ``timeout_s`` seconds."""
+        self._stopping.set()
+        self._wake.set()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = [t for t in self._threads if t.is_alive()]
+
+    @property
+    def running(self) -> bool:
+        """True while any thread is alive."""
+        return any(t.is_alive() for t in self._threads)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with self._sessions() as db:
+                    ticket = job_crud.claim_next_job(db)
+            except Exception:
+                log.exception("claiming a job failed; retrying")
+                self._stopping.wait(ERROR_BACKOFF_S)
+                continue
+            if ticket is None:
+                self._wake.wait(self._settings.worker_poll_s)
+                self._wake.clear()
+                continue
+            self._run(ticket)
+
+    def _run(self, ticket: JobTicket) -> None:
+        """Run one claimed job to done or failed; never raises."""
+        log.info("job %d: analysing %s", ticket.job_id, ticket.original_name)
+        try:
+            output = run_job(
+                ticket,
+                self._data,
+                pose_workers=self._settings.pose_workers,
+                skeleton_video=self._settings.skeleton_video,
+                progress=self._progress_writer(ticket),
+            )
+        except PsoasError as err:
+            self._fail(ticket, str(err))
+            return
+        except Exception as err:
+            log.exception("job %d: unexpected failure", ticket.job_id)
+            self._fail(ticket, f"unexpected failure ({type(err).__name__}: {err})")
+            return
+        try:
+            self._publish(ticket, output)
+        except Exception as err:
+            log.exception("job %d: storing the result failed", ticket.job_id)
+            self._fail(ticket, f"storing the result failed ({type(err).__name__}: {err})")
+
+    def _publish(self, ticket: JobTicket, output: RunOutput) -> None:
+        """Move the finished folder into ``results/`` and record it with the job done."""
+        target = self._data.new_result_folder()
+        os.replace(output.folder, target)
+        shutil.rmtree(output.folder.parent, ignore_errors=True)
+        folder = self._data.relative(target)
+        fields = summary_fields(output.report)
+        fields.update(_file_fields(folder, output.files))
+        with self._sessions() as db:
+            done = job_crud.complete_job(
+                db, job_id=ticket.job_id, attempt=ticket.attempt, result_fields=fields
+            )
+        if not done.kept:
+            log.info("job %d: gone or taken over; result discarded", ticket.job_id)
+            self._data.remove(folder)
+        if done.delete_raw is not None:
+            self._data.remove(done.delete_raw)
+        log.info("job %d: done", ticket.job_id)
+
+    def _fail(self, ticket: JobTicket, reason: str) -> None:
+        log.info("job %d: failed: %s", ticket.job_id, reason)
+        try:
+            with self._sessions() as db:
+                job_crud.fail_job(db, job_id=ticket.job_id, attempt=ticket.attempt, reason=reason)
+        except Exception:
+            log.exception("job %d: recording the failure failed", ticket.job_id)
+
+    def _progress_writer(self, ticket: JobTicket) -> Callable[[float, str], None]:
+        """A progress callback that writes at most every :data:`PROGRESS_EVERY_S` seconds."""
+        last = [0.0]
+
+        def write(share: float, step: str) -> None:
+            now = time.monotonic()
+            if now - last[0] < PROGRESS_EVERY_S and share < 1.0:
+                return
+            last[0] = now
+            try:
+                with self._sessions() as db:
+                    job_crud.set_progress(
+                        db, job_id=ticket.job_id, attempt=ticket.attempt, progress=share, step=step
+                    )
+            except Exception:
+                log.exception("job %d: progress not recorded", ticket.job_id)
+
+        return write
+
+
+def _file_fields(folder: str, files: dict[str, str]) -> dict[str, str | None]:
+    """Result columns of the files of a folder, relative to the data directory."""
+
+    def path(role: str) -> str | None:
+        return f"{folder}/{files[role]}" if role in files else None
+
+    return {
+        "folder": folder,
+        "report_json": f"{folder}/{files['json']}",
+        "report_html": f"{folder}/{files['html']}",
+        "keypoints_csv": path("keypoints"),
+        "annotated_video": path("video"),
+        "angles_svg": path("angles"),
+        "holds_svg": path("holds"),
+    }

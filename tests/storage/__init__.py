@@ -1,0 +1,1 @@
+"""Tests of psoas_coach.storage."""

@@ -1,0 +1,1 @@
+"""Tests of psoas_coach.web (API, pages, worker) and of `psoas serve`."""
