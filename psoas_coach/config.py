@@ -31,6 +31,10 @@ class AnalysisConfig:
 
     Repetition definition (SPEC section 3):
         min_excursion_deg: knee excursions below this are twitches, not repetitions.
+        min_rep_peak_knee_deg: a knee that never opens past this is no march extension (e.g.
+            the knees of a glute bridge), whatever its excursion.
+        max_rep_start_offset_deg: a movement starting with the knee further than this from 90
+            degrees is another exercise, not a march from 90/90.
 
     Signal clean-up:
         smoothing_hz: low-pass cut-off for landmark tracks in hertz (offline: zero-phase);
@@ -49,6 +53,8 @@ class AnalysisConfig:
     support_drift_deg: float = 20.0
     start_tolerance_deg: float = 20.0
     min_excursion_deg: float = 25.0
+    min_rep_peak_knee_deg: float = 105.0
+    max_rep_start_offset_deg: float = 50.0
     smoothing_hz: float = 0.0
     max_gap_s: float = 1.0
     outlier_px_per_thigh: float = 0.35

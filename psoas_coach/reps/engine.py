@@ -279,9 +279,18 @@ class RepEngine:
             return
         t, v = self._history.since(cand.trigger_s - LEAD_S)
         measures = measure_candidate(t, v, cand)
-        if measures is not None and measures.excursion_deg >= self.config.min_excursion_deg:
+        if measures is not None and self._is_march(measures):
             cand.rep = measures
             self._pending.append(cand)
+
+    def _is_march(self, m: RepMeasures) -> bool:
+        """Big enough, reaching towards a straight knee, and starting near 90/90."""
+        c = self.config
+        return (
+            m.excursion_deg >= c.min_excursion_deg
+            and m.knee_angle_peak_deg >= c.min_rep_peak_knee_deg
+            and abs(m.knee_angle_start_deg - 90.0) <= c.max_rep_start_offset_deg
+        )
 
     def _release(self, *, final: bool) -> list[Rep]:
         out: list[Rep] = []

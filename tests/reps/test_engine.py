@@ -96,6 +96,9 @@ def test_clean_reps_are_found_with_exact_timing() -> None:
     [
         pytest.param([Move("left", 2.0, peak=105.0)], [], [], id="twitch-under-25-deg"),
         pytest.param(
+            [Move("left", 2.0, base=40.0, peak=75.0)], [], [], id="bent-knee-movement-not-a-march"
+        ),
+        pytest.param(
             [Move("left", 2.0, peak=125.0)], ["left"], [["incomplete_extension"]], id="incomplete"
         ),
         pytest.param([Move("right", 2.0, hold=1.0)], ["right"], [["short_hold"]], id="short-hold"),
