@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,9 @@ def test_store_upload(tmp_path: Path, name: str, content: bytes, expected: str |
     stored = store_upload(io.BytesIO(content), name, data, max_bytes=10_000)
     assert stored.kind == expected and stored.size_bytes == len(content)
     assert data.path(stored.stored_path).read_bytes() == content
-    assert stored.stored_path.endswith(stored_suffix(name)) and name not in stored.stored_path
+    generated = Path(stored.stored_path).name
+    assert generated.endswith(stored_suffix(name))
+    assert re.fullmatch(r"[0-9a-f]{32}", generated[: -len(stored_suffix(name))])
 
 
 @pytest.mark.parametrize(
