@@ -1,0 +1,322 @@
+"""Reading videos with PyAV: probing, upright RGB frames, frame-rate capping and chunked seeking.
+
+Times are seconds from the start of the video stream, taken from each frame's timestamp, so
+variable-frame-rate recordings keep their true timing. Rotation metadata (phones filming in
+portrait) is applied, so every image is upright as a player would show it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from psoas_coach.exceptions import InputNotFoundError, VideoError
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
+
+ImageArray = npt.NDArray[np.uint8]
+
+#: File name endings accepted as videos (lower case).
+VIDEO_SUFFIXES: Final[frozenset[str]] = frozenset({".mp4", ".mov", ".avi", ".webm", ".mkv"})
+
+#: Frames within this share of a slot before the slot's start still count for it (jitter).
+_SLOT_TOLERANCE: Final[float] = 0.25
+#: A stream that stops this many seconds (at least) before its announced end is truncated.
+_MIN_SHORTFALL_S: Final[float] = 0.5
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video holds, as a player shows it.
+
+    Attributes:
+        width: upright picture width in pixels (after rotation).
+        height: upright picture height in pixels (after rotation).
+        fps: average frame rate in frames per second.
+        duration_s: length of the video stream in seconds.
+        frame_count: number of frames (from the header, or estimated from duration × fps).
+        rotation_deg: counter-clockwise rotation applied to the coded picture to make it upright
+            (0, 90, 180 or 270 degrees).
+        codec: name of the video codec, e.g. ``h264``.
+    """
+
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    frame_count: int
+    rotation_deg: int
+    codec: str
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Size, frame rate, length, rotation and codec of the video at ``path``.
+
+    Decodes the first frame to read its rotation. Raises :class:`InputNotFoundError` when the
+    file does not exist and :class:`VideoError` when it is not a decodable video.
+    """
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        first = _first_frame(container, stream, path)
+        rotation = _rotation_of(first)
+        fps = _average_fps(stream)
+        duration = _stream_duration_s(container, stream)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        frames = stream.frames if stream.frames > 0 else round(duration * fps)
+        return VideoInfo(
+            width, height, fps, duration, int(frames), rotation, stream.codec_context.name
+        )
+
+
+def iter_frames(
+    path: Path,
+    *,
+    max_fps: float | None = 30.0,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    max_width: int | None = None,
+    decode_threads: int = 0,
+) -> Iterator[tuple[float, ImageArray]]:
+    """Yield ``(time_s, image)`` per frame from ``start_s`` (inclusive) to ``end_s`` (exclusive).
+
+    ``time_s`` is seconds from the start of the stream (frame timestamp); ``image`` is the
+    upright ``(H, W, 3)`` uint8 RGB picture. Sources faster than ``max_fps`` frames per second
+    are thinned by timestamp onto a fixed grid of ``1 / max_fps`` s slots (the first frame of
+    each slot is kept), so chunks of one video keep exactly the frames the whole keeps.
+    ``max_width`` (pixels) shrinks the upright picture to at most that width, keeping its
+    aspect ratio.
+    ``decode_threads`` is the decoder's thread count (0: FFmpeg chooses; 1 suits processes
+    that already keep every core busy).
+
+    Raises :class:`InputNotFoundError` for a missing file (at once) and :class:`VideoError` for
+    an unreadable one; a file that breaks part-way yields what decodes, then raises
+    :class:`VideoError` naming the time of the break.
+    """
+    if not path.exists():
+        raise InputNotFoundError(f"video {path.name}: file not found")
+    return _generate(path, max_fps, start_s, end_s, max_width, decode_threads)
+
+
+def _generate(
+    path: Path,
+    max_fps: float | None,
+    start_s: float,
+    end_s: float | None,
+    max_width: int | None,
+    decode_threads: int,
+) -> Iterator[tuple[float, ImageArray]]:
+    """The body of :func:`iter_frames` (opens the file on first use)."""
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        _set_threads(stream, decode_threads)
+        duration = _stream_duration_s(container, stream)
+        thin = max_fps is not None and _average_fps(stream) > max_fps
+        slots = _SlotFilter(max_fps if thin and max_fps is not None else None)
+        origin = stream.start_time or 0
+        # Seek a slot early so the slot of ``start_s`` is judged on all its frames.
+        _seek(container, stream, origin, start_s - slots.period_s, path)
+        reached = _Position(start_s)
+        for frame in _decode(container, stream, path, reached):
+            time_s = _frame_time_s(frame, origin, reached.time_s, stream)
+            if end_s is not None and time_s >= end_s:
+                return
+            if not slots.keep(time_s) or time_s < start_s:
+                continue
+            reached.time_s = time_s
+            yield time_s, _to_image(frame, max_width)
+        end = duration if end_s is None else min(end_s, duration)
+        _check_complete(path, reached.time_s, end, stream)
+
+
+@dataclass
+class _Position:
+    """The time reached in a stream, in seconds (for error messages)."""
+
+    time_s: float
+
+
+class _SlotFilter:
+    """Keeps the first frame of each ``1 / max_fps`` s slot; keeps all with ``max_fps=None``."""
+
+    def __init__(self, max_fps: float | None) -> None:
+        self._max_fps = max_fps
+        self._last_slot: int | None = None
+
+    @property
+    def period_s(self) -> float:
+        """Length of one slot in seconds (0 when every frame is kept)."""
+        return 0.0 if self._max_fps is None else 1.0 / self._max_fps
+
+    def keep(self, time_s: float) -> bool:
+        """Whether the frame at ``time_s`` (seconds) opens a new slot."""
+        if self._max_fps is None:
+            return True
+        slot = math.floor(time_s * self._max_fps + _SLOT_TOLERANCE)
+        if self._last_slot is not None and slot <= self._last_slot:
+            return False
+        self._last_slot = slot
+        return True
+
+
+def _set_threads(stream: VideoStream, count: int) -> None:
+    """Let FFmpeg decode ``stream`` with ``count`` threads (0: as many as it likes)."""
+    if count == 1:
+        stream.thread_type = "NONE"
+        return
+    stream.thread_type = "AUTO"
+    stream.thread_count = max(0, count)
+
+
+def _open(path: Path) -> InputContainer:
+    """Open ``path`` with PyAV, turning failures into product errors."""
+    import av
+
+    if not path.exists():
+        raise InputNotFoundError(f"video {path.name}: file not found")
+    try:
+        return av.open(str(path), mode="r")
+    except av.FFmpegError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise VideoError(
+            f"video {path.name}: cannot be read as a video ({reason}; "
+            "not a video file, or truncated/corrupt)"
+        ) from exc
+
+
+def _video_stream(container: InputContainer, path: Path) -> VideoStream:
+    """The first video stream of ``container``."""
+    if not container.streams.video:
+        raise VideoError(f"video {path.name}: not a video file (no video stream found)")
+    return container.streams.video[0]
+
+
+def _first_frame(container: InputContainer, stream: VideoStream, path: Path) -> VideoFrame:
+    """The first decodable frame of ``stream``."""
+    for frame in _decode(container, stream, path, _Position(0.0)):
+        return frame
+    raise VideoError(f"video {path.name}: no frame could be decoded (file empty or corrupt)")
+
+
+def _decode(
+    container: InputContainer,
+    stream: VideoStream,
+    path: Path,
+    reached: _Position,
+) -> Iterator[VideoFrame]:
+    """Decoded frames of ``stream``; a decoding failure becomes :class:`VideoError`.
+
+    ``reached`` holds the time decoded so far, named in the error message.
+    """
+    import av
+
+    frames = container.decode(stream)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (av.FFmpegError, EOFError) as exc:
+            raise VideoError(
+                f"video {path.name}: decoding failed at {reached.time_s:.1f} s "
+                "(file truncated or corrupt)"
+            ) from exc
+        yield frame
+
+
+def _seek(
+    container: InputContainer, stream: VideoStream, origin: int, start_s: float, path: Path
+) -> None:
+    """Seek to the keyframe at or before ``start_s`` seconds (nothing to do at 0)."""
+    import av
+
+    if start_s <= 0.0 or stream.time_base is None:
+        return
+    target = origin + math.floor(start_s / stream.time_base)
+    try:
+        container.seek(target, stream=stream, backward=True, any_frame=False)
+    except av.FFmpegError as exc:
+        raise VideoError(
+            f"video {path.name}: cannot seek to {start_s:.1f} s (file truncated or corrupt)"
+        ) from exc
+
+
+def _frame_time_s(frame: VideoFrame, origin: int, previous_s: float, stream: VideoStream) -> float:
+    """Seconds from the stream start to ``frame`` (one frame after ``previous_s`` if unknown)."""
+    if frame.pts is None or stream.time_base is None:
+        return previous_s + 1.0 / _average_fps(stream)
+    return float((frame.pts - origin) * stream.time_base)
+
+
+def _to_image(frame: VideoFrame, max_width: int | None) -> ImageArray:
+    """The upright ``(H, W, 3)`` uint8 RGB picture of ``frame``, at most ``max_width`` px wide.
+
+    Converts at full size, then shrinks with OpenCV's area filter (cheaper than scaling in
+    the colour conversion).
+    """
+    rotation = _rotation_of(frame)
+    image = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+    upright_w = frame.height if rotation in (90, 270) else frame.width
+    if max_width is not None and upright_w > max_width:
+        image = _shrink(image, max_width / upright_w)
+    return _rotate_upright(image, rotation)
+
+
+def _shrink(image: ImageArray, scale: float) -> ImageArray:
+    """``image`` resized by ``scale`` (< 1) with area averaging."""
+    import cv2
+
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _rotate_upright(image: ImageArray, rotation_deg: int) -> ImageArray:
+    """Turn ``image`` counter-clockwise by ``rotation_deg`` (a multiple of 90) degrees."""
+    k = (rotation_deg // 90) % 4
+    if k == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=k))
+
+
+def _rotation_of(frame: VideoFrame) -> int:
+    """Counter-clockwise display rotation of ``frame`` in degrees, snapped to 0/90/180/270."""
+    return round(frame.rotation / 90.0) * 90 % 360
+
+
+def _average_fps(stream: VideoStream) -> float:
+    """Average frame rate of ``stream`` in frames per second (30 when the file does not say)."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return float(rate)
+    return 30.0
+
+
+def _stream_duration_s(container: InputContainer, stream: VideoStream) -> float:
+    """Length of the video stream in seconds (the container's if the stream does not say)."""
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None and container.duration > 0:
+        return float(Fraction(container.duration, 1_000_000))
+    return 0.0
+
+
+def _check_complete(path: Path, last_s: float, expected_end_s: float, stream: VideoStream) -> None:
+    """Raise :class:`VideoError` when decoding stopped well before ``expected_end_s`` seconds."""
+    shortfall = max(_MIN_SHORTFALL_S, 3.0 / _average_fps(stream))
+    if expected_end_s > 0 and last_s < expected_end_s - shortfall:
+        raise VideoError(
+            f"video {path.name}: decoding stopped at {last_s:.1f} s of {expected_end_s:.1f} s "
+            "(file truncated or corrupt)"
+        )

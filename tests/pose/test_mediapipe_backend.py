@@ -1,0 +1,83 @@
+"""The real BlazePose model on a real supine recording, and its edges (nobody, bad input)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from psoas_coach.exceptions import PoseBackendError
+from psoas_coach.pose.backend import FramePose
+from psoas_coach.pose.landmarks import INDEX, NUM_LANDMARKS, joint
+from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
+from psoas_coach.source.video import iter_frames
+from tests.source.test_video import real_video
+
+GLUTE_SIZE = (640, 480)  # width, height of glute_bridge.mp4
+
+
+@pytest.fixture(scope="module")
+def glute_poses() -> list[FramePose | None]:
+    """BlazePose on every frame of glute_bridge.mp4 (3 s, 30 fps, someone lying supine)."""
+    with MediaPipeBackend() as backend:
+        return [
+            backend.estimate(image, t) for t, image in iter_frames(real_video("glute_bridge.mp4"))
+        ]
+
+
+def _found(poses: list[FramePose | None]) -> list[FramePose]:
+    return [p for p in poses if p is not None]
+
+
+def test_a_person_lying_down_is_found_in_nearly_every_frame(
+    glute_poses: list[FramePose | None],
+) -> None:
+    assert len(glute_poses) == 91
+    assert len(_found(glute_poses)) / len(glute_poses) >= 0.95
+
+
+def test_landmarks_are_pixel_arrays_inside_the_picture(glute_poses: list[FramePose | None]) -> None:
+    width, height = GLUTE_SIZE
+    for pose in _found(glute_poses):
+        assert pose.xy.shape == (NUM_LANDMARKS, 2) and pose.xy.dtype == np.float64
+        assert pose.z.shape == pose.visibility.shape == (NUM_LANDMARKS,)
+        assert np.all((pose.visibility >= 0) & (pose.visibility <= 1))
+        seen = pose.xy[pose.visibility > 0.5]
+        assert np.all((seen >= -0.05 * width) & (seen <= [1.05 * width, 1.05 * height]))
+        # Pixels, not MediaPipe's normalised [0, 1] coordinates: the body spans many pixels.
+        assert np.ptp(seen[:, 0]) > 100
+        assert np.isfinite(pose.z).all() and np.abs(pose.z).max() > 1.0
+
+
+def test_the_body_is_horizontal(glute_poses: list[FramePose | None]) -> None:
+    shoulders = [joint(s, "shoulder") for s in ("left", "right")]
+    hips = [joint(s, "hip") for s in ("left", "right")]
+    trunk = np.array([p.xy[shoulders].mean(0) - p.xy[hips].mean(0) for p in _found(glute_poses)])
+    horizontal = np.abs(trunk[:, 0]) > np.abs(trunk[:, 1])
+    assert horizontal.mean() >= 0.95
+    # The head is on the left of this recording (x about 90-170 px), the feet on the right
+    # (x about 400-470 px).
+    assert np.median(trunk[:, 0]) < 0
+    nose = np.median([p.xy[INDEX["nose"]] for p in _found(glute_poses)], axis=0)
+    ankles = [joint(s, "ankle") for s in ("left", "right")]
+    feet = np.median([p.xy[ankles].mean(0) for p in _found(glute_poses)], axis=0)
+    assert 60 < nose[0] < 220 and 380 < feet[0] < 500
+
+
+def test_nobody_in_plain_coloured_frames() -> None:
+    colours = [(0, 0, 0), (255, 255, 255), (40, 120, 200), (200, 60, 60), (90, 90, 90)]
+    with MediaPipeBackend() as backend:
+        found = [
+            backend.estimate(np.full((240, 320, 3), c, dtype=np.uint8), i / 30)
+            for i, c in enumerate(colours * 2)
+        ]
+    assert found == [None] * 10
+
+
+@pytest.mark.parametrize(
+    "image",
+    [np.zeros((8, 8), dtype=np.uint8), np.zeros((8, 8, 4), np.uint8), np.zeros((8, 8, 3))],
+    ids=["grey", "rgba", "float"],
+)
+def test_images_that_are_not_rgb_uint8_are_refused(image: np.ndarray) -> None:  # type: ignore[type-arg]
+    with MediaPipeBackend() as backend, pytest.raises(PoseBackendError, match="expected an"):
+        backend.estimate(image, 0.0)
