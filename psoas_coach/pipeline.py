@@ -128,15 +128,7 @@ def _drop_upright(pose: PoseSequence, name: str, warnings: list[str]) -> PoseSeq
     )
     xy = pose.xy.copy()
     xy[posture.upright] = np.nan
-    return PoseSequence.from_arrays(
-        pose.time_s,
-        xy,
-        pose.z,
-        pose.visibility,
-        width=pose.width,
-        height=pose.height,
-        source=pose.source,
-    )
+    return pose.with_xy(xy)
 
 
 def _view_warnings(pose: PoseSequence, thigh: float) -> list[str]:

@@ -49,16 +49,7 @@ def clean_pose(
     """Run the whole clean-up; ``scale_px`` is the thigh length in pixels."""
     xy = pose.xy.copy()
     xy[pose.visibility < config.min_visibility] = np.nan
-    visible = PoseSequence(
-        pose.time_s,
-        xy,
-        pose.z,
-        pose.visibility,
-        width=pose.width,
-        height=pose.height,
-        source=pose.source,
-    )
-    fixed, swapped = correct_swaps(visible, scale_px)
+    fixed, swapped = correct_swaps(pose.with_xy(xy), scale_px)
     window = max(3, int(round(0.3 * fixed.fps)) | 1)
     xy, outliers = remove_outliers(fixed.xy, window, config.outlier_px_per_thigh * scale_px)
     xy = fill_gaps(fixed.time_s, xy, config.max_gap_s)
@@ -66,16 +57,7 @@ def clean_pose(
     factory = smoother or ButterworthFactory(cutoff)
     flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
     filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
-    cleaned = PoseSequence(
-        fixed.time_s,
-        flat,
-        fixed.z,
-        fixed.visibility,
-        width=pose.width,
-        height=pose.height,
-        source=pose.source,
-    )
-    return CleanPose(cleaned, swapped, outliers, filled, cutoff)
+    return CleanPose(fixed.with_xy(flat), swapped, outliers, filled, cutoff)
 
 
 #: Automatic smoothing: the cut-off (Hz) at the reference noise density, and its bounds.

@@ -141,6 +141,18 @@ class PoseSequence:
             source=self.source,
         )
 
+    def with_xy(self, xy: FloatArray) -> PoseSequence:
+        """A copy with landmark positions ``xy`` (``(F, 33, 2)`` pixels), the rest unchanged."""
+        return PoseSequence(
+            self.time_s,
+            xy,
+            self.z,
+            self.visibility,
+            width=self.width,
+            height=self.height,
+            source=self.source,
+        )
+
     def mirrored(self, frames: BoolArray) -> PoseSequence:
         """A copy where left and right landmark labels are exchanged on ``frames`` (``(F,)``)."""
         xy, z, vis = self.xy.copy(), self.z.copy(), self.visibility.copy()
