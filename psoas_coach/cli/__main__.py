@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from psoas_coach import __version__
-from psoas_coach.cli import analyze, faults, serve
+from psoas_coach.cli import analyze, faults, live, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.register(commands)
     faults.register(commands)
     serve.register(commands)
+    live.register(commands)
     return parser
 
 
@@ -28,7 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``psoas`` with ``argv``; returns the exit status (0 ok, 1 an input failed, 2 usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    status: int = args.run(args)
+    from psoas_coach.cli.native_log import filtered_stderr
+
+    with filtered_stderr():  # MediaPipe's native log lines never reach the user
+        status: int = args.run(args)
     return status
 
 

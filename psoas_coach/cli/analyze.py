@@ -117,10 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.max_fps <= 0:
         _error_line("--workers must be at least 1 and --max-fps above 0")
         return 2
-    from psoas_coach.cli.native_log import filtered_stderr
-
-    with filtered_stderr():
-        rows = _analyze_all(args, config, console)
+    rows = _analyze_all(args, config, console)
     if not args.quiet:
         _print_summary(rows, args.out)
     return 0 if all(row["ok"] for row in rows) else 1

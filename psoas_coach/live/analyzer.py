@@ -1,0 +1,342 @@
+"""The live analysis after pose: one frame's landmarks in, coaching events out.
+
+Each frame goes through the offline clean-up's first steps (visibility mask, upright frames
+dropped, label swaps corrected by ``SwapCorrector``) and then two tiers:
+
+* **fast** (no lag beyond a causal low-pass): the overlay's skeleton and angles, the setup
+  check, which leg is moving (a ``RepEngine`` fed these angles), the hold countdown and
+  in-repetition posture cues;
+* **settled** (``settle_lag_s`` behind, :mod:`psoas_coach.live.settled`): the offline
+  clean-up replayed on a sliding window, feeding *the* ``RepEngine`` whose repetitions, with
+  the fault rules' verdicts, are the counts, the end-of-rep cues and the report. Fed a
+  recording, it gives what ``pipeline.analyze_pose`` gives.
+
+Nothing is counted before the setup check passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.faults.base import cue_for
+from psoas_coach.kinematics.filters import FilterFactory
+from psoas_coach.kinematics.posture import UPRIGHT_DEG
+from psoas_coach.kinematics.swaps import SwapCorrector
+from psoas_coach.live.cues import CueScheduler, number_word
+from psoas_coach.live.events import (
+    Cue,
+    Event,
+    HoldStarted,
+    HoldTargetMet,
+    HoldTick,
+    LiveStatus,
+    RepFinished,
+    SetupChanged,
+)
+from psoas_coach.live.fast import FastSmoother
+from psoas_coach.live.hold import HoldTimer
+from psoas_coach.live.recorder import LiveAnalysis, SetFacts, SetRecorder, build_analysis
+from psoas_coach.live.settled import SettledBatch, SettledCleaner
+from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
+from psoas_coach.live.signals import BodyScale, Signals, compute_signals
+from psoas_coach.live.swapping import apply_swap
+from psoas_coach.live.watch import PostureWatch
+from psoas_coach.pose.backend import FramePose
+from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
+from psoas_coach.pose.types import FloatArray
+from psoas_coach.report.model import Rep
+from psoas_coach.reps.engine import RepEngine
+
+PRAISE = "Good rep"
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """How the live coach behaves (the thresholds are in ``AnalysisConfig``).
+
+    Attributes:
+        cooldown_s: seconds between two cues other than the hold countdown.
+        hold_target_s: when to say "switch" (default: ``min_hold_s``, see ``HoldTimer``).
+        setup_hold_s: seconds at 90/90 before counting starts.
+        setup_tolerance_deg: how far from 90 degrees the start may be (default: fault limit
+            plus 15).
+        settle_lag_s: lag of the settled tier in seconds (default: ``max_gap_s``).
+        require_setup: False counts from the first frame (keypoint replays without a frame).
+        muted: cues are shown, not spoken.
+        praise: say "Good rep" after a repetition without faults.
+    """
+
+    cooldown_s: float = 4.0
+    hold_target_s: float | None = None
+    setup_hold_s: float = 0.5
+    setup_tolerance_deg: float | None = None
+    settle_lag_s: float | None = None
+    require_setup: bool = True
+    muted: bool = False
+    praise: bool = True
+
+
+class LiveAnalyzer:
+    """Per-frame live analysis of one set.
+
+    Args:
+        config: thresholds and clean-up settings, as for ``psoas analyze``.
+        coach: live behaviour (cues, setup, lag).
+        frame_size: ``(width, height)`` of the pictures in pixels (0: unknown, the in-view
+            check then trusts visibility alone).
+        fps: expected frame rate (designs the fast tier's low-pass), frames per second.
+        source: name of the camera or file, for the report.
+        fast_filter: the fast tier's low-pass (default Butterworth 2.5 Hz).
+    """
+
+    def __init__(
+        self,
+        config: AnalysisConfig | None = None,
+        *,
+        coach: CoachSettings | None = None,
+        frame_size: tuple[int, int] = (0, 0),
+        fps: float = 30.0,
+        source: str = "live",
+        fast_filter: FilterFactory | None = None,
+    ) -> None:
+        self.config = config or AnalysisConfig()
+        self.coach = coach or CoachSettings()
+        self.frame_size = frame_size
+        self.source = source
+        c, k = self.config, self.coach
+        self._fast = FastSmoother(fps, max_gap_s=c.max_gap_s, factory=fast_filter)
+        self._settled = SettledCleaner(c, lag_s=k.settle_lag_s, max_fps=max(60.0, fps))
+        self._setup = SetupCheck(c, tolerance_deg=k.setup_tolerance_deg, hold_s=k.setup_hold_s)
+        self._hold = HoldTimer(c, target_s=k.hold_target_s)
+        self._watch = PostureWatch(c)
+        self._cues = CueScheduler(cooldown_s=k.cooldown_s, muted=k.muted)
+        self._scale = BodyScale()
+        self._recorder = SetRecorder()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new set: forget every frame, repetition and cue (mute is kept)."""
+        for part in (self._fast, self._settled, self._setup, self._hold, self._watch):
+            part.reset()
+        self._cues.reset()
+        self._scale.reset()
+        self._recorder.reset()
+        self._warnings: list[str] = []
+        self._engine = RepEngine(self.config, on_warning=self._warnings.append)
+        self._fast_engine = RepEngine(self.config)
+        self._swaps: SwapCorrector | None = None
+        self._verdict = SetupVerdict(False, "", "")
+        self._first_s = self._last_s = float("nan")
+        self._frames = self._found = 0
+        self._watch_cued: dict[str, float] = {}
+        self._smooth = np.full((NUM_LANDMARKS, 2), np.nan)
+        self._fast_signals: Signals | None = None
+        self._finished = False
+
+    # --- public state ---------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True once the setup check passed: repetitions are being counted."""
+        return self._setup.ready or not self.coach.require_setup
+
+    @property
+    def muted(self) -> bool:
+        """Whether cues are only shown, not spoken."""
+        return self._cues.muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self._cues.muted = value
+
+    @property
+    def reps(self) -> tuple[Rep, ...]:
+        """Repetitions counted so far (the settled tier's, with their faults)."""
+        return self._engine.reps
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Repetitions per side so far."""
+        return self._engine.counts
+
+    @property
+    def landmarks(self) -> FloatArray:
+        """The latest frame's fast-tier landmarks ``(33, 2)`` in pixels (NaN: unknown)."""
+        return self._smooth.copy()
+
+    @property
+    def status(self) -> LiveStatus:
+        """What to draw for the latest frame."""
+        t = self._last_s
+        sig = self._fast_signals
+        cue, category = self._cues.showing(t)
+        return LiveStatus(
+            time_s=t if np.isfinite(t) else 0.0,
+            ready=self.ready,
+            setup_message="" if self._verdict.problem == "" else self._verdict.message,
+            counts=self.counts,
+            active_side=self._fast_engine.active_side(),
+            hold=self._hold.state(t),
+            knee_deg={s: None if sig is None else _angle_of(sig.knee_deg, s) for s in SIDES},
+            hip_deg={s: None if sig is None else _angle_of(sig.hip_deg, s) for s in SIDES},
+            cue=cue,
+            cue_category=category,
+            muted=self.muted,
+        )
+
+    # --- per frame ------------------------------------------------------------------------
+
+    def update(self, time_s: float, pose: FramePose | None) -> list[Event]:
+        """Analyse one frame at ``time_s`` seconds (``None``: nobody found); its events.
+
+        Frames must come in increasing time; a frame not later than the previous is ignored.
+        """
+        if self._finished or not (np.isnan(self._last_s) or time_s > self._last_s):
+            return []
+        self._count_frame(time_s, pose)
+        xy = self._prepare(time_s, pose)
+        self._smooth = self._fast.update(time_s, xy)
+        self._fast_signals = compute_signals(np.array([time_s]), self._smooth[None], self._scale)
+        events = self._check_setup(time_s, pose)
+        if self.ready:
+            events += self._coach_frame(self._fast_signals)
+        raw = np.full((NUM_LANDMARKS, 2), np.nan) if xy is None else xy
+        batch = self._settled.update(time_s, raw, self._scale.thigh_px)
+        events += self._feed_engine(batch, time_s)
+        events += self._cues.poll(time_s)
+        return events
+
+    def finish(self) -> list[Event]:
+        """End the set: release the frames still settling and the last repetition."""
+        if self._finished:
+            return []
+        self._finished = True
+        now = self._last_s if np.isfinite(self._last_s) else 0.0
+        events = self._feed_engine(self._settled.finish(self._scale.thigh_px), now)
+        if self.ready:
+            for rep in self._engine.finish():
+                events += self._rep_done(rep, now)
+        events += self._cues.poll(now)
+        return events
+
+    def analysis(self) -> LiveAnalysis:
+        """The set's report and recorded signals (call after :meth:`finish`)."""
+        facts = SetFacts(
+            source=self.source,
+            fps=self._settled.fps,
+            first_s=self._first_s,
+            last_s=self._last_s,
+            frames=self._frames,
+            frames_with_person=self._found,
+            warnings=self._report_warnings(),
+        )
+        thigh = self._scale.thigh_px
+        return build_analysis(self._recorder, list(self.reps), facts, self.config, thigh)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _count_frame(self, time_s: float, pose: FramePose | None) -> None:
+        self._first_s = time_s if np.isnan(self._first_s) else self._first_s
+        self._last_s = time_s
+        self._frames += 1
+        self._found += pose is not None and bool(np.isfinite(pose.xy).any())
+
+    def _prepare(self, time_s: float, pose: FramePose | None) -> FloatArray | None:
+        """The frame's landmarks as offline clean-up starts them, or None (nobody usable)."""
+        if pose is None or not np.isfinite(pose.xy).any() or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
+            return None
+        self._scale.add_raw(pose.xy, pose.z)
+        xy = pose.xy.copy()
+        xy[~(pose.visibility >= self.config.min_visibility)] = np.nan
+        if self._swaps is None:
+            thigh = self._scale.thigh_px
+            self._swaps = SwapCorrector(scale_px=thigh if np.isfinite(thigh) else 100.0)
+        cue = self._scale.near_cue(pose.z, pose.visibility)
+        decision = self._swaps.update(time_s, xy, pose.z, pose.visibility, cue=cue)
+        return apply_swap(xy, decision)
+
+    def _check_setup(self, time_s: float, pose: FramePose | None) -> list[Event]:
+        sig = self._fast_signals
+        assert sig is not None
+        angles = {
+            "knee": {s: float(sig.knee_deg[s][0]) for s in SIDES},
+            "hip": {s: float(sig.hip_deg[s][0]) for s in SIDES},
+        }
+        verdict = self._setup.update(time_s, pose, angles, self.frame_size, self._scale.thigh_px)
+        events: list[Event] = []
+        if verdict != self._verdict:
+            became_ready = verdict.ready and not self._verdict.ready
+            self._verdict = verdict
+            events.append(SetupChanged(time_s, verdict.ready, verdict.problem, verdict.message))
+            if became_ready:
+                events += self._cues.offer(time_s, verdict.message, "setup")
+        if verdict.problem:
+            events += self._cues.offer(time_s, verdict.message, "setup")
+        return events
+
+    def _coach_frame(self, sig: Signals) -> list[Event]:
+        """Fast tier: moving leg, hold countdown and posture cues."""
+        t, knee, hip, pelvis = sig.frame(0)
+        self._fast_engine.update(t, knee, hip, pelvis)
+        side = self._fast_engine.active_side()
+        events = self._hold.update(t, side, knee)
+        events += self._countdown(events)
+        for code in self._watch.update(t, side, knee, hip, pelvis):
+            self._watch_cued[code] = t
+            events += self._cues.offer(t, cue_for(code), "fault")
+        return events
+
+    def _countdown(self, events: list[Event]) -> list[Cue]:
+        """The spoken countdown: "Hold", then the second being held, then "Switch"."""
+        cues: list[Cue] = []
+        for e in events:
+            if isinstance(e, HoldStarted):
+                cues += self._cues.offer(e.time_s, "Hold", "count")
+            elif isinstance(e, HoldTick) and e.second < e.target_s:
+                cues += self._cues.offer(e.time_s, number_word(e.second + 1), "count")
+            elif isinstance(e, HoldTargetMet):
+                cues += self._cues.offer(e.time_s, "Switch", "switch")
+        return cues
+
+    def _feed_engine(self, batch: SettledBatch, now: float) -> list[Event]:
+        """Settled tier: signals of released frames into the repetition engine."""
+        if len(batch) == 0:
+            return []
+        self._scale.add_clean(batch.xy)
+        sig = compute_signals(batch.time_s, batch.xy, self._scale)
+        self._recorder.add(batch.xy, sig)
+        if not self.ready:
+            return []
+        since = self._setup.ready_since_s if self.coach.require_setup else -np.inf
+        events: list[Event] = []
+        for i in np.flatnonzero(sig.time_s >= since).tolist():
+            for rep in self._engine.update(*sig.frame(i)):
+                events += self._rep_done(rep, now)
+        return events
+
+    def _rep_done(self, rep: Rep, now: float) -> list[Event]:
+        """A finished repetition: the event, then its first fault cue not said during it."""
+        events: list[Event] = [RepFinished(now, rep, self._engine.counts)]
+        told = {c for c, t in self._watch_cued.items() if rep.start_s - 1.0 <= t <= rep.end_s}
+        fresh = [code for code in rep.faults if code not in told]
+        if fresh:
+            events += self._cues.offer(now, cue_for(fresh[0]), "fault")
+        elif not rep.faults and self.coach.praise:
+            events += self._cues.offer(now, PRAISE, "praise")
+        return events
+
+    def _report_warnings(self) -> list[str]:
+        notes = list(self._warnings)
+        if self.coach.require_setup and not self._setup.ready:
+            notes.append(
+                f"the setup check never passed, nothing was counted: {self._verdict.message}"
+            )
+        return notes
+
+
+def _angle_of(series: dict[str, FloatArray], side: str) -> float | None:
+    value = float(series[side][0])
+    return value if np.isfinite(value) else None

@@ -1,0 +1,101 @@
+"""Bounded buffers for the live path: a running median and a ring of recent landmark frames.
+
+Offline, the thigh length, depth scale, trunk direction and frame rate are medians over the
+whole recording; live, they are medians over everything seen so far (bounded, so memory stays
+flat however long the set lasts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from psoas_coach.pose.landmarks import NUM_LANDMARKS
+from psoas_coach.pose.types import FloatArray
+
+
+class RunningMedian:
+    """Median of the latest ``capacity`` values, recomputed at most every ``refresh`` values.
+
+    Args:
+        capacity: values kept (the oldest drop out).
+        refresh: new values between two recomputations once 100 values are in (before that,
+            every value recomputes it, so early estimates follow quickly).
+    """
+
+    def __init__(self, capacity: int, refresh: int = 25) -> None:
+        self._values = np.full(capacity, np.nan)
+        self._next = 0
+        self._size = 0
+        self._refresh = refresh
+        self._since = 0
+        self._median = float("nan")
+
+    def reset(self) -> None:
+        """Forget every value."""
+        self._next = self._size = self._since = 0
+        self._median = float("nan")
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: FloatArray) -> None:
+        """Add the finite entries of ``values`` (any shape)."""
+        for v in values[np.isfinite(values)].ravel().tolist():
+            self._values[self._next] = v
+            self._next = (self._next + 1) % self._values.size
+            self._size = min(self._size + 1, self._values.size)
+            self._since += 1
+
+    @property
+    def value(self) -> float:
+        """The median (NaN while empty)."""
+        if self._size and (self._size < 100 or self._since >= self._refresh):
+            self._median = float(np.median(self._values[: self._size]))
+            self._since = 0
+        return self._median
+
+
+class FrameRing:
+    """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels."""
+
+    def __init__(self, capacity: int) -> None:
+        self._t = np.full(capacity, np.nan)
+        self._xy = np.full((capacity, NUM_LANDMARKS, 2), np.nan)
+        self._next = 0
+        self._size = 0
+
+    def reset(self) -> None:
+        """Drop every frame."""
+        self._next = self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, time_s: float, xy: FloatArray) -> None:
+        """Add one frame (``xy`` ``(33, 2)``)."""
+        self._t[self._next] = time_s
+        self._xy[self._next] = xy
+        self._next = (self._next + 1) % self._t.size
+        self._size = min(self._size + 1, self._t.size)
+
+    def last(self, count: int) -> tuple[FloatArray, FloatArray]:
+        """Copies of the latest ``count`` frames (fewer if fewer are kept), oldest first."""
+        count = min(count, self._size)
+        order = (self._next - count + np.arange(count)) % self._t.size
+        return self._t[order], self._xy[order]
+
+    def times(self) -> FloatArray:
+        """Times of the kept frames in seconds, oldest first (a copy)."""
+        order = (self._next - self._size + np.arange(self._size)) % self._t.size
+        return np.asarray(self._t[order], dtype=np.float64)
+
+    def count_since(self, time_s: float) -> int:
+        """How many kept frames are at or after ``time_s`` seconds."""
+        return int(np.count_nonzero(self.times() >= time_s))
+
+    def fps(self) -> float:
+        """Median frame rate of the kept frames in frames per second (30 with too few)."""
+        t = self.times()
+        if t.size < 2:
+            return 30.0
+        return float(1.0 / np.median(np.diff(t)))

@@ -1,0 +1,127 @@
+"""The streaming engine every live front end uses: a picture in, coaching events out.
+
+:class:`LiveEngine` runs the pose estimator on each picture (through the
+:class:`~psoas_coach.pose.backend.PoseBackend` interface: BlazePose in tracking mode, or a fake
+in unit tests) and hands the landmarks to a :class:`~psoas_coach.live.analyzer.LiveAnalyzer`.
+Pictures wider than ``pose_width`` are shrunk before estimation (BlazePose works at 256 × 256
+inside) and the landmarks mapped back to the picture's pixels, as the offline video path does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+
+from psoas_coach.live.analyzer import LiveAnalyzer
+from psoas_coach.live.events import Event, LiveStatus
+from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend
+from psoas_coach.pose.types import FloatArray
+
+#: Pictures are shrunk to this width (pixels) before pose estimation, as offline.
+POSE_WIDTH = 640
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What one picture gave.
+
+    Attributes:
+        time_s: the picture's time in seconds.
+        pose: the estimator's landmarks in the picture's pixels (``None``: nobody found).
+        landmarks: fast-tier smoothed landmarks ``(33, 2)`` in the picture's pixels.
+        events: coaching events of this frame.
+        status: what to draw.
+        pose_ms: milliseconds spent in pose estimation.
+        total_ms: milliseconds for the whole frame (resize, pose, analysis).
+    """
+
+    time_s: float
+    pose: FramePose | None
+    landmarks: FloatArray
+    events: list[Event]
+    status: LiveStatus
+    pose_ms: float
+    total_ms: float
+
+
+class LiveEngine:
+    """Pose estimation plus live analysis, one picture at a time (in time order).
+
+    Args:
+        backend: the pose estimator (owned: closed with the engine).
+        analyzer: the analysis after pose (its ``frame_size`` is set from the first picture
+            when unknown).
+        pose_width: pictures wider than this many pixels are shrunk before estimation
+            (``None``: never).
+    """
+
+    def __init__(
+        self, backend: PoseBackend, analyzer: LiveAnalyzer, *, pose_width: int | None = POSE_WIDTH
+    ) -> None:
+        self.backend = backend
+        self.analyzer = analyzer
+        self.pose_width = pose_width
+
+    def process(self, time_s: float, image_rgb: ImageArray) -> FrameResult:
+        """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s."""
+        start = time.perf_counter()
+        height, width = image_rgb.shape[:2]
+        if self.analyzer.frame_size == (0, 0):
+            self.analyzer.frame_size = (width, height)
+        small = shrink(image_rgb, self.pose_width)
+        before = time.perf_counter()
+        pose = self.backend.estimate(small, time_s)
+        pose_ms = 1000.0 * (time.perf_counter() - before)
+        pose = to_picture_pixels(pose, small.shape[1], width)
+        events = self.analyzer.update(time_s, pose)
+        total_ms = 1000.0 * (time.perf_counter() - start)
+        status = self.analyzer.status
+        return FrameResult(time_s, pose, self.analyzer.landmarks, events, status, pose_ms, total_ms)
+
+    def finish(self) -> list[Event]:
+        """End the set (see :meth:`LiveAnalyzer.finish`)."""
+        return self.analyzer.finish()
+
+    def close(self) -> None:
+        """Release the pose estimator."""
+        self.backend.close()
+
+    def __enter__(self) -> LiveEngine:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def shrink(image: ImageArray, max_width: int | None) -> ImageArray:
+    """``image`` resized (area filter) to at most ``max_width`` pixels wide, aspect kept."""
+    height, width = image.shape[:2]
+    if max_width is None or width <= max_width:
+        return image
+    import cv2
+
+    size = (max_width, max(1, round(height * max_width / width)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def to_picture_pixels(pose: FramePose | None, small_width: int, width: int) -> FramePose | None:
+    """``pose`` estimated on a picture ``small_width`` pixels wide, mapped to ``width``."""
+    if pose is None or small_width == width:
+        return pose
+    scale = width / small_width
+    return FramePose(pose.xy * scale, pose.z * scale, pose.visibility)
+
+
+def mediapipe_backend() -> PoseBackend:
+    """BlazePose full in tracking mode (imported here: MediaPipe loads slowly)."""
+    from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
+
+    return MediaPipeBackend()

@@ -1,0 +1,159 @@
+"""The settled tier: the offline clean-up replayed on a sliding window, a fixed lag behind live.
+
+Offline, clean-up uses the whole recording: outliers are judged against a centred window,
+gaps up to ``max_gap_s`` are interpolated from the frames on both sides, and the low-pass runs
+forward and backward (no lag). :class:`SettledCleaner` runs those same functions
+(:func:`~psoas_coach.kinematics.cleanup.remove_outliers`, :func:`fill_gaps`,
+:func:`~psoas_coach.kinematics.filters.zero_phase`) on the latest few seconds and releases each
+frame once ``lag_s`` seconds of frames after it are known. With ``lag_s`` at least
+``max_gap_s`` every gap the offline analysis fills is filled here too, and the backward pass,
+started ``lag_s`` later, has settled: the angles fed to the repetition engine match the
+offline ones to a fraction of a degree. It is causal (it never looks at frames not yet
+received); the price is that repetitions are released ``lag_s`` later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.kinematics.angles import REQUIRED_JOINTS
+from psoas_coach.kinematics.cleanup import auto_cutoff_hz, fill_gaps, remove_outliers
+from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
+from psoas_coach.live.buffers import FrameRing
+from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
+from psoas_coach.pose.types import FloatArray, PoseSequence
+
+#: The landmarks every figure is computed from (angles and pelvis height need no others).
+SIGNAL_JOINTS = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
+#: Seconds of frames before the first unreleased one that the window keeps, beyond the
+#: longest gap: the forward low-pass settles from rest within it.
+FILTER_SETTLE_S = 1.0
+#: Seconds between two re-estimates of the automatic smoothing cut-off.
+CUTOFF_REFRESH_S = 2.0
+
+
+@dataclass(frozen=True)
+class SettledBatch:
+    """Frames released together: ``time_s`` ``(N,)`` seconds, ``xy`` ``(N, 33, 2)`` pixels.
+
+    Only :data:`SIGNAL_JOINTS` are filled in ``xy``; the other landmarks are NaN.
+    """
+
+    time_s: FloatArray
+    xy: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+
+def outlier_window(fps: float) -> int:
+    """Frames of the outlier median window at ``fps`` (odd, as offline: about 0.3 s)."""
+    return max(3, int(round(0.3 * fps)) | 1)
+
+
+class SettledCleaner:
+    """Fixed-lag replica of the offline clean-up (after swap correction).
+
+    Args:
+        config: the analysis settings (outlier limit, longest gap, smoothing cut-off).
+        lag_s: seconds a frame waits for later frames before release (default ``max_gap_s``).
+        every_s: seconds between two runs over the window (frames are released in batches).
+        history_s: seconds of frames kept for the frame rate and noise estimates.
+        max_fps: highest frame rate expected (sizes the buffer).
+        smoother: the low-pass (default: Butterworth at the configured or automatic cut-off).
+    """
+
+    def __init__(
+        self,
+        config: AnalysisConfig,
+        *,
+        lag_s: float | None = None,
+        every_s: float = 0.2,
+        history_s: float = 120.0,
+        max_fps: float = 60.0,
+        smoother: FilterFactory | None = None,
+    ) -> None:
+        self.config = config
+        self.lag_s = config.max_gap_s if lag_s is None else lag_s
+        self.every_s = every_s
+        self._smoother = smoother
+        self._ring = FrameRing(int(history_s * max_fps))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every frame."""
+        self._ring.reset()
+        self._released_s = float("-inf")
+        self._run_s = float("-inf")
+        self._cutoff_s = float("-inf")
+        self.cutoff_hz = float("nan")
+
+    @property
+    def fps(self) -> float:
+        """Median frame rate of the frames kept, frames per second."""
+        return self._ring.fps()
+
+    def update(self, time_s: float, xy: FloatArray, thigh_px: float) -> SettledBatch:
+        """Add one frame (``xy`` ``(33, 2)`` pixels, visibility-masked and swap-corrected).
+
+        ``thigh_px`` is the current thigh length estimate in pixels. Returns the frames
+        released now (often none: they go in batches every ``every_s`` seconds).
+        """
+        self._ring.append(time_s, xy)
+        if time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
+            return _empty()
+        self._run_s = time_s
+        return self._release(time_s - self.lag_s, thigh_px)
+
+    def finish(self, thigh_px: float) -> SettledBatch:
+        """Release every frame still held (the end of the set is the end of the window)."""
+        if not np.isfinite(thigh_px):
+            return _empty()
+        return self._release(float("inf"), thigh_px)
+
+    def _release(self, until_s: float, thigh_px: float) -> SettledBatch:
+        t, xy = self._window()
+        fresh = (t > self._released_s) & (t <= until_s)
+        if not fresh.any():
+            return _empty()
+        smooth = self._clean(t, xy[:, SIGNAL_JOINTS], thigh_px)
+        out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
+        out[:, SIGNAL_JOINTS] = smooth[fresh]
+        self._released_s = float(t[fresh][-1])
+        return SettledBatch(t[fresh], out)
+
+    def _window(self) -> tuple[FloatArray, FloatArray]:
+        """The frames from the context before the first unreleased frame to the newest."""
+        times = self._ring.times()
+        pending = times[times > self._released_s]
+        if pending.size == 0:
+            return self._ring.last(0)
+        start = pending[0] - self.config.max_gap_s - FILTER_SETTLE_S
+        return self._ring.last(int(np.count_nonzero(times >= start)))
+
+    def _clean(self, t: FloatArray, xy: FloatArray, thigh_px: float) -> FloatArray:
+        """Outliers, gaps and zero-phase smoothing exactly as ``clean_pose`` does them."""
+        fps = self._ring.fps()
+        limit = self.config.outlier_px_per_thigh * thigh_px
+        xy, _ = remove_outliers(xy, outlier_window(fps), limit)
+        xy = fill_gaps(t, xy, self.config.max_gap_s)
+        factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px))
+        flat = zero_phase(factory, fps, xy.reshape(len(t), -1))
+        return flat.reshape(xy.shape)
+
+    def _cutoff(self, time_s: float, thigh_px: float) -> float:
+        """The configured cut-off, or the automatic one from the noise seen so far (Hz)."""
+        if self.config.smoothing_hz:
+            return self.config.smoothing_hz
+        if time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):
+            t, xy = self._ring.last(len(self._ring))
+            self.cutoff_hz = auto_cutoff_hz(PoseSequence.from_arrays(t, xy), thigh_px)
+            self._cutoff_s = time_s
+        return self.cutoff_hz
+
+
+def _empty() -> SettledBatch:
+    return SettledBatch(np.zeros(0), np.zeros((0, NUM_LANDMARKS, 2)))

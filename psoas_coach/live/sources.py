@@ -1,0 +1,148 @@
+"""Where live pictures come from: a camera, or a video file played as if it were one.
+
+A source is an iterable of ``(time_s, image)`` pairs: seconds since the set started and an
+upright RGB ``(H, W, 3)`` uint8 picture. A camera that cannot be opened, or stops sending
+pictures for ``stall_timeout_s`` seconds, raises :class:`~psoas_coach.exceptions.InputError`
+with a one-line message; a file that breaks part-way raises ``VideoError`` after the pictures
+it could decode.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from psoas_coach.exceptions import InputError, InputNotFoundError
+from psoas_coach.pose.backend import ImageArray
+from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, probe_video
+
+Frames = Iterator[tuple[float, ImageArray]]
+
+
+class FrameSource(Protocol):
+    """Pictures of a live set, in time order."""
+
+    name: str
+    fps: float
+
+    def __iter__(self) -> Frames:
+        """``(time_s, image)`` per picture."""
+        ...
+
+    def close(self) -> None:
+        """Release the device or file."""
+        ...
+
+
+class CameraSource:
+    """A camera through OpenCV (``cv2.VideoCapture``): an index (0, 1, ...) or a device path.
+
+    Args:
+        device: camera index, or a path/URL OpenCV can open as a capture device.
+        width, height: the picture size asked of the camera, pixels.
+        stall_timeout_s: seconds without a picture after which the camera counts as stopped.
+    """
+
+    def __init__(
+        self,
+        device: int | str,
+        *,
+        width: int = 640,
+        height: int = 480,
+        stall_timeout_s: float = 3.0,
+    ) -> None:
+        import cv2
+
+        self.name = f"camera {device}"
+        self.stall_timeout_s = stall_timeout_s
+        self._log_level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # OpenCV's own console warnings off: errors are ours, one line
+        self._capture = cv2.VideoCapture(device)
+        if not self._capture.isOpened():
+            self.close()
+            raise InputError(f"{self.name}: cannot be opened (no such camera, or it is in use)")
+        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        rate = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = rate if 1.0 <= rate <= 120.0 else 30.0
+
+    def __iter__(self) -> Frames:
+        """Pictures as they arrive, timed by this machine's monotonic clock from the first."""
+        import cv2
+
+        origin = last = time.monotonic()
+        while True:
+            ok, bgr = self._capture.read()
+            now = time.monotonic()
+            if ok and bgr is not None:
+                last = now
+                yield now - origin, np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            elif now - last > self.stall_timeout_s:
+                raise InputError(
+                    f"{self.name}: stopped sending pictures at {last - origin:.1f} s "
+                    f"(nothing for {self.stall_timeout_s:g} s: unplugged or in use?)"
+                )
+            else:
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        """Release the camera (and give OpenCV its console warnings back)."""
+        import cv2
+
+        self._capture.release()
+        cv2.setLogLevel(self._log_level)
+
+
+class VideoFileSource:
+    """A video file played as a camera.
+
+    Args:
+        path: the video.
+        realtime: play at the file's own frame rate (a picture that is already late when it
+            would be shown is skipped, as a camera drops frames a slow reader misses);
+            False plays every picture as fast as they can be processed.
+        max_fps: pictures per second kept from faster files (as ``psoas analyze`` does).
+    """
+
+    def __init__(self, path: Path, *, realtime: bool = True, max_fps: float = 30.0) -> None:
+        if not path.exists():
+            raise InputNotFoundError(f"{path}: file not found")
+        self.path = path
+        self.name = path.name
+        self.realtime = realtime
+        self.max_fps = max_fps
+        self.fps = min(probe_video(path).fps, max_fps)
+        self.skipped = 0
+
+    def __iter__(self) -> Frames:
+        """Pictures with their timestamps, paced like a camera when ``realtime``."""
+        origin = time.monotonic()
+        period = 1.0 / self.fps
+        for time_s, image in iter_frames(self.path, max_fps=self.max_fps):
+            if self.realtime:
+                wait = origin + time_s - time.monotonic()
+                if wait < -period:
+                    self.skipped += 1
+                    continue
+                time.sleep(max(0.0, wait))
+            yield time_s, image
+
+    def close(self) -> None:
+        """Nothing held between pictures."""
+
+
+def open_source(spec: str, *, realtime: bool = True) -> CameraSource | VideoFileSource:
+    """A camera for an index (``"0"``), else a video file; one-line errors otherwise."""
+    if spec.isdigit():
+        return CameraSource(int(spec))
+    path = Path(spec)
+    if not path.exists():
+        raise InputNotFoundError(f"{path}: file not found (give a camera index or a video file)")
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        kinds = ", ".join(sorted(s[1:] for s in VIDEO_SUFFIXES))
+        raise InputError(f"{path}: not a video ({kinds}) nor a camera index")
+    return VideoFileSource(path, realtime=realtime)

@@ -1,0 +1,315 @@
+// Psoas Coach live page: webcam pictures to the server over a WebSocket (protocol
+// psoas-live@1, see psoas_coach/live/protocol.py), overlay and spoken cues from its answers.
+"use strict";
+
+(() => {
+  const SKELETON = [[11, 12], [23, 24], [11, 23], [12, 24], [11, 13], [13, 15], [12, 14],
+    [14, 16], [23, 25], [25, 27], [27, 29], [29, 31], [27, 31], [24, 26], [26, 28], [28, 30],
+    [30, 32], [28, 32], [0, 7], [0, 8]];
+  const LEFT = new Set([1, 2, 3, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31]);
+  const RIGHT = new Set([4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]);
+  const JOINTS = { left: [23, 25, 27], right: [24, 26, 28] };
+  const COLORS = { left: "#0072B2", right: "#D55E00", ok: "#009E73", warn: "#E69F00",
+    bad: "#C8282B", ink: "#1d2327", neutral: "#e1e1e1" };
+  const SEND_WIDTH = 640;
+  const JPEG_QUALITY = 0.7;
+  const MAX_LOG = 60;
+
+  const root = document.getElementById("live");
+  const video = document.getElementById("camera");
+  const canvas = document.getElementById("overlay");
+  const ctx = canvas.getContext("2d");
+  const grab = document.createElement("canvas");
+  const grabCtx = grab.getContext("2d");
+  const startBtn = document.getElementById("start");
+  const muteBtn = document.getElementById("mute");
+  const endBtn = document.getElementById("end");
+  const connection = document.getElementById("connection");
+  const eventList = document.getElementById("events");
+
+  const state = { ws: null, maxFps: 15, inFlight: false, lastSent: 0, timer: null,
+    latest: null, muted: false, paused: false, frames: 0, events: 0 };
+
+  function setState(name) { root.dataset.state = name; }
+
+  function say(text) {
+    if (state.muted || !("speechSynthesis" in window)) return;
+    const utterance = new SpeechSynthesisUtterance(text);
+    utterance.rate = 1.05;
+    window.speechSynthesis.speak(utterance);
+  }
+
+  function log(text, kind) {
+    const item = document.createElement("li");
+    item.textContent = text;
+    item.className = kind || "";
+    eventList.prepend(item);
+    while (eventList.children.length > MAX_LOG) eventList.lastElementChild.remove();
+  }
+
+  async function start() {
+    if (video.srcObject) { newSet(); return; }
+    startBtn.disabled = true;
+    try {
+      video.srcObject = await navigator.mediaDevices.getUserMedia(
+        { video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+      await video.play();
+    } catch (err) {
+      connection.textContent = `Camera not available: ${err.message}`;
+      video.srcObject = null;
+      startBtn.disabled = false;
+      return;
+    }
+    connect();
+    requestAnimationFrame(draw);
+  }
+
+  function connect() {
+    const url = new URL(root.dataset.ws || "ws", window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => { connection.textContent = "Connected"; };
+    ws.onmessage = (message) => onMessage(JSON.parse(message.data));
+    ws.onclose = () => {
+      connection.textContent = "Disconnected: reload the page to start again";
+      setState("closed");
+      endBtn.disabled = muteBtn.disabled = true;
+    };
+    state.ws = ws;
+  }
+
+  function onMessage(msg) {
+    if (msg.type === "ready") {
+      state.maxFps = Math.min(msg.max_fps || 15, 20);
+      setState("ready");
+      endBtn.disabled = muteBtn.disabled = false;
+      pump();
+    } else if (msg.type === "frame") {
+      state.inFlight = false;
+      state.latest = msg;
+      state.frames += 1;
+      root.dataset.frames = String(state.frames);
+      msg.events.forEach(onEvent);
+      pump();
+    } else if (msg.type === "report") {
+      state.inFlight = false;
+      msg.events.forEach(onEvent);
+      showReport(msg.report);
+    } else if (msg.type === "error") {
+      state.inFlight = false;
+      log(`Server: ${msg.message}`, "error");
+      pump();
+    }
+  }
+
+  function onEvent(event) {
+    state.events += 1;
+    root.dataset.events = String(state.events);
+    if (event.type === "cue") {
+      if (event.spoken) say(event.text);
+      log(event.text, event.category);
+    } else if (event.type === "rep_finished") {
+      const rep = event.rep;
+      const faults = rep.faults.length ? ` (${rep.faults.join(", ").replaceAll("_", " ")})` : "";
+      log(`Rep ${event.counts[rep.side]} ${rep.side}: hold ${rep.hold_s.toFixed(1)} s${faults}`, "rep");
+    } else if (event.type === "setup" && event.ready) {
+      log("Setup done: counting", "setup");
+    }
+  }
+
+  function pump() {
+    const ws = state.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || state.inFlight || state.paused || state.timer) {
+      return;
+    }
+    const wait = Math.max(0, state.lastSent + 1000 / state.maxFps - performance.now());
+    state.timer = setTimeout(() => { state.timer = null; sendPicture(); }, wait);
+  }
+
+  async function sendPicture() {
+    const ws = state.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || state.inFlight || state.paused) return;
+    if (video.readyState < 2 || !video.videoWidth) { state.timer = setTimeout(() => { state.timer = null; sendPicture(); }, 50); return; }
+    state.inFlight = true;
+    state.lastSent = performance.now();
+    grab.width = SEND_WIDTH;
+    grab.height = Math.round(SEND_WIDTH * video.videoHeight / video.videoWidth);
+    grabCtx.drawImage(video, 0, 0, grab.width, grab.height);
+    const blob = await new Promise((resolve) => grab.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+    if (!blob || ws.readyState !== WebSocket.OPEN) { state.inFlight = false; pump(); return; }
+    const jpeg = new Uint8Array(await blob.arrayBuffer());
+    const message = new Uint8Array(8 + jpeg.byteLength);
+    new DataView(message.buffer).setFloat64(0, state.lastSent / 1000, true);
+    message.set(jpeg, 8);
+    ws.send(message.buffer);
+  }
+
+  function toggleMute() {
+    state.muted = !state.muted;
+    muteBtn.setAttribute("aria-pressed", String(state.muted));
+    muteBtn.textContent = state.muted ? "Unmute" : "Mute";
+    if (state.muted && "speechSynthesis" in window) window.speechSynthesis.cancel();
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+      state.ws.send(JSON.stringify({ type: "mute", muted: state.muted }));
+    }
+  }
+
+  function endSet() {
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return;
+    state.paused = true;
+    endBtn.disabled = true;
+    state.ws.send(JSON.stringify({ type: "end" }));
+  }
+
+  function newSet() {
+    document.getElementById("summary").hidden = true;
+    state.paused = false;
+    state.latest = null;
+    endBtn.disabled = false;
+    startBtn.disabled = true;
+    setState("ready");
+    pump();
+  }
+
+  function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
+
+  function showReport(report) {
+    const s = report.summary;
+    const fmt = (v, unit) => (v === null || v === undefined ? "–" : `${v.toFixed(1)}${unit}`);
+    const rows = [["Reps", s.reps.left, s.reps.right],
+      ["Mean hold", fmt(s.mean_hold_s.left, " s"), fmt(s.mean_hold_s.right, " s")],
+      ["Mean extension", fmt(s.mean_extension_s.left, " s"), fmt(s.mean_extension_s.right, " s")],
+      ["Reps with faults", s.faulty_reps.left, s.faulty_reps.right]];
+    const body = document.getElementById("summary-rows");
+    body.replaceChildren(...rows.map((row) => {
+      const tr = document.createElement("tr");
+      row.forEach((value) => tr.appendChild(cell(String(value))));
+      return tr;
+    }));
+    const list = document.getElementById("rep-list");
+    list.replaceChildren(...report.reps.map((rep) => {
+      const li = document.createElement("li");
+      const cues = rep.cues.length ? ` – ${rep.cues[0]}` : "";
+      li.textContent = `${rep.side}: hold ${rep.hold_s.toFixed(1)} s, extension ${rep.extension_s.toFixed(1)} s${cues}`;
+      li.className = rep.faults.length ? "faulty" : "";
+      return li;
+    }));
+    const notes = document.getElementById("warnings");
+    notes.replaceChildren(...report.warnings.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
+    document.getElementById("summary").hidden = false;
+    root.dataset.state = "ended";
+    startBtn.textContent = "New set";
+    startBtn.disabled = false;
+  }
+
+  // --- drawing -------------------------------------------------------------------------------
+
+  function fitCanvas() {
+    // Draw at the size shown (sharp text), in the camera's aspect ratio.
+    const scale = window.devicePixelRatio || 1;
+    const width = Math.round(canvas.clientWidth * scale);
+    const height = Math.round(width * video.videoHeight / video.videoWidth);
+    canvas.parentElement.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
+    if (width > 0 && (canvas.width !== width || canvas.height !== height)) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+  }
+
+  function draw() {
+    if (video.readyState >= 2 && video.videoWidth) {
+      fitCanvas();
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    }
+    if (state.latest) drawOverlay(state.latest);
+    requestAnimationFrame(draw);
+  }
+
+  function edgeColor(a, b) {
+    if (LEFT.has(a) && LEFT.has(b)) return COLORS.left;
+    if (RIGHT.has(a) && RIGHT.has(b)) return COLORS.right;
+    return COLORS.neutral;
+  }
+
+  function drawOverlay(frame) {
+    const w = canvas.width, h = canvas.height, s = Math.min(w, h) / 480;
+    const pts = frame.landmarks.map((p) => (p ? [p[0] * w, p[1] * h] : null));
+    ctx.lineWidth = Math.max(2, 4 * s);
+    ctx.lineCap = "round";
+    let drawn = 0;
+    for (const [a, b] of SKELETON) {
+      if (!pts[a] || !pts[b]) continue;
+      ctx.strokeStyle = edgeColor(a, b);
+      ctx.beginPath(); ctx.moveTo(...pts[a]); ctx.lineTo(...pts[b]); ctx.stroke();
+      drawn += 1;
+    }
+    for (const side of ["left", "right"]) {
+      for (const i of JOINTS[side]) {
+        if (!pts[i]) continue;
+        ctx.fillStyle = "#fff"; ctx.beginPath(); ctx.arc(...pts[i], 6 * s, 0, 2 * Math.PI); ctx.fill();
+        ctx.fillStyle = COLORS[side]; ctx.beginPath(); ctx.arc(...pts[i], 4 * s, 0, 2 * Math.PI); ctx.fill();
+      }
+    }
+    root.dataset.drawn = String(drawn);
+    drawPanel(frame.status, s);
+    if (frame.status.hold) drawHold(frame.status.hold, w, s);
+    drawMessage(frame.status, w, h, s);
+  }
+
+  function drawPanel(status, s) {
+    const line = 24 * s;
+    ctx.fillStyle = "rgba(255,255,255,0.8)";
+    ctx.fillRect(8 * s, 8 * s, 250 * s, line * 3 + 12 * s);
+    ctx.font = `${Math.round(17 * s)}px system-ui, sans-serif`;
+    ctx.fillStyle = COLORS.ink;
+    const mute = status.muted ? "  (muted)" : "";
+    ctx.fillText(`Reps   L ${status.counts.left}   R ${status.counts.right}${mute}`, 16 * s, 8 * s + line);
+    ["left", "right"].forEach((side, k) => {
+      const deg = (v) => (v === null ? "--" : Math.round(v));
+      ctx.fillStyle = COLORS[side];
+      ctx.fillText(`${side[0].toUpperCase()}  knee ${deg(status.knee_deg[side])}  hip ${deg(status.hip_deg[side])}`,
+        16 * s, 8 * s + line * (k + 2));
+    });
+  }
+
+  function drawHold(hold, w, s) {
+    const cx = w / 2 + 120 * s, top = 16 * s, barW = Math.min(260 * s, w - cx - 10);
+    const color = hold.held_s >= hold.min_s ? COLORS.ok : COLORS.warn;
+    ctx.font = `bold ${Math.round(22 * s)}px system-ui, sans-serif`;
+    const text = `Hold ${hold.held_s.toFixed(1)} s`;
+    const tw = ctx.measureText(text).width;
+    ctx.fillStyle = color;
+    ctx.fillRect(cx - tw / 2 - 8 * s, top, tw + 16 * s, 32 * s);
+    ctx.fillStyle = "#fff";
+    ctx.fillText(text, cx - tw / 2, top + 23 * s);
+    const y = top + 40 * s, x0 = cx - barW / 2;
+    ctx.fillStyle = "rgba(255,255,255,0.7)";
+    ctx.fillRect(x0, y, barW, 10 * s);
+    ctx.fillStyle = color;
+    ctx.fillRect(x0, y, barW * Math.min(hold.held_s / hold.max_s, 1), 10 * s);
+    ctx.fillStyle = COLORS.ink;
+    ctx.fillRect(x0 + barW * Math.min(hold.min_s / hold.max_s, 1) - 1, y - 3 * s, 2, 16 * s);
+  }
+
+  function drawMessage(status, w, h, s) {
+    let text = "", color = COLORS.ok;
+    if (status.setup_message) { text = status.setup_message; color = status.ready ? COLORS.warn : COLORS.bad; }
+    else if (status.cue) { text = status.cue; color = status.cue_category === "fault" ? COLORS.warn : COLORS.ok; }
+    if (!text) return;
+    ctx.font = `${Math.round(19 * s)}px system-ui, sans-serif`;
+    const tw = Math.min(ctx.measureText(text).width, w - 20);
+    ctx.fillStyle = color;
+    ctx.fillRect(w / 2 - tw / 2 - 10 * s, h - 44 * s, tw + 20 * s, 32 * s);
+    ctx.fillStyle = "#fff";
+    ctx.fillText(text, w / 2 - tw / 2, h - 22 * s, w - 20);
+  }
+
+  startBtn.addEventListener("click", start);
+  muteBtn.addEventListener("click", toggleMute);
+  endBtn.addEventListener("click", endSet);
+})();

@@ -1,0 +1,187 @@
+"""Live coaching benchmark: per-frame latency and sustained frame rate, and offline agreement.
+
+Latency (default): the real BlazePose model (full, tracking mode) and the whole live analysis
+on the frames of a real video resized to 640x480, fed one at a time as a camera would
+(looped until ``--frames`` pictures). Prints the median and 95th percentile of the
+per-frame processing time and the sustained frame rate, for the desktop path (picture →
+events) and for the browser path (JPEG message → decoded → answer).
+
+Agreement (``--agreement DIR``): every ``*.csv(.gz)`` keypoint recording in DIR played through
+the live engine frame by frame and analysed offline (``pipeline.analyze_pose``): reps per
+side, largest hold difference, faults.
+
+Examples::
+
+    python scripts/benchmark_live.py
+    python scripts/benchmark_live.py --video ../shared/real/leg_raise_2.mp4 --frames 900
+    python scripts/benchmark_live.py --agreement ../shared/devset
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
+from psoas_coach.live.engine import LiveEngine, mediapipe_backend
+from psoas_coach.live.protocol import HEADER, encode_picture
+from psoas_coach.live.session import LiveSession
+from psoas_coach.pose.backend import ImageArray
+from psoas_coach.pose.types import FloatArray
+from psoas_coach.source.video import iter_frames
+
+DEFAULT_VIDEO = Path(__file__).resolve().parents[2] / "shared" / "real" / "leg_raise_2.mp4"
+SIZE = (640, 480)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description="Live coaching latency and agreement.")
+    parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO, help="real video to time")
+    parser.add_argument("--frames", type=int, default=600, help="pictures to time (default 600)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed first pictures")
+    parser.add_argument("--agreement", type=Path, metavar="DIR", help="keypoint recordings")
+    return parser.parse_args(argv)
+
+
+def load_pictures(path: Path) -> tuple[list[ImageArray], float]:
+    """Every picture of ``path`` resized to 640x480, and the video's frame rate."""
+    import cv2
+
+    frames: list[ImageArray] = []
+    times: list[float] = []
+    for time_s, image in iter_frames(path):
+        frames.append(np.asarray(cv2.resize(image, SIZE, interpolation=cv2.INTER_AREA), np.uint8))
+        times.append(time_s)
+    return frames, float(1.0 / np.median(np.diff(times)))
+
+
+def camera(pictures: list[ImageArray], fps: float, count: int) -> Iterator[tuple[float, int]]:
+    """``count`` picture times at ``fps`` with the index of the picture (the video looped)."""
+    for k in range(count):
+        yield k / fps, k % len(pictures)
+
+
+def timed(
+    step: Callable[[float, int], object], frames: Iterator[tuple[float, int]], warmup: int
+) -> tuple[FloatArray, float]:
+    """Per-picture milliseconds (after ``warmup``) and the sustained pictures per second."""
+    times: list[float] = []
+    start = 0.0
+    for k, (time_s, index) in enumerate(frames):
+        if k == warmup:
+            start = time.perf_counter()
+        before = time.perf_counter()
+        step(time_s, index)
+        if k >= warmup:
+            times.append(1000.0 * (time.perf_counter() - before))
+    return np.array(times), len(times) / (time.perf_counter() - start)
+
+
+def report_latency(label: str, ms: FloatArray, fps: float) -> None:
+    """One line of figures, with the targets (>= 25 fps, median < 40 ms)."""
+    median, p95 = float(np.median(ms)), float(np.percentile(ms, 95))
+    verdict = "meets" if fps >= 25 and median < 40 else "MISSES"
+    print(
+        f"{label:<32} median {median:5.1f} ms   p95 {p95:5.1f} ms   sustained {fps:5.1f} fps   "
+        f"({verdict} >= 25 fps and median < 40 ms)"
+    )
+
+
+def desktop_path(pictures: list[ImageArray], fps: float, args: argparse.Namespace) -> None:
+    """Camera picture in, events out: :class:`LiveEngine` with BlazePose."""
+    pose_ms: list[float] = []
+    with LiveEngine(mediapipe_backend(), LiveAnalyzer(fps=fps)) as engine:
+
+        def step(time_s: float, index: int) -> None:
+            pose_ms.append(engine.process(time_s, pictures[index]).pose_ms)
+
+        ms, rate = timed(step, camera(pictures, fps, args.frames + args.warmup), args.warmup)
+    report_latency("camera picture -> events", ms, rate)
+    pose = np.array(pose_ms[args.warmup :])
+    rest = ms - pose
+    print(
+        f"  of which BlazePose median {np.median(pose):.1f} ms; the live analysis median "
+        f"{np.median(rest):.1f} ms, p95 {np.percentile(rest, 95):.1f} ms"
+    )
+
+
+def browser_path(pictures: list[ImageArray], fps: float, args: argparse.Namespace) -> None:
+    """JPEG message in, JSON-ready answer out: what the server does per browser picture."""
+    jpegs = [encode_picture(0.0, p, quality=70)[HEADER.size :] for p in pictures]
+    session = LiveSession(AnalysisConfig(), CoachSettings(), mediapipe_backend)
+    try:
+
+        def step(time_s: float, index: int) -> None:
+            session.picture(HEADER.pack(time_s) + jpegs[index])
+
+        ms, rate = timed(step, camera(pictures, fps, args.frames + args.warmup), args.warmup)
+    finally:
+        session.close()
+    report_latency("browser JPEG message -> answer", ms, rate)
+    print(f"  (JPEG messages of {np.mean([len(j) for j in jpegs]) / 1000:.0f} kB on average)")
+
+
+def latency(args: argparse.Namespace) -> None:
+    """Time the desktop path and the browser path on the same pictures."""
+    pictures, fps = load_pictures(args.video)
+    print(
+        f"{args.video.name}: {len(pictures)} pictures at 640x480, {fps:g} fps, looped to "
+        f"{args.frames} timed (+{args.warmup} warm-up); {os.cpu_count()} CPU cores"
+    )
+    desktop_path(pictures, fps, args)
+    browser_path(pictures, fps, args)
+
+
+def agreement(folder: Path) -> int:
+    """Live vs offline on every keypoint recording in ``folder``; exit status."""
+    from psoas_coach.live.replay import replay
+    from psoas_coach.pipeline import analyze_pose
+    from psoas_coach.source.csv_io import read_keypoints
+
+    paths = sorted([*folder.glob("*.csv.gz"), *folder.glob("*.csv")])
+    if not paths:
+        print(f"error: no keypoint recordings in {folder}", file=sys.stderr)
+        return 2
+    same_counts = same_faults = 0
+    worst = 0.0
+    for path in paths:
+        pose = read_keypoints(path)
+        offline, live = analyze_pose(pose).report, replay(pose)[1].report
+        counts = offline.summary["reps"] == live.summary["reps"]
+        pairs = list(zip(offline.reps, live.reps, strict=False))
+        faults = len(offline.reps) == len(live.reps) and all(a.faults == b.faults for a, b in pairs)
+        hold = max((abs(a.hold_s - b.hold_s) for a, b in pairs), default=0.0)
+        same_counts, same_faults = same_counts + counts, same_faults + faults
+        worst = max(worst, hold)
+        print(
+            f"{path.name:<22} offline {offline.summary['reps']}  live {live.summary['reps']}  "
+            f"max hold diff {hold:.3f} s  faults {'same' if faults else 'DIFFERENT'}"
+        )
+    print(
+        f"reps per side equal on {same_counts}/{len(paths)}, faults equal on "
+        f"{same_faults}/{len(paths)}, largest hold difference {worst:.3f} s"
+    )
+    return 0 if same_counts == same_faults == len(paths) and worst <= 0.2 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; prints the command first."""
+    args = parse_args(argv)
+    print("$ python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])]))
+    if args.agreement is not None:
+        return agreement(args.agreement)
+    latency(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

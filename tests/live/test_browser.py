@@ -1,0 +1,125 @@
+"""The live page in a real headless Chromium (Debian's ``chromium``, driven by Playwright) with
+a fake camera playing a real video (a y4m file made here): the page connects, draws the
+overlay on its canvas, receives events, and ends the set with its summary. Screenshots go to
+``test-artifacts/``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from psoas_coach.live.server import create_app
+from tests.live.conftest import real_frames, serve_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FPS = 15
+
+
+def write_y4m(path: Path, frames: list[npt.NDArray[np.uint8]], fps: int) -> Path:
+    """Raw 4:2:0 video in the YUV4MPEG2 format Chromium's fake camera plays (and loops)."""
+    import cv2
+
+    height, width = frames[0].shape[:2]
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for rgb in frames:
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three seconds of a real person lying supine, 320x240 at 15 fps."""
+    frames = real_frames("glute_bridge.mp4", 3.0, 320)[::2]
+    return write_y4m(tmp_path_factory.mktemp("camera") / "bridge.y4m", frames, FPS)
+
+
+@pytest.fixture(scope="module")
+def page(fake_camera: Path) -> Iterator[Any]:
+    """The live page open in Chromium; fails on any console error or uncaught script error."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/services.sh (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera}"]
+    with serve_app(create_app()) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        context = browser.new_context(viewport={"width": 1100, "height": 1100})
+        tab = context.new_page()
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(url + "/live/")
+        yield tab
+        browser.close()
+    assert errors == [], errors
+
+
+def _data(page: Any, name: str) -> int:
+    return int(page.locator("#live").get_attribute(f"data-{name}"))
+
+
+def _side_coloured_pixels(page: Any) -> int:
+    """Pixels of the canvas in the left/right skeleton colours (the overlay is drawn)."""
+    return int(
+        page.evaluate(
+            """() => { const c = document.getElementById('overlay');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+              if ((r < 20 && Math.abs(g - 114) < 20 && Math.abs(b - 178) < 20) ||
+                  (Math.abs(r - 213) < 20 && Math.abs(g - 94) < 20 && b < 20)) n += 1;
+            }
+            return n; }"""
+        )
+    )
+
+
+def test_the_page_coaches_from_the_fake_camera(page: Any) -> None:
+    page.click("#start")
+    page.wait_for_selector("#live[data-state=ready]", timeout=30_000)
+    page.wait_for_function(
+        "() => Number(document.getElementById('live').dataset.frames) >= 20", timeout=60_000
+    )
+    assert _data(page, "drawn") >= 10  # skeleton limbs drawn from the server's landmarks
+    assert _data(page, "events") >= 2  # setup state and its cue
+    assert _side_coloured_pixels(page) > 200
+    assert "Bring both legs to 90/90" in page.locator("#events").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "live-01-coaching.png"), full_page=True)
+
+
+def test_ending_the_set_shows_the_summary(page: Any) -> None:
+    page.click("#mute")
+    assert page.get_attribute("#mute", "aria-pressed") == "true"
+    page.click("#end")
+    page.wait_for_selector("#summary:not([hidden])", timeout=30_000)
+    rows = page.locator("#summary-rows tr").all_inner_texts()
+    assert rows[0].split() == ["Reps", "0", "0"]
+    assert page.locator("#live").get_attribute("data-state") == "ended"
+    page.screenshot(path=str(ARTIFACTS / "live-02-summary.png"), full_page=True)
+    page.click("#start")  # a new set goes on from the same camera
+    frames = _data(page, "frames")
+    page.wait_for_function(
+        f"() => Number(document.getElementById('live').dataset.frames) > {frames + 5}",
+        timeout=60_000,
+    )
