@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from psoas_coach.live.server import WS_IMPLEMENTATION
     from psoas_coach.storage.db import display_url
     from psoas_coach.web.app import create_app
     from psoas_coach.web.settings import Settings
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  data directory: {settings.data_dir.resolve()}", flush=True)
     print(f"  database:       {display_url(settings.resolved_database_url)}", flush=True)
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="none")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws=WS_IMPLEMENTATION)
     return 0
 
 

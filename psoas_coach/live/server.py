@@ -2,8 +2,9 @@
 
 :func:`build_live_router` gives a FastAPI router with the page (``GET /``), its script and
 style, and the WebSocket (``/ws``, protocol in :mod:`psoas_coach.live.protocol`); mount it
-into any app (the dashboard does, under its own prefix: the page finds its WebSocket
-relative to its own address). Each connection gets its own pose estimator and
+into any app under any prefix (the page finds its WebSocket relative to its own address;
+the dashboard serves the page per athlete and runs :func:`serve_connection` behind its own
+access checks). Each connection gets its own pose estimator and
 :class:`~psoas_coach.live.analyzer.LiveAnalyzer`; pictures are processed in a worker thread, one
 at a time per connection, so one client's slow or bad pictures never hold up another's.
 ``on_report`` (async) receives each finished set, e.g. to save it as an athlete's session; a
@@ -90,7 +91,7 @@ def build_live_router(settings: LiveSettings | None = None) -> APIRouter:
             return
         active.add(id(websocket))
         try:
-            await _serve_connection(websocket, live)
+            await serve_connection(websocket, live)
         finally:
             active.discard(id(websocket))
 
@@ -123,7 +124,7 @@ async def _refuse(websocket: WebSocket, message: str) -> None:
     await websocket.close(code=1013)
 
 
-async def _serve_connection(websocket: WebSocket, live: LiveSettings) -> None:
+async def serve_connection(websocket: WebSocket, live: LiveSettings) -> None:
     """One browser's live sets, until it leaves (or sends too many bad messages)."""
     session = LiveSession(live.config, live.coach, live.backend_factory, fps=MAX_FPS)
     try:

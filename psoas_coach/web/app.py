@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoas_coach import __version__
+from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.db import make_engine, make_session_factory, upgrade_schema
 from psoas_coach.storage.files import DataDir
@@ -28,6 +29,7 @@ from psoas_coach.web.deps import LoginDep
 from psoas_coach.web.errors import install_error_handlers
 from psoas_coach.web.middleware import SecurityHeadersMiddleware, UploadLimitMiddleware
 from psoas_coach.web.pages import page_router
+from psoas_coach.web.pages.live import LIVE_STATIC_URL
 from psoas_coach.web.settings import Settings
 from psoas_coach.web.worker import AnalysisWorker
 
@@ -105,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(page_router())
+    app.mount(LIVE_STATIC_URL, StaticFiles(directory=LIVE_STATIC_DIR), name="live-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -114,22 +114,9 @@ class AnalysisWorker:
 
     def _publish(self, ticket: JobTicket, output: RunOutput) -> None:
         """Move the finished folder into ``results/`` and record it with the job done."""
-        target = self._data.new_result_folder()
-        os.replace(output.folder, target)
-        shutil.rmtree(output.folder.parent, ignore_errors=True)
-        folder = self._data.relative(target)
-        fields = summary_fields(output.report)
-        fields.update(_file_fields(folder, output.files))
-        with self._sessions() as db:
-            done = job_crud.complete_job(
-                db, job_id=ticket.job_id, attempt=ticket.attempt, result_fields=fields
-            )
-        if not done.kept:
-            log.info("job %d: gone or taken over; result discarded", ticket.job_id)
-            self._data.remove(folder)
-        if done.delete_raw is not None:
-            self._data.remove(done.delete_raw)
-        log.info("job %d: done", ticket.job_id)
+        publish_output(
+            self._sessions, self._data, job_id=ticket.job_id, attempt=ticket.attempt, output=output
+        )
 
     def _fail(self, ticket: JobTicket, reason: str) -> None:
         log.info("job %d: failed: %s", ticket.job_id, reason)
@@ -157,6 +144,32 @@ class AnalysisWorker:
                 log.exception("job %d: progress not recorded", ticket.job_id)
 
         return write
+
+
+def publish_output(
+    session_factory: sessionmaker[Session],
+    data: DataDir,
+    *,
+    job_id: int,
+    attempt: int,
+    output: RunOutput,
+) -> None:
+    """Move a finished ``output`` folder into ``results/`` and record its :class:`Result`
+    with running job ``job_id`` (claimed as ``attempt``) done, in one transaction."""
+    target = data.new_result_folder()
+    os.replace(output.folder, target)
+    shutil.rmtree(output.folder.parent, ignore_errors=True)
+    folder = data.relative(target)
+    fields = summary_fields(output.report)
+    fields.update(_file_fields(folder, output.files))
+    with session_factory() as db:
+        done = job_crud.complete_job(db, job_id=job_id, attempt=attempt, result_fields=fields)
+    if not done.kept:
+        log.info("job %d: gone or taken over; result discarded", job_id)
+        data.remove(folder)
+    if done.delete_raw is not None:
+        data.remove(done.delete_raw)
+    log.info("job %d: done", job_id)
 
 
 def _file_fields(folder: str, files: dict[str, str]) -> dict[str, str | None]:

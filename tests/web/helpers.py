@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from psoas_coach.live.server import WS_IMPLEMENTATION
 from psoas_coach.web.app import create_app
 from psoas_coach.web.settings import Settings
 
@@ -41,7 +42,7 @@ def serve(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -96,11 +96,27 @@
       state.inFlight = false;
       msg.events.forEach(onEvent);
       showReport(msg.report);
+      showSaved(msg.saved);
     } else if (msg.type === "error") {
       state.inFlight = false;
       log(`Server: ${msg.message}`, "error");
       pump();
     }
+  }
+
+  function showSaved(saved) {
+    // The dashboard saves each set as a session of the athlete and links to it.
+    const box = document.getElementById("saved");
+    if (!box || !saved) return;
+    if (saved.url && saved.url.startsWith("/")) {
+      const link = document.createElement("a");
+      link.href = saved.url;
+      link.textContent = "open the saved session";
+      box.replaceChildren("Set saved: ", link);
+    } else {
+      box.textContent = `Set not saved: ${saved.error || "unknown error"}`;
+    }
+    box.hidden = false;
   }
 
   function onEvent(event) {

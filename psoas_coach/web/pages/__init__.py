@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from psoas_coach.web.pages import athletes, auth, sessions, teams
+from psoas_coach.web.pages import athletes, auth, live, sessions, teams
 
 
 def page_router() -> APIRouter:
     """Every page route (left out of the OpenAPI schema: the API documents the operations)."""
     router = APIRouter(include_in_schema=False)
-    for module in (auth, teams, athletes, sessions):
+    for module in (auth, teams, athletes, live, sessions):
         router.include_router(module.router)
     return router

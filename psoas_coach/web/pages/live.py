@@ -1,0 +1,171 @@
+"""The live page of an athlete: the live coaching page (:mod:`psoas_coach.live.server`) served
+by the dashboard, its WebSocket checked like every route (login cookie, same origin, the
+athlete's team). Each finished set is saved as a session of the athlete: a keypoint CSV
+recording and a done job with its result, stored exactly as the analysis worker stores one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, HTTPException, WebSocket
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.live.recorder import LiveAnalysis, write_report_files
+from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
+from psoas_coach.live.server import LiveSettings, serve_connection
+from psoas_coach.source.csv_io import write_keypoints
+from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.files import DataDir
+from psoas_coach.storage.models import Athlete, Recording, utcnow
+from psoas_coach.web.deps import AthleteDep, LoginDep
+from psoas_coach.web.middleware import PAGE_CSP
+from psoas_coach.web.runner import STEM, RunOutput
+from psoas_coach.web.security import SESSION_COOKIE, token_hash
+from psoas_coach.web.services import check_upload_allowed
+from psoas_coach.web.worker import publish_output
+
+log = logging.getLogger("psoas_coach.web.live")
+router = APIRouter()
+#: Where the dashboard serves the live page's script and style.
+LIVE_STATIC_URL = "/static/live"
+#: The live page may open its WebSocket and use the camera.
+LIVE_CSP = PAGE_CSP.replace(
+    "default-src 'self';", "default-src 'self'; connect-src 'self' ws: wss:;"
+)
+#: Live sets running at once (each needs a core for its pose estimator).
+MAX_LIVE_SETS = 4
+#: Close code of a refused WebSocket (before the handshake: answered HTTP 403).
+POLICY_VIOLATION = 1008
+_active: set[int] = set()
+
+
+@router.get("/athletes/{athlete_id}/live", response_class=HTMLResponse)
+def live_page(athlete: AthleteDep, login: LoginDep) -> HTMLResponse:
+    """The live coaching page, its WebSocket pointed at this athlete's endpoint."""
+    page = (LIVE_STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    name = escape(athlete.name)
+    for old, new in (
+        ('href="live.css"', f'href="{LIVE_STATIC_URL}/live.css"'),
+        ('src="live.js"', f'src="{LIVE_STATIC_URL}/live.js"'),
+        ('data-ws="ws"', f'data-ws="/athletes/{athlete.id}/live/ws"'),
+        ("<h1>Psoas Coach · live</h1>", f"<h1>Live set · {name}</h1>"),
+        (
+            "  </header>",
+            f'    <p><a href="/athletes/{athlete.id}">Back to {name}</a></p>\n'
+            '    <p id="saved" role="status" hidden></p>\n  </header>',
+        ),
+    ):
+        page = page.replace(old, new)
+    headers = {"Content-Security-Policy": LIVE_CSP, "Permissions-Policy": "camera=(self)"}
+    return HTMLResponse(page, headers=headers)
+
+
+@router.websocket("/athletes/{athlete_id}/live/ws")
+async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
+    """The live protocol (:mod:`psoas_coach.live.protocol`) for a logged-in coach of the
+    athlete's team; refused (HTTP 403) otherwise. Each ended set is saved (``saved``)."""
+    config = await run_in_threadpool(_authorize, websocket, athlete_id)
+    if config is None:
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    if len(_active) >= MAX_LIVE_SETS:
+        message = f"server busy: {MAX_LIVE_SETS} live sets running"
+        await websocket.send_json({"type": "error", "message": message})
+        await websocket.close(code=1013)
+        return
+    factory: sessionmaker[Session] = websocket.app.state.session_factory
+    data: DataDir = websocket.app.state.data_dir
+
+    async def save(analysis: LiveAnalysis) -> dict[str, Any]:
+        try:
+            return await run_in_threadpool(
+                save_live_set, factory, data, athlete_id, config, analysis
+            )
+        except HTTPException as err:
+            return {"error": str(err.detail)}
+        except Exception as err:
+            log.exception("live set of athlete %d: saving failed", athlete_id)
+            return {"error": f"saving the set failed ({type(err).__name__})"}
+
+    _active.add(id(websocket))
+    try:
+        await serve_connection(websocket, LiveSettings(config=config, on_report=save))
+    finally:
+        _active.discard(id(websocket))
+
+
+def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | None:
+    """The athlete's analysis settings if the request may open their live page, else None."""
+    origin = websocket.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
+        return None
+    token = websocket.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with websocket.app.state.session_factory() as db:
+        login = accounts.get_login(db, token_hash=token_hash(token))
+        if login is None:
+            return None
+        athlete = roster.get_athlete(db, athlete_id=athlete_id, coach_id=login.coach_id)
+        return None if athlete is None else jobs.effective_config(athlete)
+
+
+def save_live_set(
+    session_factory: sessionmaker[Session],
+    data: DataDir,
+    athlete_id: int,
+    config: AnalysisConfig,
+    analysis: LiveAnalysis,
+) -> dict[str, Any]:
+    """Save a finished set as a new session of the athlete (today, comment "live set") with
+    a keypoint CSV recording (when the set has frames) and a done result; its id and URL."""
+    work = data.new_work_folder("live")
+    stored: str | None = None
+    try:
+        out = work / "out"
+        write_report_files(analysis, out, STEM)
+        output = RunOutput(out, analysis.report, {"json": f"{STEM}.json", "html": f"{STEM}.html"})
+        size = 0
+        if analysis.kinematics.time_s.size:
+            upload = data.new_upload(".csv.gz")
+            write_keypoints(analysis.pose, upload)
+            stored, size = data.relative(upload), upload.stat().st_size
+            shutil.copyfile(upload, out / f"{STEM}.csv.gz")
+            output.files["keypoints"] = f"{STEM}.csv.gz"
+        with session_factory() as db:
+            athlete = db.get(Athlete, athlete_id)
+            if athlete is None:
+                raise HTTPException(status_code=404, detail="athlete not found")
+            check_upload_allowed(athlete)
+            fields = {"date": dt.date.today(), "coach_comments": "live set"}
+            session = sessions.create_session(db, athlete=athlete, fields=fields)
+            recording = Recording(
+                session_id=session.id,
+                kind="keypoints",
+                original_name="live set.csv.gz",
+                stored_path=stored,
+                size_bytes=size,
+            )
+            db.add(recording)
+            db.flush()
+            job = jobs.enqueue_job(db, recording=recording, config=config)
+            job.status, job.attempts, job.started_at, job.step = "running", 1, utcnow(), "live"
+            session_id, job_id = session.id, job.id
+            db.commit()
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        if stored is not None:
+            data.remove(stored)
+        raise
+    publish_output(session_factory, data, job_id=job_id, attempt=1, output=output)
+    return {"session_id": session_id, "url": f"/sessions/{session_id}"}

@@ -1,0 +1,85 @@
+"""The live page in the dashboard: access like every route (page and WebSocket), and a set sent
+over the WebSocket saved as a new session of the athlete with a done result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from psoas_coach.live.protocol import encode_picture
+from psoas_coach.web.security import SESSION_COOKIE
+from tests.live.conftest import real_frames
+from tests.web.helpers import Api, Served
+
+
+@pytest.fixture(scope="module")
+def backend() -> str:
+    """One database back-end is enough here (the access table covers both)."""
+    return "sqlite"
+
+
+def _socket(served: Served, api: Api | None, athlete_id: int) -> ClientConnection:
+    url = served.url.replace("http", "ws") + f"/athletes/{athlete_id}/live/ws"
+    headers = {"Origin": served.url}
+    if api is not None:
+        headers["Cookie"] = f"{SESSION_COOKIE}={api.http.cookies[SESSION_COOKIE]}"
+    return connect(url, additional_headers=headers, open_timeout=30)
+
+
+def _receive(ws: ClientConnection) -> dict[str, Any]:
+    message = json.loads(ws.recv(timeout=120))
+    assert isinstance(message, dict)
+    return message
+
+
+def test_other_teams_athlete_is_refused(served: Served, new_api: Callable[[], Api]) -> None:
+    owner, other = new_api(), new_api()
+    athlete = owner.athlete(owner.team("Live")["id"])
+    page = owner.request("GET", f"/athletes/{athlete['id']}/live")
+    assert page.status_code == 200
+    assert f'data-ws="/athletes/{athlete["id"]}/live/ws"' in page.text
+    assert "connect-src 'self' ws:" in page.headers["content-security-policy"]
+    assert other.request("GET", f"/athletes/{athlete['id']}/live").status_code == 404
+    for client in (other, None):
+        with pytest.raises(InvalidStatus) as refused:
+            _socket(served, client, athlete["id"])
+        assert refused.value.response.status_code == 403
+    with pytest.raises(InvalidStatus):
+        url = served.url.replace("http", "ws") + f"/athletes/{athlete['id']}/live/ws"
+        cookie = f"{SESSION_COOKIE}={owner.http.cookies[SESSION_COOKIE]}"
+        connect(url, additional_headers={"Origin": "http://evil.example", "Cookie": cookie})
+
+
+def test_a_live_set_is_saved_as_a_session(served: Served, api: Api) -> None:
+    athlete = api.athlete(api.team("Live set")["id"])
+    assert (
+        f"/athletes/{athlete['id']}/live" in api.request("GET", f"/athletes/{athlete['id']}").text
+    )
+    pictures = real_frames("glute_bridge.mp4", 1.0, 320)
+    with _socket(served, api, athlete["id"]) as ws:
+        assert _receive(ws)["type"] == "ready"
+        for n, image in enumerate(pictures):
+            ws.send(encode_picture(n / 30.0, image))
+            assert _receive(ws)["type"] == "frame"
+        ws.send(json.dumps({"type": "end"}))
+        report = _receive(ws)
+    assert report["type"] == "report"
+    saved = report["saved"]
+    assert saved["url"] == f"/sessions/{saved['session_id']}"
+    sessions = api.ok("GET", f"/api/athletes/{athlete['id']}/sessions")
+    assert [s["id"] for s in sessions] == [saved["session_id"]]
+    assert sessions[0]["coach_comments"] == "live set"
+    status = api.ok("GET", f"/api/sessions/{saved['session_id']}/status")
+    assert status["finished"], status
+    detail = api.ok("GET", f"/api/sessions/{saved['session_id']}")
+    (recording,) = detail["recordings"]
+    assert recording["latest_job"]["status"] == "done"
+    result = api.ok("GET", f"/api/recordings/{recording['id']}")["result"]
+    assert {"json", "html", "keypoints"} <= set(result["files"])
+    assert api.request("GET", result["files"]["keypoints"]).status_code == 200
+    assert api.request("GET", f"/sessions/{saved['session_id']}").status_code == 200
