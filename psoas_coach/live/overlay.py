@@ -6,14 +6,11 @@ window and the annotated video look alike; sizes scale with the picture's shorte
 
 from __future__ import annotations
 
-import numpy as np
-
 from psoas_coach.live.events import HoldState, LiveStatus
-from psoas_coach.pose.landmarks import SIDES, SKELETON, joint
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.report.annotate import (
     _AMBER,
-    _EDGE_COLORS,
     _GREEN,
     _INK,
     _WHITE,
@@ -22,10 +19,10 @@ from psoas_coach.report.annotate import (
     _banner,
     _deg,
     _panel_right,
-    _pt,
     _shade,
     _text,
     _top_slot,
+    draw_skeleton,
     to_ascii,
 )
 
@@ -44,22 +41,6 @@ def draw_overlay(frame: Image, landmarks: FloatArray, status: LiveStatus) -> Ima
         _draw_hold(frame, status.hold, s)
     _draw_message(frame, status, s)
     return frame
-
-
-def draw_skeleton(frame: Image, xy: FloatArray, s: float) -> None:
-    """Limbs in side colours and hip/knee/ankle dots; ``s`` is the size unit (1 at 720 px)."""
-    import cv2
-
-    width = max(2, round(5 * s))
-    for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
-        if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all():
-            cv2.line(frame, _pt(xy[a]), _pt(xy[b]), color, width, cv2.LINE_AA)
-    for side in SIDES:
-        for name in ("hip", "knee", "ankle"):
-            p = xy[joint(side, name)]
-            if np.isfinite(p).all():
-                cv2.circle(frame, _pt(p), width + 2, _WHITE, -1, cv2.LINE_AA)
-                cv2.circle(frame, _pt(p), width, SIDE_RGB[side], -1, cv2.LINE_AA)
 
 
 def _draw_panel(frame: Image, status: LiveStatus, s: float) -> None:

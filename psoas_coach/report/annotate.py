@@ -98,16 +98,8 @@ class Annotator:
         xy = self._pose_points(frame, time_s)
         if xy is None:
             return
-        width = max(2, round(5 * s))
-        for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
-            if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all():
-                cv2.line(frame, _pt(xy[a]), _pt(xy[b]), color, width, cv2.LINE_AA)
+        draw_skeleton(frame, xy, s)
         for side in SIDES:
-            for name in ("hip", "knee", "ankle"):
-                p = xy[joint(side, name)]
-                if np.isfinite(p).all():
-                    cv2.circle(frame, _pt(p), width + 2, _WHITE, -1, cv2.LINE_AA)
-                    cv2.circle(frame, _pt(p), width, SIDE_RGB[side], -1, cv2.LINE_AA)
             self._label_knee(frame, xy, side, time_s, s)
 
     def _label_knee(
@@ -229,6 +221,23 @@ _ASCII = str.maketrans({"–": "-", "—": "-", "’": "'", "‘": "'", "“": '
 def to_ascii(text: str) -> str:
     """``text`` in the characters cv2's Hershey fonts can draw (dashes, quotes, degrees mapped)."""
     return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
+
+
+def draw_skeleton(frame: Image, xy: npt.NDArray[np.float64], s: float) -> None:
+    """Limbs in side colours and hip/knee/ankle dots on ``frame`` (in place).
+
+    ``xy`` is ``(33, 2)`` pixels (NaN: not drawn); ``s`` is the size unit (1 at 720 px).
+    """
+    width = max(2, round(5 * s))
+    for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
+        if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all():
+            cv2.line(frame, _pt(xy[a]), _pt(xy[b]), color, width, cv2.LINE_AA)
+    for side in SIDES:
+        for name in ("hip", "knee", "ankle"):
+            p = xy[joint(side, name)]
+            if np.isfinite(p).all():
+                cv2.circle(frame, _pt(p), width + 2, _WHITE, -1, cv2.LINE_AA)
+                cv2.circle(frame, _pt(p), width, SIDE_RGB[side], -1, cv2.LINE_AA)
 
 
 def _pt(p: npt.NDArray[np.float64]) -> tuple[int, int]:

@@ -14,21 +14,14 @@ import numpy.typing as npt
 import pytest
 
 from psoas_coach.live.server import create_app
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.live.conftest import real_frames, serve_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+FAKE_CAMERA_ARGS = [
+    *CHROMIUM_ARGS,
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FPS = 15
 
 
@@ -61,7 +54,7 @@ def page(fake_camera: Path) -> Iterator[Any]:
 
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
-    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera}"]
+    args = [*FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={fake_camera}"]
     with serve_app(create_app()) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         context = browser.new_context(viewport={"width": 1100, "height": 1100})

@@ -14,19 +14,9 @@ from typing import Any
 import pytest
 
 from psoas_coach.web.settings import Settings
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.web.helpers import serve, synthetic_csv
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 JOB_TIMEOUT_MS = 180_000
 
 
