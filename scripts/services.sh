@@ -40,6 +40,9 @@ role=psoas_test
 password=psoas_test
 psql_admin "-c 'DROP DATABASE IF EXISTS $role WITH (FORCE)'"
 psql_admin "-c \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'; END IF; END \\\$\\\$\""
+# DROP DATABASE ... WITH (FORCE) must also end autovacuum workers busy in a test database,
+# which belong to no role; only members of pg_signal_backend may (PostgreSQL's rule).
+psql_admin "-c 'GRANT pg_signal_backend TO $role'"
 psql_admin "-c 'CREATE DATABASE $role OWNER $role'"
 log "PostgreSQL $version on port $port: database $role ready"
 echo "export PSOAS_TEST_POSTGRES_URL=postgresql+psycopg://$role:$password@127.0.0.1:$port/$role"

@@ -7,14 +7,16 @@ Without that variable the PostgreSQL tests fail when ``CI`` is set and are skipp
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from psoas_coach.storage.db import normalize_url, sqlite_url
 
@@ -47,10 +49,23 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(server_url).set(database=name)
         yield url.render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
     finally:
         admin.dispose()
+
+
+def _drop_database(admin: Engine, name: str, attempts: int = 5) -> None:
+    """Drop ``name``, ending its connections; retried, as a background worker (autovacuum) of
+    the server may hold the database for a moment; the last failure is raised."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 @contextmanager
