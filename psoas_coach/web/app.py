@@ -31,6 +31,7 @@ from psoas_coach.web.middleware import SecurityHeadersMiddleware, UploadLimitMid
 from psoas_coach.web.pages import page_router
 from psoas_coach.web.pages.live import LIVE_STATIC_URL
 from psoas_coach.web.settings import Settings
+from psoas_coach.web.throttle import LoginThrottle
 from psoas_coach.web.worker import AnalysisWorker
 
 log = logging.getLogger("psoas_coach.web")
@@ -102,6 +103,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_window_min * 60.0
+    )
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)

@@ -32,6 +32,7 @@ from psoas_coach.web.security import (
     token_hash,
 )
 from psoas_coach.web.settings import Settings
+from psoas_coach.web.throttle import LoginThrottle
 from psoas_coach.web.worker import AnalysisWorker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +57,17 @@ def get_worker(request: Request) -> AnalysisWorker:
     return worker
 
 
+def get_login_throttle(request: Request) -> LoginThrottle:
+    """The app's failed-login counts."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def client_address(request: Request) -> str | None:
+    """The address the request came from (``None`` when the server cannot tell)."""
+    return request.client.host if request.client is not None else None
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """A database session for one request, closed afterwards."""
     with request.app.state.session_factory() as db:
@@ -65,6 +77,7 @@ def get_db(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DataDirDep = Annotated[DataDir, Depends(get_data_dir)]
 WorkerDep = Annotated[AnalysisWorker, Depends(get_worker)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 

@@ -4,6 +4,7 @@ uploads that queue an analysis, re-runs, and deletions that remove files with th
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -24,6 +25,7 @@ from psoas_coach.storage.models import (
 from psoas_coach.web import security
 from psoas_coach.web.forms import LoginIn, SignupIn
 from psoas_coach.web.settings import Settings
+from psoas_coach.web.throttle import LoginThrottle, retry_message
 from psoas_coach.web.uploads import store_upload
 from psoas_coach.web.worker import AnalysisWorker
 
@@ -36,12 +38,25 @@ def signup(db: Session, data: SignupIn) -> Coach:
     return accounts.create_coach(db, email=data.email, name=data.name, password_hash=password_hash)
 
 
-def authenticate(db: Session, data: LoginIn) -> Coach:
-    """The coach with these credentials; 401 otherwise (same answer for unknown e-mail)."""
+def authenticate(db: Session, data: LoginIn, throttle: LoginThrottle, client: str | None) -> Coach:
+    """The coach with these credentials; 401 otherwise (same answer for unknown e-mail).
+
+    429 with ``Retry-After`` while ``throttle`` locks the e-mail address or the ``client``
+    out, before any password is checked.
+    """
+    wait_s = throttle.retry_after_s(data.email, client)
+    if wait_s > 0:
+        raise HTTPException(
+            status_code=429,
+            detail=retry_message(wait_s),
+            headers={"Retry-After": str(math.ceil(wait_s))},
+        )
     coach = accounts.get_coach_by_email(db, email=data.email)
     stored = coach.password_hash if coach is not None else security.DUMMY_HASH
     if not security.verify_password(stored, data.password) or coach is None:
+        throttle.failed(data.email, client)
         raise HTTPException(status_code=401, detail="wrong e-mail or password")
+    throttle.succeeded(data.email)
     if security.needs_rehash(coach.password_hash):
         new_hash = security.hash_password(data.password)
         accounts.set_password_hash(db, coach=coach, password_hash=new_hash)

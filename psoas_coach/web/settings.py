@@ -43,6 +43,9 @@ class Settings:
         secure_cookies: mark cookies ``Secure`` (HTTPS only).
         skeleton_video: make an annotated skeleton-only video for keypoint CSV uploads.
         worker_poll_s: how often idle workers look for jobs queued by another process, seconds.
+        login_max_failures: wrong passwords for one e-mail address within
+            ``login_window_min`` that lock it out until the oldest leaves that window.
+        login_window_min: the failed-login window, minutes.
     """
 
     data_dir: Path
@@ -55,6 +58,8 @@ class Settings:
     secure_cookies: bool = False
     skeleton_video: bool = True
     worker_poll_s: float = 1.0
+    login_max_failures: int = 5
+    login_window_min: float = 15.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.analysis_workers <= 4:

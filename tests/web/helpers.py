@@ -4,6 +4,7 @@ token."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -164,3 +165,10 @@ def synthetic_csv(path: Path, *, seed: int, n_reps: int, fault_rate: float = 0.0
     spec = SynthSpec(seed=seed, n_reps=n_reps, rest_s=(0.8, 1.2), faults=rates)
     write_keypoints(generate(spec).pose, path)
     return path
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)

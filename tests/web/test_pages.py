@@ -9,20 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.helpers import Api
+from tests.web.helpers import Api, csrf_of
 
 
 @pytest.fixture(scope="module")
 def server_options() -> dict[str, Any]:
     """Quick jobs."""
     return {"skeleton_video": False}
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None, "no CSRF token on the page"
-    return found.group(1)
 
 
 def test_pages_send_visitors_to_login_and_back(server: str) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
 from psoas_coach.web import services, views
-from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep
+from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep, ThrottleDep, client_address
 from psoas_coach.web.forms import LoginIn, SignupIn
 from psoas_coach.web.schemas import MeOut
 
@@ -34,10 +34,26 @@ def signup(data: SignupIn, db: SessionDep, settings: SettingsDep, response: Resp
     return views.me_out(services.start_login(db, coach, response, settings))
 
 
-@router.post("/login", response_model=MeOut, dependencies=[CustomHeader])
-def login(data: LoginIn, db: SessionDep, settings: SettingsDep, response: Response) -> MeOut:
-    """Log in; sets the session cookie. 401 for a wrong e-mail or password."""
-    coach = services.authenticate(db, data)
+@router.post(
+    "/login",
+    response_model=MeOut,
+    dependencies=[CustomHeader],
+    responses={
+        401: {"description": "wrong e-mail or password"},
+        429: {"description": "too many failed logins; see Retry-After"},
+    },
+)
+def login(
+    data: LoginIn,
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
+    response: Response,
+) -> MeOut:
+    """Log in; sets the session cookie. 401 for a wrong e-mail or password; 429 (with
+    ``Retry-After``) after too many wrong passwords for the address or from the client."""
+    coach = services.authenticate(db, data, throttle, client_address(request))
     return views.me_out(services.start_login(db, coach, response, settings))
 
 

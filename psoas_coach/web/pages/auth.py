@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from psoas_coach.web import security, services
-from psoas_coach.web.deps import LoginDep, OptionalLoginDep, SessionDep, SettingsDep
+from psoas_coach.web.deps import (
+    LoginDep,
+    OptionalLoginDep,
+    SessionDep,
+    SettingsDep,
+    ThrottleDep,
+    client_address,
+)
 from psoas_coach.web.errors import field_message
 from psoas_coach.web.forms import LoginIn, SignupIn
 from psoas_coach.web.templating import render_plain
@@ -68,16 +75,25 @@ def login_submit(
     csrf_token: Annotated[str, Form()],
     db: SessionDep,
     settings: SettingsDep,
+    throttle: ThrottleDep,
     next: Annotated[str, Form()] = "/teams",
 ) -> Response:
     """Check the credentials, log in and go on to ``next``."""
     _check_prelogin_csrf(request, csrf_token)
     try:
-        coach = services.authenticate(db, LoginIn(email=email, password=password))
-    except (HTTPException, ValidationError):
+        credentials = LoginIn(email=email, password=password)
+        coach = services.authenticate(db, credentials, throttle, client_address(request))
+    except ValidationError:
         return _form_page(
             request, "login.html", settings, error="Wrong e-mail or password.", status=401
         )
+    except HTTPException as exc:
+        error = "Wrong e-mail or password." if exc.status_code == 401 else f"{exc.detail}."
+        page = _form_page(
+            request, "login.html", settings, error=error.capitalize(), status=exc.status_code
+        )
+        page.headers.update(exc.headers or {})
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     services.start_login(db, coach, response, settings)
     return response

@@ -1,0 +1,99 @@
+"""Failed-login throttling: the counting rules with a hand-moved clock, then the API and the
+login page of a served dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from psoas_coach.web.throttle import CLIENT_FACTOR, LoginThrottle, retry_message
+from tests.web.helpers import Api, csrf_of
+
+
+class Clock:
+    """A clock the test moves by hand (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failures_lock_an_address_until_the_oldest_leaves_the_window() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=3, window_s=60.0, clock=clock)
+    for _ in range(2):
+        throttle.failed("Ana@Example.org", "10.0.0.1")
+        clock.now += 10.0
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.1") == 0.0
+    throttle.failed(" ANA@example.org", "10.0.0.1")  # same address, other spelling
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.2") == pytest.approx(40.0)
+    assert throttle.retry_after_s("bea@example.org", "10.0.0.1") == 0.0
+    clock.now += 40.0  # the first failure leaves the window
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.2") == 0.0
+
+
+def test_success_clears_the_address_but_not_the_client() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=2, window_s=60.0, clock=clock)
+    throttle.failed("ana@example.org", "10.0.0.1")
+    throttle.succeeded("ana@example.org")
+    throttle.failed("ana@example.org", "10.0.0.1")
+    assert throttle.retry_after_s("ana@example.org", None) == 0.0
+    for i in range(2 * CLIENT_FACTOR - 2):
+        throttle.failed(f"user{i}@example.org", "10.0.0.1")
+    assert throttle.retry_after_s("new@example.org", "10.0.0.1") > 0.0
+    assert throttle.retry_after_s("new@example.org", "10.0.0.9") == 0.0
+
+
+def test_rejects_nonsense_limits_and_words_the_wait() -> None:
+    with pytest.raises(ValueError, match="max_failures"):
+        LoginThrottle(max_failures=0, window_s=60.0)
+    assert retry_message(30.0) == "too many failed logins: try again in 1 minute"
+    assert retry_message(61.0) == "too many failed logins: try again in 2 minutes"
+
+
+@pytest.fixture(scope="module")
+def backend() -> str:
+    """The counts live in memory, so one database back-end is enough."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def server_options() -> dict[str, Any]:
+    """Three wrong passwords lock an address out."""
+    return {"login_max_failures": 3, "login_window_min": 10.0}
+
+
+def test_api_refuses_logins_after_too_many_failures(server: str) -> None:
+    owner = Api(server)
+    owner.signup("locked@example.org")
+    guesser = Api(server)
+    for _ in range(3):
+        assert guesser.login("locked@example.org", "guess").status_code == 401
+    refused = guesser.login("locked@example.org")  # the right password, too late
+    assert refused.status_code == 429
+    assert refused.json()["detail"] == "too many failed logins: try again in 10 minutes"
+    assert 590 <= int(refused.headers["Retry-After"]) <= 600
+    other = Api(server)
+    other.signup("free@example.org")
+    assert other.login("free@example.org").status_code == 200
+    for api in (owner, guesser, other):
+        api.close()
+
+
+def test_login_page_shows_the_lockout(server: str) -> None:
+    owner = Api(server)
+    owner.signup("paged@example.org")
+    owner.close()
+    with httpx.Client(base_url=server) as browser:
+        token = csrf_of(browser.get("/login").text)
+        form = {"email": "paged@example.org", "password": "nope", "csrf_token": token}
+        for _ in range(3):
+            assert browser.post("/login", data=form).status_code == 401
+        locked = browser.post("/login", data={**form, "password": "correct horse"})
+    assert locked.status_code == 429 and "Retry-After" in locked.headers
+    assert "Too many failed logins: try again in 10 minutes." in locked.text
