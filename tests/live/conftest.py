@@ -3,11 +3,6 @@ and a real video from ``../shared/real``."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -16,10 +11,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from psoas_coach.live.server import WS_IMPLEMENTATION
 from psoas_coach.source.video import iter_frames
 from psoas_coach.synth.generator import SynthRecording, generate, random_spec
 from psoas_coach.synth.spec import FaultRates, SynthSpec
@@ -86,27 +78,3 @@ def short_real_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two seconds of the real glute-bridge video at 320 px wide, 30 fps."""
     folder = tmp_path_factory.mktemp("video")
     return write_mp4(folder / "bridge.mp4", real_frames("glute_bridge.mp4", 2.0, 320))
-
-
-@contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a thread on a free port; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()

@@ -15,7 +15,8 @@ import pytest
 
 from psoas_coach.live.server import create_app
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.live.conftest import real_frames, serve_app
+from tests.live.conftest import real_frames
+from tests.serving import serve_app
 
 FAKE_CAMERA_ARGS = [
     *CHROMIUM_ARGS,

@@ -25,7 +25,8 @@ from websockets.sync.client import ClientConnection, connect
 from psoas_coach.live.protocol import HEADER, MAX_FRAME_BYTES, PROTOCOL, encode_picture
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import LiveSettings, build_live_router, create_app
-from tests.live.conftest import real_frames, serve_app
+from tests.live.conftest import real_frames
+from tests.serving import serve_app
 
 Image = npt.NDArray[np.uint8]
 

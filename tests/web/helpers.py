@@ -5,8 +5,6 @@ token."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
-from psoas_coach.live.server import WS_IMPLEMENTATION
 from psoas_coach.web.app import create_app
 from psoas_coach.web.settings import Settings
+from tests.serving import serve_app
 
 #: Seconds a test waits for analyses (a real video takes ~5-20 s on two cores).
 JOB_TIMEOUT_S = 180.0
@@ -39,25 +36,8 @@ class Served:
 def serve(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     """Run the app for ``settings`` until the block ends; yields its base URL and the app."""
     app = create_app(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(90)
-        sock.close()
+    with serve_app(app, lifespan="on") as url:
+        yield url, app
 
 
 class Api:
