@@ -12,6 +12,7 @@ from fastapi import HTTPException, Response
 from sqlalchemy.orm import Session
 
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import (
     AnalysisJob,
@@ -19,11 +20,13 @@ from psoas_coach.storage.models import (
     Coach,
     LoginSession,
     Recording,
+    RepOverride,
+    Result,
     Team,
     TrainingSession,
 )
-from psoas_coach.web import security
-from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web import security, views
+from psoas_coach.web.forms import LoginIn, OverrideIn, SignupIn
 from psoas_coach.web.settings import Settings
 from psoas_coach.web.throttle import LoginThrottle, retry_message
 from psoas_coach.web.uploads import store_upload
@@ -189,3 +192,20 @@ def delete_recording(db: Session, recording: Recording, data: DataDir) -> None:
     files = sessions.recording_files(recording)
     sessions.delete_recording(db, recording=recording)
     data.remove_all(files)
+
+
+def review_rep(
+    db: Session, files: DataDir, result: Result, rep_index: int, data: OverrideIn, coach_id: int
+) -> RepOverride:
+    """Save ``coach_id``'s review of rep ``rep_index`` of ``result``; 404 for no such rep."""
+    if rep_index not in views.rep_indexes(files, result):
+        raise HTTPException(status_code=404, detail=f"this result has no rep {rep_index}")
+    return result_crud.set_override(
+        db,
+        result=result,
+        rep_index=rep_index,
+        verdict=data.verdict,
+        faults=data.faults,
+        comment=data.comment,
+        coach_id=coach_id,
+    )

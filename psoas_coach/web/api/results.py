@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from psoas_coach.storage.crud import results as result_crud
-from psoas_coach.web import views
+from psoas_coach.web import services, views
 from psoas_coach.web.deps import DataDirDep, LoginDep, ResultDep, SessionDep
 from psoas_coach.web.forms import OverrideIn
 from psoas_coach.web.runner import safe_stem
@@ -77,17 +77,7 @@ def set_override(
     files: DataDirDep,
 ) -> OverrideOut:
     """Confirm a rep's automatic faults or override them, with a comment."""
-    if rep_index not in views.rep_indexes(files, result):
-        raise HTTPException(status_code=404, detail=f"this result has no rep {rep_index}")
-    override = result_crud.set_override(
-        db,
-        result=result,
-        rep_index=rep_index,
-        verdict=data.verdict,
-        faults=data.faults,
-        comment=data.comment,
-        coach_id=login.coach_id,
-    )
+    override = services.review_rep(db, files, result, rep_index, data, login.coach_id)
     return views.override_out(override)
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.crud import sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import TrainingSession
@@ -152,16 +151,6 @@ def review_rep(
     files: DataDirDep,
 ) -> Response:
     """Save the coach's review of one rep (confirm or override, and a comment)."""
-    if rep_index not in views.rep_indexes(files, result):
-        raise HTTPException(status_code=404, detail=f"this result has no rep {rep_index}")
-    result_crud.set_override(
-        db,
-        result=result,
-        rep_index=rep_index,
-        verdict=data.verdict,
-        faults=data.faults,
-        comment=data.comment,
-        coach_id=login.coach_id,
-    )
+    services.review_rep(db, files, result, rep_index, data, login.coach_id)
     session_id = result.job.recording.session_id
     return redirect(f"/sessions/{session_id}", "review-saved", f"#rep-{result.id}-{rep_index}")
