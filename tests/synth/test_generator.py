@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -317,9 +316,8 @@ def test_rep_motion_returns_to_its_pre_rep_angle() -> None:
     assert twitch.rise(np.array([0.5]))[0] == pytest.approx(10.0)
 
 
-def test_a_minute_generates_fast() -> None:
+def test_nine_reps_at_60_fps_make_about_a_minute() -> None:
     spec = replace(random_spec(0), n_reps=9, fps=60.0)
-    start = time.perf_counter()
     rec = generate(spec)
     assert rec.meta["duration_s"] > 50.0
-    assert time.perf_counter() - start < 2.0
+    assert len(rec.pose) == pytest.approx(rec.meta["duration_s"] * 60.0, abs=2)
