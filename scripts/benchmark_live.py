@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.engine import LiveEngine, mediapipe_backend
@@ -184,4 +185,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with filtered_stderr():  # MediaPipe's native log lines stay off the figures
+        status = main()
+    sys.exit(status)

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.pose.video_pose import estimate_video, estimate_video_plain
 from psoas_coach.source.video import iter_frames, probe_video
 
@@ -265,4 +266,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with filtered_stderr():  # MediaPipe's native log lines stay off the figures
+        status = main()
+    sys.exit(status)
