@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,11 @@ from matplotlib.patches import Patch
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.report.model import Rep, Report
+
+#: Matplotlib's rc settings are one global dictionary and ``rc_context`` swaps it in and out:
+#: figures render one at a time, so analyses in parallel threads (the dashboard's worker)
+#: never restore each other's settings half-way.
+_RENDER_LOCK = threading.RLock()
 
 #: Colour of each side, hex (Okabe-Ito palette, readable with every common colour blindness).
 SIDE_COLORS: dict[str, str] = {"left": "#0072B2", "right": "#D55E00"}
@@ -234,7 +240,7 @@ def holds_figure(report: Report) -> Figure:
 def figure_svg(fig: Figure) -> str:
     """The figure as an ``<svg>`` element for inline use in HTML5 (no XML prolog, no URLs)."""
     buffer = io.StringIO()
-    with mpl.rc_context({"svg.fonttype": "none"}):
+    with _RENDER_LOCK, mpl.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", metadata=_NO_METADATA)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -244,7 +250,10 @@ def figure_svg(fig: Figure) -> str:
 
 def _inline_svg(build: Callable[[], Figure]) -> str:
     fonts = ["DejaVu Sans", "Arial"]
-    with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": fonts, "font.size": 9.0}):
+    with (
+        _RENDER_LOCK,
+        mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": fonts, "font.size": 9.0}),
+    ):
         return figure_svg(build())
 
 

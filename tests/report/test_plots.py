@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -111,3 +112,19 @@ def test_figures_cope_with_no_reps_and_no_frames(make_analysis: MakeAnalysis) ->
     short = make_analysis((), duration_s=0.02)
     assert short.kinematics.time_s.size == 1
     assert "<svg" in angles_svg(short.kinematics, short.report)
+
+
+def test_figures_render_alike_from_parallel_threads(make_analysis: MakeAnalysis) -> None:
+    """The dashboard renders reports in several threads; matplotlib's settings are global."""
+    import matplotlib as mpl
+
+    def render(_: int = 0) -> str:  # the markup without its random marker and clip ids
+        return re.sub(r"\b([mp])[0-9a-f]{10}\b", r"\1-id", holds_svg(report))
+
+    report = make_analysis().report
+    before = dict(mpl.rcParams)
+    alone = render()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        svgs = list(pool.map(render, range(24)))
+    assert all(svg == alone for svg in svgs)
+    assert dict(mpl.rcParams) == before
