@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,10 @@ def run(args: argparse.Namespace) -> int:
 def _analyze_all(
     args: argparse.Namespace, config: AnalysisConfig, console: Any
 ) -> list[dict[str, Any]]:
+    """Analyse every input in turn under one progress display; a summary row per input."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from psoas_coach.exceptions import PsoasError
-    from psoas_coach.outputs import analyze_file, input_stem
+    from psoas_coach.outputs import input_stem
 
     rows: list[dict[str, Any]] = []
     stems: set[str] = set()
@@ -148,41 +149,49 @@ def _analyze_all(
                 bar.update(task, completed=share, description=f"{name}: {label}")
 
             try:
-                result = analyze_file(
-                    path,
-                    args.out,
-                    config,
-                    stem=stem,
-                    video=args.video,
-                    workers=args.workers,
-                    max_fps=args.max_fps,
-                    progress=progress,
-                )
-            except PsoasError as err:
-                _error_line(str(err))
-                rows.append({"name": path.name, "ok": False})
-                continue
-            except Exception as err:
-                _error_line(
-                    f"{path}: unexpected failure ({type(err).__name__}: {err}); "
-                    "please report it (--debug shows the traceback)"
-                )
-                if args.debug:
-                    traceback.print_exc()
-                rows.append({"name": path.name, "ok": False})
-                continue
+                rows.append(_analyze_one(path, stem, args, config, progress))
             finally:
                 bar.remove_task(task)
-            assert result.analysis is not None
-            rows.append(
-                {
-                    "name": path.name,
-                    "ok": True,
-                    "report": result.analysis.report,
-                    "outputs": result.outputs,
-                }
-            )
     return rows
+
+
+def _analyze_one(
+    path: Path,
+    stem: str,
+    args: argparse.Namespace,
+    config: AnalysisConfig,
+    progress: Callable[[float, str], None],
+) -> dict[str, Any]:
+    """Analyse one input into ``args.out``; its summary row (``ok`` False after a one-line
+    error on stderr, so the other inputs go on)."""
+    from psoas_coach.exceptions import PsoasError
+    from psoas_coach.outputs import analyze_file
+
+    try:
+        result = analyze_file(
+            path,
+            args.out,
+            config,
+            stem=stem,
+            video=args.video,
+            workers=args.workers,
+            max_fps=args.max_fps,
+            progress=progress,
+        )
+    except PsoasError as err:
+        _error_line(str(err))
+        return {"name": path.name, "ok": False}
+    except Exception as err:
+        _error_line(
+            f"{path}: unexpected failure ({type(err).__name__}: {err}); "
+            "please report it (--debug shows the traceback)"
+        )
+        if args.debug:
+            traceback.print_exc()
+        return {"name": path.name, "ok": False}
+    assert result.analysis is not None
+    report = result.analysis.report
+    return {"name": path.name, "ok": True, "report": report, "outputs": result.outputs}
 
 
 def _error_line(message: str) -> None:
