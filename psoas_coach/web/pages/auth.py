@@ -87,11 +87,9 @@ def login_submit(
         return _form_page(
             request, "login.html", settings, error="Wrong e-mail or password.", status=401
         )
-    except HTTPException as exc:
-        error = "Wrong e-mail or password." if exc.status_code == 401 else f"{exc.detail}."
-        page = _form_page(
-            request, "login.html", settings, error=error.capitalize(), status=exc.status_code
-        )
+    except HTTPException as exc:  # 401 wrong e-mail or password, 429 locked out
+        error = f"{exc.detail}.".capitalize()
+        page = _form_page(request, "login.html", settings, error=error, status=exc.status_code)
         page.headers.update(exc.headers or {})
         return page
     response = RedirectResponse(_safe_next(next), status_code=303)
