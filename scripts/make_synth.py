@@ -6,6 +6,7 @@ For each of ``--n`` recordings: ``synth_0000.csv.gz`` (keypoint CSV, SPEC sectio
 Example::
 
     python scripts/make_synth.py --n 50 --seed 1000 --hard --out /tmp/synth_hard
+    python scripts/make_synth.py --n 40 --seed 7000 --sideview --out /tmp/synth_side
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--hard",
         action="store_true",
         help="the wider, harder variety (more noise, swaps, dropouts)",
+    )
+    parser.add_argument(
+        "--sideview",
+        action="store_true",
+        help="what a real side camera does to BlazePose (long swaps, far leg drawn over the"
+        " near one, more noise and roll, long rests), like ../shared/devset_hard",
     )
     parser.add_argument(
         "--out", type=Path, required=True, help="output folder (created if missing)"
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     with Progress(transient=True) as progress:
         task = progress.add_task("generating", total=args.n)
         for k in range(args.n):
-            rec = generate(random_spec(args.seed + k, hard=args.hard))
+            rec = generate(random_spec(args.seed + k, hard=args.hard, sideview=args.sideview))
             stem = f"synth_{k:04d}"
             write_keypoints(rec.pose, out / f"{stem}.csv.gz")
             write_text_atomic(

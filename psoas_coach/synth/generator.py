@@ -142,9 +142,17 @@ def _realism(
     vis = noise.visibility(n, spec.near_side, (spec.vis_near, spec.vis_far), spec.vis_noise, rng)
     hidden = noise.runs_mask(time_s, spec.occlusions_per_min, 2.0, rng)
     noise.occlude_far_leg(xy, vis, hidden, spec.near_side, sigma, rng)
+    if spec.sideview:
+        xy += noise.slow_drift(time_s, spec.drift_px, rng)
+        over = noise.runs_mask(
+            time_s, spec.drawn_over_per_min, spec.drawn_over_max_s, rng, min_s=0.2
+        )
+        noise.draw_far_leg_over_near(xy, vis, over, spec.near_side, sigma, rng)
     z = noise.depth(n, spec.near_side, rng, empty=spec.z_empty)
     dropped = noise.runs_mask(time_s, spec.dropouts_per_min, spec.dropout_max_s, rng)
-    swapped = noise.runs_mask(time_s, spec.swaps_per_min, spec.swap_max_s, rng) & ~dropped
+    swapped = noise.runs_mask(
+        time_s, spec.swaps_per_min, spec.swap_max_s, rng, min_s=spec.swap_min_s
+    ) & ~dropped
     xy[dropped] = np.nan
     pose = PoseSequence.from_arrays(time_s, xy, z, vis, width=spec.width, height=spec.height)
     return pose.mirrored(swapped), dropped, swapped
@@ -156,6 +164,7 @@ def _meta(
     return {
         "seed": spec.seed,
         "hard": spec.hard,
+        "sideview": spec.sideview,
         "fps": spec.fps,
         "width": spec.width,
         "height": spec.height,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from psoas_coach.pose.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
+from psoas_coach.pose.landmarks import LANDMARK_NAMES, MIRROR, NUM_LANDMARKS
 from psoas_coach.pose.types import BoolArray, FloatArray
 
 #: MediaPipe-like depth magnitude per body part (the near side negative, the far side positive).
@@ -82,9 +82,15 @@ def noise_profile(near_side: str) -> FloatArray:
 
 
 def runs_mask(
-    time_s: FloatArray, per_min: float, max_s: float, rng: np.random.Generator
+    time_s: FloatArray,
+    per_min: float,
+    max_s: float,
+    rng: np.random.Generator,
+    *,
+    min_s: float = 0.0,
 ) -> BoolArray:
-    """``(F,)`` mask of random runs: a Poisson count at ``per_min``, 1 frame to ``max_s`` long."""
+    """``(F,)`` mask of random runs: a Poisson count at ``per_min``, ``min_s`` (at least one
+    frame) to ``max_s`` seconds long."""
     mask = np.zeros(time_s.shape, dtype=bool)
     if time_s.size < 2 or per_min <= 0:
         return mask
@@ -92,7 +98,7 @@ def runs_mask(
     period = span / (time_s.size - 1)
     for _ in range(int(rng.poisson(per_min * span / 60.0))):
         start = rng.uniform(time_s[0], time_s[-1])
-        length = rng.uniform(0.5 * period, max(max_s, period))
+        length = rng.uniform(max(0.5 * period, min_s), max(max_s, min_s, period))
         hit = (time_s >= start) & (time_s <= start + length)
         if not hit.any():
             hit[int(np.searchsorted(time_s, start)) - 1] = True
@@ -152,6 +158,39 @@ def occlude_far_leg(
         return
     vis[cells] = rng.uniform(0.05, 0.35, count)
     xy[cells] += rng.normal(0.0, 3.0 * sigma_px, (count, 2))
+
+
+def draw_far_leg_over_near(
+    xy: FloatArray,
+    vis: FloatArray,
+    frames: BoolArray,
+    near_side: str,
+    sigma_px: float,
+    rng: np.random.Generator,
+) -> None:
+    """In place: on ``frames``, the far leg's knee, ankle and foot are drawn on the near leg's.
+
+    What a side camera does to BlazePose when the far leg is hidden behind the near one: the
+    estimator puts the far leg where the near leg is (with its own noise), at lower visibility,
+    wherever the far leg really is.
+    """
+    far = np.flatnonzero(far_mask(near_side) & np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES]))
+    near = [MIRROR[i] for i in far]
+    rows = np.flatnonzero(frames)
+    if rows.size == 0:
+        return
+    picked = xy[rows][:, near]
+    xy[rows[:, None], far[None, :]] = picked + rng.normal(0.0, sigma_px, picked.shape)
+    vis[rows[:, None], far[None, :]] = rng.uniform(0.15, 0.45, (rows.size, far.size))
+
+
+def slow_drift(time_s: FloatArray, amp_px: float, rng: np.random.Generator) -> FloatArray:
+    """``(F, 33, 2)`` slow drift of each landmark on its own: two sinusoids of 0.03-0.3 Hz per
+    landmark and axis, ``amp_px`` pixels at most."""
+    freqs = rng.uniform(0.03, 0.3, (2, NUM_LANDMARKS, 2))
+    phases = rng.uniform(0.0, 2.0 * np.pi, (2, NUM_LANDMARKS, 2))
+    waves = np.sin(2.0 * np.pi * freqs[None] * time_s[:, None, None, None] + phases[None])
+    return np.asarray(0.5 * amp_px * waves.sum(axis=1), dtype=np.float64)
 
 
 def depth(n: int, near_side: str, rng: np.random.Generator, *, empty: bool) -> FloatArray:

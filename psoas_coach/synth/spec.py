@@ -9,7 +9,7 @@ visibility, hidden stretches of the far leg, missing depth, more twitches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,6 +78,12 @@ class SynthSpec:
             devset-like recording of the same seed differ in motion too.
         occlusions_per_min: stretches (0.5-2 s) where the far leg is half hidden: low visibility
             and three times the noise on its knee, ankle and foot.
+        swap_min_s: shortest left/right swap run, seconds (0: a single frame).
+        drawn_over_per_min, drawn_over_max_s: stretches (0.2 s to the maximum) where the far
+            leg's knee, ankle and foot are drawn on the near leg's, at lower visibility,
+            wherever the far leg really is (a hidden far leg as BlazePose draws it).
+        drift_px: amplitude of slow drift of every landmark on its own, pixels.
+        sideview: drawn from the side-view variety (:func:`random_spec` ``sideview=True``).
     """
 
     seed: int = 0
@@ -109,7 +115,12 @@ class SynthSpec:
     z_empty: bool = False
     shake_px: float = 0.0
     occlusions_per_min: float = 0.0
+    swap_min_s: float = 0.0
+    drawn_over_per_min: float = 0.0
+    drawn_over_max_s: float = 1.5
+    drift_px: float = 0.0
     hard: bool = False
+    sideview: bool = False
 
     def __post_init__(self) -> None:
         choices = {"head_dir": SIDES, "near_side": SIDES, "profile": (*PROFILES, "mixed")}
@@ -166,8 +177,12 @@ def _noise_scale(rng: np.random.Generator, fill: float, hard: bool) -> float:
     return min(drawn, (0.036 if hard else 0.02) * 230.0 * fill)
 
 
-def random_spec(seed: int, *, hard: bool = False) -> SynthSpec:
-    """Draw a varied :class:`SynthSpec` (devset-like, or the wider ``hard`` variety)."""
+def random_spec(seed: int, *, hard: bool = False, sideview: bool = False) -> SynthSpec:
+    """Draw a varied :class:`SynthSpec`: devset-like, the wider ``hard`` variety, or the
+    ``sideview`` variety (what a real side camera does to BlazePose, see
+    :func:`sideview_spec`)."""
+    if sideview:
+        return sideview_spec(seed)
     rng = np.random.default_rng([seed, 1 if hard else 0, 20240531])
     sizes = FRAME_SIZES if hard else FRAME_SIZES[2:]
     width, height = sizes[int(rng.integers(len(sizes)))]
@@ -204,4 +219,40 @@ def random_spec(seed: int, *, hard: bool = False) -> SynthSpec:
         shake_px=_u(rng, 0.0, 8.0) if hard else _u(rng, 0.0, 1.5),
         occlusions_per_min=_u(rng, 0.0, 3.0) if hard else 0.0,
         hard=hard,
+    )
+
+
+def sideview_spec(seed: int) -> SynthSpec:
+    """The side-view variety: the ``hard`` bodies and faults with what a single side camera
+    does to BlazePose.
+
+    Whole-body left/right swaps of 0.3-3 s (with their depth and visibility), the far leg drawn
+    on the near one for 0.2-1.5 s at a time, jitter up to 5 % of the thigh, slow drift, camera
+    roll up to 15 degrees, portrait frames, rests up to 6 s, and now and then no depth at all.
+    """
+    base = random_spec(seed, hard=True)
+    rng = np.random.default_rng([seed, 2, 20261202])
+    sizes = (*FRAME_SIZES, (720, 1280), (1080, 1920))
+    width, height = sizes[int(rng.integers(len(sizes)))]
+    fill = _u(rng, 0.4, 0.9) if width > height else _u(rng, 0.75, 0.95)
+    thigh_px = 0.23 * fill * width
+    return replace(
+        base,
+        seed=seed,
+        width=width,
+        height=height,
+        fill=fill,
+        roll_deg=_u(rng, -15.0, 15.0),
+        rest_s=(1.2, 6.0),
+        noise_scale=_u(rng, 0.005, 0.05) * thigh_px * 1000.0 / width,
+        swaps_per_min=_u(rng, 1.0, 6.0),
+        swap_min_s=0.3,
+        swap_max_s=3.0,
+        drawn_over_per_min=_u(rng, 1.0, 5.0),
+        drawn_over_max_s=1.5,
+        occlusions_per_min=0.0,
+        vis_far=_u(rng, 0.55, 0.78),
+        z_empty=bool(rng.random() < 0.15),
+        drift_px=_u(rng, 0.0, 0.04) * thigh_px,
+        sideview=True,
     )
