@@ -1,9 +1,11 @@
-"""Signal clean-up of raw keypoints: low visibility, label swaps, outliers, gaps, smoothing.
+"""Signal clean-up of raw keypoints: low visibility, leg identity, the hidden far leg,
+outliers, gaps, smoothing.
 
-Order matters: swaps first (a swapped frame looks like an outlier of every limb), then
-outliers (a single landmark far from its neighbours in time), then short gaps are bridged by
-linear interpolation, then a zero-phase low-pass smooths every track. All units are pixels and
-seconds.
+Order matters: leg identity first (an exchanged frame looks like an outlier of every limb,
+:mod:`psoas_coach.kinematics.identity`), then outliers (a single landmark far from its
+neighbours in time), then a leg drawn on the other one is removed where it was not there
+(:mod:`psoas_coach.kinematics.occlusion`, which judges by the frames around), then short gaps
+are bridged by linear interpolation, then a zero-phase low-pass smooths every track. All units are pixels and seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
-from psoas_coach.kinematics.swaps import correct_swaps
+from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
+from psoas_coach.kinematics.occlusion import (
+    LOWER_LEG,
+    MAX_BRIDGE_S,
+    LegView,
+    leg_view,
+    remove_legs,
+)
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
@@ -31,6 +40,10 @@ class CleanPose:
         outliers: number of landmark positions removed as outliers.
         filled: ``(F,)`` frames where every landmark was missing and has been interpolated.
         cutoff_hz: the smoothing low-pass cut-off used, hertz.
+        identity: the leg identity decided (near side, exchanged frames, confidence).
+        legs: where a leg was drawn on the other one without being there.
+        seen: per side ``(F,)`` True where the leg's hip, knee and ankle were seen (not
+            missing, not bridged, not drawn over).
     """
 
     pose: PoseSequence
@@ -38,6 +51,9 @@ class CleanPose:
     outliers: int
     filled: BoolArray
     cutoff_hz: float
+    identity: Identity
+    legs: LegView
+    seen: dict[str, BoolArray]
 
 
 def clean_pose(
@@ -49,15 +65,39 @@ def clean_pose(
     """Run the whole clean-up; ``scale_px`` is the thigh length in pixels."""
     xy = pose.xy.copy()
     xy[pose.visibility < config.min_visibility] = np.nan
-    fixed, swapped = correct_swaps(pose.with_xy(xy), scale_px)
+    identity = decode_identity(pose, scale_px)
+    fixed = apply_identity(pose.with_xy(xy), identity.exchanged)
     window = max(3, int(round(0.3 * fixed.fps)) | 1)
     xy, outliers = remove_outliers(fixed.xy, window, config.outlier_px_per_thigh * scale_px)
-    xy = fill_gaps(fixed.time_s, xy, config.max_gap_s)
+    legs = leg_view(fixed.with_xy(xy), scale_px)
+    xy = remove_legs(xy, legs.unseen)
+    seen = {s: _seen(xy, s) & ~legs.unseen[s] for s in SIDES}
+    xy = bridge_legs(fixed.time_s, fill_gaps(fixed.time_s, xy, config.max_gap_s), legs)
     cutoff = config.smoothing_hz or auto_cutoff_hz(fixed, scale_px)
     factory = smoother or ButterworthFactory(cutoff)
     flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
     filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
-    return CleanPose(fixed.with_xy(flat), swapped, outliers, filled, cutoff)
+    swapped = identity.any_exchanged
+    return CleanPose(
+        fixed.with_xy(flat), swapped, outliers, filled, cutoff, identity, legs, seen
+    )
+
+
+def _seen(xy: FloatArray, side: str) -> BoolArray:
+    """``(F,)`` frames where ``side``'s hip, knee and ankle are all present in ``xy``."""
+    parts = [joint(side, p) for p in ("hip", "knee", "ankle")]
+    return np.asarray(np.isfinite(xy[:, parts]).all(axis=(1, 2)))
+
+
+def bridge_legs(time_s: FloatArray, xy: FloatArray, legs: LegView) -> FloatArray:
+    """Interpolate a leg's lower landmarks over gaps up to :data:`MAX_BRIDGE_S` where it was
+    removed as drawn over (such runs are often longer than ordinary gaps)."""
+    out = xy.copy()
+    for side, unseen in legs.unseen.items():
+        if unseen.any():
+            cols = [joint(side, p) for p in LOWER_LEG]
+            out[:, cols] = fill_gaps(time_s, xy[:, cols], MAX_BRIDGE_S)
+    return out
 
 
 #: Automatic smoothing: the cut-off (Hz) at the reference noise density, and its bounds.

@@ -23,7 +23,13 @@ from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.report.model import Rep
 from psoas_coach.reps.history import SignalHistory
-from psoas_coach.reps.measure import PRE_WINDOW_S, START_SHARE, knee_timing, pre_value
+from psoas_coach.reps.measure import (
+    PRE_WINDOW_S,
+    SETTLED_SHARE,
+    START_SHARE,
+    knee_timing,
+    pre_value,
+)
 
 #: Columns of a history row.
 KNEE = {"left": 0, "right": 1}
@@ -37,14 +43,20 @@ MAX_REP_S = 30.0
 REST_WINDOW_S = 3.0
 REST_PERCENTILE = 20.0
 LEAD_S = 6.0
-#: A candidate ends after the knee stays under its 10 % level this long (s).
+#: A candidate ends after the knee stays under its 10 % level this long (s), or under its
+#: SETTLED_SHARE level for SETTLED_S: back near rest, though above a rest level that noise or
+#: a dip before the movement put too low (the measurement then decides from the refined
+#: baseline whether it came back).
 END_CONFIRM_S = 0.1
+SETTLED_S = 1.0
 #: A clear new high is this much (deg) above the last one; no clear new high for PLATEAU_S
 #: seconds is a plateau.
 HIGH_STEP_DEG = 2.0
 PLATEAU_S = 0.8
 #: A finished candidate stops waiting for the other leg's smaller movement after this (s).
 RIVAL_WAIT_S = 1.0
+#: The longest step (s) between two seen knee angles that counts in the rest window.
+MAX_STEP_S = 0.1
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Candidate:
     rest_deg: float
     peak_deg: float
     below_since: float | None = None
+    settled_since: float | None = None
     rep: RepMeasures | None = None
     #: Last clear new high (deg, s) and the lowest angle since: a plateau, when it lasts.
     high_deg: float = float("-inf")
@@ -100,7 +113,9 @@ class LegTracker:
     """Rest-level follower and candidate detector of one leg.
 
     The rest level is the lowest knee angle of the last :data:`REST_WINDOW_S` seconds (a
-    monotonic queue), so a slow extension cannot drag it along.
+    monotonic queue), so a slow extension cannot drag it along. The window counts seconds in
+    which the leg was seen: a leg hidden for a while comes back with the rest level it had
+    (at most :data:`MAX_STEP_S` of a gap counts).
     """
 
     side: str
@@ -108,6 +123,8 @@ class LegTracker:
     active: Candidate | None = None
     _lows: deque[tuple[float, float]] = field(default_factory=deque)
     _recent: deque[tuple[float, float]] = field(default_factory=deque)
+    _seen_s: float = 0.0
+    _last_t: float = float("nan")
 
     @property
     def rest_deg(self) -> float:
@@ -118,6 +135,9 @@ class LegTracker:
         """Feed one knee angle; returns a candidate whose movement just ended."""
         if not np.isfinite(knee):
             return None
+        step = t - self._last_t if np.isfinite(self._last_t) else 0.0
+        self._seen_s += min(max(step, 0.0), MAX_STEP_S)
+        self._last_t = t
         if self.active is None:
             self._follow_rest(t, knee)
             if knee > self.rest_deg + self.trigger_deg:
@@ -141,15 +161,31 @@ class LegTracker:
         self._recent.clear()
 
     def _follow_rest(self, t: float, knee: float) -> None:
+        """Add ``knee`` to the rest window (kept on seen seconds, not clock time)."""
+        now = self._seen_s
         lows = self._lows
         while lows and lows[-1][1] >= knee:
             lows.pop()
-        lows.append((t, knee))
-        while lows[0][0] < t - REST_WINDOW_S:
+        lows.append((now, knee))
+        while lows[0][0] < now - REST_WINDOW_S:
             lows.popleft()
-        self._recent.append((t, knee))
-        while self._recent[0][0] < t - REST_WINDOW_S:
+        self._recent.append((now, knee))
+        while self._recent[0][0] < now - REST_WINDOW_S:
             self._recent.popleft()
+
+    @staticmethod
+    def _came_back(cand: Candidate, t: float, knee: float) -> bool:
+        """True once the knee has been under the 10 % level for :data:`END_CONFIRM_S`, or
+        under the :data:`SETTLED_SHARE` level for :data:`SETTLED_S`."""
+        settled = knee < cand.rest_deg + SETTLED_SHARE * cand.excursion_deg
+        cand.settled_since = (cand.settled_since or t) if settled else None
+        if knee >= cand.end_level():
+            cand.below_since = None
+        else:
+            cand.below_since = t if cand.below_since is None else cand.below_since
+        if cand.below_since is not None and t - cand.below_since >= END_CONFIRM_S:
+            return True
+        return cand.settled_since is not None and t - cand.settled_since >= SETTLED_S
 
     def _follow_active(self, t: float, knee: float) -> Candidate | None:
         """Follow a movement until the knee is back under its 10 % level.
@@ -163,11 +199,7 @@ class LegTracker:
             self.active = Candidate(self.side, t, cand.low_since_high, knee)
             return None
         cand.peak_deg = max(cand.peak_deg, knee)
-        if knee >= cand.end_level():
-            cand.below_since = None
-            return None
-        cand.below_since = t if cand.below_since is None else cand.below_since
-        if t - cand.below_since < END_CONFIRM_S:
+        if not self._came_back(cand, t, knee):
             return None
         self.forget()
         self._follow_rest(t, knee)

@@ -24,6 +24,8 @@ PEAK_WINDOW_MAX_S = 1.2
 ONSET_STEP_DEG = 0.5
 ONSET_NOISE_DEG = 4.0
 SETTLE_S = 0.4
+#: Share of the excursion under which a knee coming back counts as settled near rest.
+SETTLED_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,22 @@ def find_onset(t: FloatArray, y: FloatArray, peak: int, rest_deg: float) -> int:
     return low_i
 
 
+def _settled_end(t: FloatArray, y: FloatArray, peak: int, top: float) -> float:
+    """The end of an excursion whose knee settled back above its 10 % level (the rest level
+    moved by noise or drift): the fall under 10 % of the excursion measured from where it
+    settled, the median of the frames after the peak under :data:`SETTLED_SHARE` of the way
+    down from ``top`` (NaN when it never settled there)."""
+    after = y[peak:]
+    base_guess = float(np.min(after))
+    settled = after < base_guess + SETTLED_SHARE * (top - base_guess)
+    if settled.sum() < 3 or top - base_guess <= 0:
+        return float("nan")
+    rest = float(np.median(after[settled]))
+    if rest >= top - SETTLED_SHARE * (top - base_guess):
+        return float("nan")
+    return first_fall_after(t, y, peak, rest + START_SHARE * (top - rest))
+
+
 def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float) -> KneeTiming:
     """Time one excursion of ``knee`` (``(N,)`` degrees on times ``t``).
 
@@ -181,6 +199,8 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
     lo, hi = base + START_SHARE * exc, base + HOLD_SHARE * exc
     start = last_rise_before(t, knee, peak, lo)
     end = first_fall_after(t, knee, peak, lo)
+    if not np.isfinite(end):
+        end = _settled_end(t, knee, peak, top)
     reach = first_rise_after(t, knee, start, hi)
     hold, hold_start, hold_end = time_above(t, knee, hi, start, end if np.isfinite(end) else t[-1])
     return KneeTiming(

@@ -1,0 +1,220 @@
+"""Legs drawn on top of each other: where the estimator puts a leg where it is not.
+
+Filmed from the side, the far leg is behind the near one. Where the two legs really are in the
+same pose (both at 90/90 at rest), drawing them on top of each other is right. Where one leg is
+elsewhere (the far leg extended, held or on its way back but hidden; or, in a confused frame,
+the near leg), BlazePose still draws both legs in one place: the misplaced leg's knee angle
+then jumps to the other leg's and back, which would cut a hold in two, fake a fast extension or
+count a movement the leg never made.
+
+:func:`leg_view` finds the runs of frames where the two legs' knees and ankles coincide and
+splits each run where the drawn position jumps. For each leg and each piece it compares the
+knee angle with the leg's own angle just outside the run (at the run's edges) or with the
+straight line between those (inside): a leg that moves into the other's pose gets there
+continuously and is kept, a leg drawn where it is not jumps there. Such a piece is that leg
+*not seen*: its positions are removed (clean-up bridges pieces up to :data:`MAX_BRIDGE_S` from
+the frames around them) and every figure measured inside it is marked as not seen.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from psoas_coach.kinematics.angles import interior_angle
+from psoas_coach.pose.landmarks import SIDES, joint
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
+
+#: A leg's landmarks that are drawn over (the hip stays where it is).
+LOWER_LEG = ("knee", "ankle", "heel", "foot_index")
+#: Knees and ankles within this many thigh lengths of each other (on average): coincident.
+COINCIDENT_THIGH = 0.25
+#: Seconds of the running median that steadies the distance between the legs.
+SETTLE_S = 0.2
+#: A knee angle this far (deg) from where the leg's own frames around put it: drawn elsewhere.
+DISAGREE_DEG = 25.0
+#: The knee angle at an edge: the median of this many frames, searched up to CONTEXT_S away.
+EDGE_FRAMES = 3
+CONTEXT_S = 0.3
+#: Pieces not seen up to this long (s) are bridged by clean-up; longer ones stay missing.
+MAX_BRIDGE_S = 2.0
+#: Seconds before a lone jump (a piece that agrees with the leg's frames at one end only) in
+#: which the leg is taken as not known.
+UNKNOWN_S = 1.0
+
+
+@dataclass(frozen=True)
+class LegView:
+    """What was seen of each leg.
+
+    Attributes:
+        coincident: ``(F,)`` both legs drawn in one place.
+        unseen: per side ``(F,)`` coincident frames where the leg was drawn where it was not.
+    """
+
+    coincident: BoolArray
+    unseen: dict[str, BoolArray]
+
+
+def coincident_frames(pose: PoseSequence, thigh_px: float) -> BoolArray:
+    """``(F,)`` frames where the two knees and ankles lie on each other: their mean distance,
+    as a running median over :data:`SETTLE_S` (the estimator's jitter would break runs into
+    pieces), within :data:`COINCIDENT_THIGH` thigh lengths."""
+    gaps = np.stack(
+        [
+            np.linalg.norm(pose.xy[:, joint("left", p)] - pose.xy[:, joint("right", p)], axis=-1)
+            for p in ("knee", "ankle")
+        ],
+        axis=1,
+    )
+    seen = np.isfinite(gaps)
+    mean_gap = np.where(seen, gaps, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+    mean_gap[~seen.any(axis=1)] = np.nan
+    window = max(3, int(round(SETTLE_S * pose.fps)) | 1)
+    mean_gap = running_median(mean_gap, window)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(mean_gap < COINCIDENT_THIGH * thigh_px)
+
+
+def running_median(values: FloatArray, window: int) -> FloatArray:
+    """Centred running median of ``(F,)`` over ``window`` frames (odd), ignoring NaN (NaN only
+    where the whole window is)."""
+    half = window // 2
+    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
+    stacked = sliding_window_view(padded, window)
+    out = np.full(values.shape, np.nan)
+    ok = np.isfinite(stacked).any(axis=1)
+    if ok.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[ok] = np.nanmedian(stacked[ok], axis=1)
+    return out
+
+
+def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
+    """Find where a leg was drawn on the other without being there (see the module)."""
+    together = coincident_frames(pose, thigh_px)
+    t = pose.time_s
+    knees = {
+        s: interior_angle(
+            pose.xy[:, joint(s, "hip")], pose.xy[:, joint(s, "knee")], pose.xy[:, joint(s, "ankle")]
+        )
+        for s in SIDES
+    }
+    unseen = {s: np.zeros(len(pose), dtype=bool) for s in SIDES}
+    for a, b in runs(together):
+        for lo, hi in _pieces(knees, a, b):
+            for side in SIDES:
+                bad = _misplaced(t, knees[side], together, (a, b), (lo, hi))
+                unseen[side][_unknown(t, lo, hi, bad)] = True
+    return LegView(together, unseen)
+
+
+def _unknown(t: FloatArray, lo: int, hi: int, bad: tuple[bool, bool]) -> slice:
+    """The frames of a piece ``[lo, hi)`` where the leg is not known, from which of its ends
+    (start, end) disagree with the leg's own frames around.
+
+    Both ends: the whole piece. One end of a piece longer than :data:`UNKNOWN_S`: the leg was
+    where it is drawn at the other end (it agrees there) and went elsewhere unseen at some
+    moment before the jump, most likely shortly before; the :data:`UNKNOWN_S` next to the
+    disagreeing end are not known.
+    """
+    start_bad, end_bad = bad
+    if start_bad == end_bad:
+        return slice(lo, hi) if start_bad else slice(lo, lo)
+    if end_bad:
+        return slice(max(lo, int(np.searchsorted(t, t[hi - 1] - UNKNOWN_S))), hi)
+    return slice(lo, min(hi, int(np.searchsorted(t, t[lo] + UNKNOWN_S, side="right"))))
+
+
+def remove_legs(xy: FloatArray, frames: dict[str, BoolArray]) -> FloatArray:
+    """A copy of ``xy`` ``(F, 33, 2)`` with each leg's lower landmarks NaN on its frames."""
+    out = xy.copy()
+    for side, mask in frames.items():
+        rows = np.flatnonzero(mask)
+        for part in LOWER_LEG:
+            out[rows, joint(side, part)] = np.nan
+    return out
+
+
+def runs(mask: BoolArray) -> list[tuple[int, int]]:
+    """``[start, stop)`` index pairs of the True runs of ``(F,)`` ``mask``."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+
+
+def _pieces(knees: dict[str, FloatArray], a: int, b: int) -> list[tuple[int, int]]:
+    """``[a, b)`` split where either knee angle jumps by over :data:`DISAGREE_DEG` between the
+    :data:`EDGE_FRAMES` frames before and after a frame."""
+    cuts = [a]
+    for i in range(a + EDGE_FRAMES, b - EDGE_FRAMES + 1):
+        if i - cuts[-1] < EDGE_FRAMES:
+            continue
+        for k in knees.values():
+            before, after = k[i - EDGE_FRAMES : i], k[i : i + EDGE_FRAMES]
+            if np.isfinite(before).any() and np.isfinite(after).any():
+                step = abs(float(np.nanmedian(after)) - float(np.nanmedian(before)))
+                if step > DISAGREE_DEG:
+                    cuts.append(i)
+                    break
+    return list(zip(cuts, [*cuts[1:], b], strict=True))
+
+
+def _misplaced(
+    t: FloatArray,
+    knee: FloatArray,
+    together: BoolArray,
+    run: tuple[int, int],
+    piece: tuple[int, int],
+) -> tuple[bool, bool]:
+    """Whether the leg's knee angle on ``piece`` (inside the coincident ``run``) departs by over
+    :data:`DISAGREE_DEG` from the leg's own angle outside the run, at the piece's start and at
+    its end: at the run's edges against the frames just outside; a piece inside the run
+    against the line joining them (both ends then count alike)."""
+    (a, b), (lo, hi) = run, piece
+    usable = np.isfinite(knee) & ~together
+    before = _edge(t, knee, usable, t[a], -1, outside=True)
+    after = _edge(t, knee, usable, t[b - 1], +1, outside=True)
+    if lo != a and hi != b:
+        inside = knee[lo:hi][np.isfinite(knee[lo:hi])]
+        value = float(np.median(inside)) if inside.size else None
+        mid = float(t[(lo + hi - 1) // 2])
+        bad = _differ(_line(before, after, t[a], t[b - 1], mid), value)
+        return bad, bad
+    finite = np.isfinite(knee)
+    start_bad = lo == a and _differ(before, _edge(t, knee, finite, t[lo], +1, outside=False))
+    end_bad = hi == b and _differ(after, _edge(t, knee, finite, t[hi - 1], -1, outside=False))
+    return start_bad, end_bad
+
+
+def _differ(x: float | None, y: float | None) -> bool:
+    return x is not None and y is not None and abs(x - y) > DISAGREE_DEG
+
+
+def _line(
+    before: float | None, after: float | None, t0: float, t1: float, at_s: float
+) -> float | None:
+    """The straight line from ``before`` at ``t0`` to ``after`` at ``t1``, at ``at_s`` (the
+    known one if only one is)."""
+    if before is None or after is None:
+        return before if after is None else after
+    return float(np.interp(at_s, [t0, t1], [before, after]))
+
+
+def _edge(
+    t: FloatArray, knee: FloatArray, pick: BoolArray, edge_s: float, direction: int, *, outside: bool
+) -> float | None:
+    """Median knee angle of the :data:`EDGE_FRAMES` frames of ``pick`` nearest ``edge_s`` on
+    one side (``direction`` -1: before, +1: after; with ``outside`` False the edge frame counts),
+    searched up to :data:`CONTEXT_S` away; ``None`` when there are none."""
+    if direction < 0:
+        near = pick & (t < edge_s if outside else t <= edge_s) & (t >= edge_s - CONTEXT_S)
+        idx = np.flatnonzero(near)[-EDGE_FRAMES:]
+    else:
+        near = pick & (t > edge_s if outside else t >= edge_s) & (t <= edge_s + CONTEXT_S)
+        idx = np.flatnonzero(near)[:EDGE_FRAMES]
+    return float(np.median(knee[idx])) if idx.size else None
