@@ -86,7 +86,7 @@ def analyze_file(
         pose = _video_pose(path, out_dir / f"{stem}.csv", result, workers, max_fps, report_progress)
     else:
         report_progress(0.0, "reading keypoints")
-        pose = read_keypoints(path)
+        pose = read_keypoints(path, result.warnings)
     report_progress(0.85 if is_video(path) else 0.3, "analysing")
     if video and not is_video(path):
         result.warnings.append("an annotated video needs a video input: none written")

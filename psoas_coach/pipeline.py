@@ -17,17 +17,23 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import NoPersonError, PostureError
 from psoas_coach.faults.base import fault_codes
 from psoas_coach.kinematics.angles import Kinematics, compute_kinematics, thigh_length_px
-from psoas_coach.kinematics.cleanup import clean_pose
+from psoas_coach.kinematics.cleanup import CleanPose, clean_pose, noise_px
 from psoas_coach.kinematics.posture import assess_posture
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, PoseSequence
 from psoas_coach.report.model import Rep, Report, summarize
 from psoas_coach.reps.engine import RepEngine
+from psoas_coach.reps.types import FrameQuality
 
 #: Below this share of frames with a person, the report warns.
 FOUND_WARN_SHARE = 0.95
 #: Left/right hips farther apart than this many thigh lengths: not a side view.
 SIDE_VIEW_MAX_HIP_SPREAD = 0.6
+#: Below these shares of frames with the person, or with the near leg seen among them, or
+#: above this frame-to-frame jitter (thigh lengths), a recording is not assessable.
+MIN_FOUND_SHARE = 0.5
+MIN_LEG_SEEN_SHARE = 0.5
+MAX_JITTER_THIGH = 0.12
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,14 @@ def analyze_pose(
         raise NoPersonError(f"{name}: the athlete's legs are never in view (no hip and knee found)")
     warnings += _view_warnings(pose, thigh)
     cleaned = clean_pose(pose, config, thigh)
-    kin = compute_kinematics(cleaned.pose, thigh)
-    reps = run_engine(kin, config, warnings.append, max_fps=pose.fps)
+    warnings += cleaned.identity.warnings
+    kin = compute_kinematics(
+        cleaned.pose, thigh, seen=cleaned.seen, identity=cleaned.identity.confidence
+    )
+    quality = pose_quality(pose, cleaned, thigh)
+    reason = not_assessable_reason(quality)
+    reps = [] if reason else run_engine(kin, config, warnings.append, max_fps=pose.fps)
+    warnings += unmeasured_warnings(reps)
     report = Report(
         source=name,
         fps=pose.fps,
@@ -82,8 +94,65 @@ def analyze_pose(
         config=config.to_dict(),
         person_found_share=float(found.mean()),
         analysis_version=__version__,
+        assessable=not reason,
+        not_assessable_reason=reason,
+        quality=quality,
     )
     return Analysis(cleaned.pose, kin, report)
+
+
+def pose_quality(pose: PoseSequence, cleaned: CleanPose, thigh_px: float) -> dict[str, float]:
+    """Figures of how well the pose estimator followed the athlete (shares in [0, 1]).
+
+    ``person_found``: frames with a person; ``near_leg_seen`` / ``far_leg_seen``: frames with
+    a person where the leg facing the camera / the other leg was seen; ``jitter_thigh``: the
+    landmarks' frame-to-frame noise in thigh lengths; ``side_sure``: the median confidence in
+    the leg labels; ``near_side``: 0 left, 1 right.
+    """
+    found = pose.detected
+    near = cleaned.identity.near_side
+    far = "right" if near == "left" else "left"
+
+    def share(mask: BoolArray) -> float:
+        return float(mask[found].mean()) if found.any() else 0.0
+
+    return {
+        "person_found": float(found.mean()) if len(pose) else 0.0,
+        "near_leg_seen": share(cleaned.seen[near]),
+        "far_leg_seen": share(cleaned.seen[far]),
+        "jitter_thigh": noise_px(pose) / thigh_px,
+        "side_sure": float(np.median(cleaned.identity.confidence[found])) if found.any() else 0.0,
+        "near_side": float(near == "right"),
+    }
+
+
+def not_assessable_reason(quality: dict[str, float]) -> str:
+    """Why the pose is too poor to judge the set, in words for a coach ("" when it is fine)."""
+    if quality["person_found"] < MIN_FOUND_SHARE:
+        return f"the athlete was found in only {100 * quality['person_found']:.0f} % of the frames"
+    if quality["near_leg_seen"] < MIN_LEG_SEEN_SHARE:
+        hidden = 100 * (1 - quality["near_leg_seen"])
+        return f"the legs were hidden or out of the picture in {hidden:.0f} % of the frames"
+    if quality["jitter_thigh"] > MAX_JITTER_THIGH:
+        return (
+            f"the keypoints jump by {100 * quality['jitter_thigh']:.0f} % of a thigh length from "
+            "frame to frame (too dark, blurred, small or shaky a picture)"
+        )
+    return ""
+
+
+def unmeasured_warnings(reps: list[Rep]) -> list[str]:
+    """One warning per figure that some reps could not measure, naming the reps."""
+    by_figure: dict[str, list[int]] = {}
+    for rep in reps:
+        for name in rep.not_measured:
+            by_figure.setdefault(name, []).append(rep.index)
+    return [
+        f"{name.removesuffix('_s').replace('_', ' ')} not measured on rep"
+        f"{'s' if len(ix) > 1 else ''} {', '.join(f'#{i}' for i in ix)} (the leg was hidden; "
+        "see the rep's notes)"
+        for name, ix in by_figure.items()
+    ]
 
 
 def run_engine(
@@ -97,13 +166,16 @@ def run_engine(
     engine = RepEngine(config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn)
     knee = {s: kin.knee_deg[s].tolist() for s in SIDES}
     hip = {s: kin.hip_deg[s].tolist() for s in SIDES}
+    seen = {s: kin.seen[s].tolist() for s in SIDES}
+    identity = kin.identity.tolist()
     pelvis = kin.pelvis_height_thigh.tolist()
-    reps: list[Rep] = []
     for i, t in enumerate(kin.time_s.tolist()):
-        reps += engine.update(
-            t, {s: knee[s][i] for s in SIDES}, {s: hip[s][i] for s in SIDES}, pelvis[i]
+        quality = FrameQuality({s: seen[s][i] for s in SIDES}, identity[i])
+        engine.update(
+            t, {s: knee[s][i] for s in SIDES}, {s: hip[s][i] for s in SIDES}, pelvis[i], quality
         )
-    return reps + engine.finish()
+    engine.finish()
+    return list(engine.reps)
 
 
 def _presence_warnings(found: BoolArray) -> list[str]:

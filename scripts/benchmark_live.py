@@ -160,7 +160,10 @@ def agreement(folder: Path) -> int:
         counts = offline.summary["reps"] == live.summary["reps"]
         pairs = list(zip(offline.reps, live.reps, strict=False))
         faults = len(offline.reps) == len(live.reps) and all(a.faults == b.faults for a, b in pairs)
-        hold = max((abs(a.hold_s - b.hold_s) for a, b in pairs), default=0.0)
+        hold = max(
+            (abs((a.figure("hold_s") or 0.0) - (b.figure("hold_s") or 0.0)) for a, b in pairs),
+            default=0.0,
+        )
         same_counts, same_faults = same_counts + counts, same_faults + faults
         worst = max(worst, hold)
         print(

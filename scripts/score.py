@@ -129,6 +129,8 @@ def print_tables(scores: list[RecordingScore], total: BenchmarkScore) -> None:
         ("end", total.end_mae_s),
     ):
         head.add_row(f"{label} MAE (s)", _f(value))
+    for figure, count in total.not_measured.items():
+        head.add_row(f"{figure} not measured (matched reps)", str(count))
     head.add_row("mean fault F1", _f(total.mean_fault_f1))
     faults = Table(title="Faults")
     for col in ("code", "tp", "fp", "fn", "precision", "recall", "F1"):

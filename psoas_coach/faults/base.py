@@ -8,7 +8,7 @@ thresholds of :class:`~psoas_coach.config.AnalysisConfig`; it never measures any
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from psoas_coach.config import AnalysisConfig
@@ -20,24 +20,29 @@ class RepMeasures:
 
     Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths.
     ``previous_side`` is the side of the repetition before this one (``None`` for the first).
+    A figure that could not be measured is ``None`` (the reason is in ``not_measured``); a rule
+    that needs it does not flag the rep.
     """
 
     side: str
     start_s: float
     peak_s: float
     end_s: float
-    extension_s: float
-    hold_s: float
+    extension_s: float | None
+    hold_s: float | None
     hold_start_s: float
     hold_end_s: float
     excursion_deg: float
-    knee_angle_peak_deg: float
-    hip_angle_peak_deg: float
-    knee_angle_start_deg: float
-    hip_angle_start_deg: float
-    back_lift_thigh: float
-    support_drift_deg: float
+    knee_angle_peak_deg: float | None
+    hip_angle_peak_deg: float | None
+    knee_angle_start_deg: float | None
+    hip_angle_start_deg: float | None
+    back_lift_thigh: float | None
+    support_drift_deg: float | None
     previous_side: str | None
+    side_confidence: float = 1.0
+    seen_share: float = 1.0
+    not_measured: dict[str, str] = field(default_factory=dict)
 
 
 class FaultRule(abc.ABC):

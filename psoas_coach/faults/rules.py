@@ -15,7 +15,7 @@ class ShortHold(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``hold_s < min_hold_s``."""
-        return rep.hold_s < config.min_hold_s
+        return rep.hold_s is not None and rep.hold_s < config.min_hold_s
 
 
 class LongHold(FaultRule):
@@ -27,7 +27,7 @@ class LongHold(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``hold_s > max_hold_s``."""
-        return rep.hold_s > config.max_hold_s
+        return rep.hold_s is not None and rep.hold_s > config.max_hold_s
 
 
 class FastExtension(FaultRule):
@@ -39,7 +39,7 @@ class FastExtension(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``extension_s < min_extension_s``."""
-        return rep.extension_s < config.min_extension_s
+        return rep.extension_s is not None and rep.extension_s < config.min_extension_s
 
 
 class IncompleteExtension(FaultRule):
@@ -51,7 +51,8 @@ class IncompleteExtension(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``knee_angle_peak_deg < min_knee_peak_deg``."""
-        return rep.knee_angle_peak_deg < config.min_knee_peak_deg
+        peak = rep.knee_angle_peak_deg
+        return peak is not None and peak < config.min_knee_peak_deg
 
 
 class BackLift(FaultRule):
@@ -63,7 +64,8 @@ class BackLift(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``back_lift_thigh > max_back_lift_thigh``."""
-        return rep.back_lift_thigh > config.max_back_lift_thigh
+        lift = rep.back_lift_thigh
+        return lift is not None and lift > config.max_back_lift_thigh
 
 
 class SupportLegDrift(FaultRule):
@@ -75,7 +77,8 @@ class SupportLegDrift(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """``support_drift_deg > support_drift_deg`` threshold."""
-        return rep.support_drift_deg > config.support_drift_deg
+        drift = rep.support_drift_deg
+        return drift is not None and drift > config.support_drift_deg
 
 
 class StartPosition(FaultRule):
@@ -87,8 +90,8 @@ class StartPosition(FaultRule):
 
     def applies(self, rep: RepMeasures, config: AnalysisConfig) -> bool:
         """Knee or hip start angle off 90 degrees by more than the tolerance."""
-        off = max(abs(rep.knee_angle_start_deg - 90.0), abs(rep.hip_angle_start_deg - 90.0))
-        return off > config.start_tolerance_deg
+        known = [a for a in (rep.knee_angle_start_deg, rep.hip_angle_start_deg) if a is not None]
+        return any(abs(a - 90.0) > config.start_tolerance_deg for a in known)
 
 
 class SameSideRepeat(FaultRule):

@@ -26,6 +26,9 @@ class Kinematics:
         pelvis_height_thigh: hip-midpoint height above the trunk line, in thigh lengths.
         valid: True where the frame has every landmark the angles need.
         thigh_px: the thigh length used for normalising, in pixels.
+        seen: ``{"left": (F,), "right": (F,)}`` True where the leg itself was seen (its angle
+            not bridged over a gap or over frames where it was drawn on the other leg).
+        identity: ``(F,)`` probability that the frame's leg labels are the athlete's own.
     """
 
     time_s: FloatArray
@@ -34,6 +37,8 @@ class Kinematics:
     pelvis_height_thigh: FloatArray
     valid: BoolArray
     thigh_px: float
+    seen: dict[str, BoolArray]
+    identity: FloatArray
 
 
 def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
@@ -111,10 +116,20 @@ def pelvis_height(pose: PoseSequence, thigh_px: float) -> FloatArray:
 REQUIRED_JOINTS = ("shoulder", "hip", "knee", "ankle")
 
 
-def compute_kinematics(pose: PoseSequence, thigh_px: float) -> Kinematics:
-    """Angles of both legs, pelvis height and the valid-frame mask of a cleaned sequence."""
+def compute_kinematics(
+    pose: PoseSequence,
+    thigh_px: float,
+    *,
+    seen: dict[str, BoolArray] | None = None,
+    identity: FloatArray | None = None,
+) -> Kinematics:
+    """Angles of both legs, pelvis height and the valid-frame mask of a cleaned sequence.
+
+    ``seen`` and ``identity`` come from clean-up (default: every leg seen, labels sure).
+    """
     needed = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
     valid = np.isfinite(pose.xy[:, needed]).all(axis=(1, 2))
+    n = len(pose)
     return Kinematics(
         time_s=pose.time_s,
         knee_deg={s: knee_angle(pose, s) for s in SIDES},
@@ -122,4 +137,6 @@ def compute_kinematics(pose: PoseSequence, thigh_px: float) -> Kinematics:
         pelvis_height_thigh=pelvis_height(pose, thigh_px),
         valid=np.asarray(valid),
         thigh_px=thigh_px,
+        seen=seen if seen is not None else {s: np.ones(n, dtype=bool) for s in SIDES},
+        identity=identity if identity is not None else np.ones(n),
     )

@@ -5,7 +5,8 @@ Order matters: leg identity first (an exchanged frame looks like an outlier of e
 :mod:`psoas_coach.kinematics.identity`), then outliers (a single landmark far from its
 neighbours in time), then a leg drawn on the other one is removed where it was not there
 (:mod:`psoas_coach.kinematics.occlusion`, which judges by the frames around), then short gaps
-are bridged by linear interpolation, then a zero-phase low-pass smooths every track. All units are pixels and seconds.
+are bridged by linear interpolation, then a zero-phase low-pass smooths every track. All units
+are pixels and seconds.
 """
 
 from __future__ import annotations
@@ -67,20 +68,60 @@ def clean_pose(
     xy[pose.visibility < config.min_visibility] = np.nan
     identity = decode_identity(pose, scale_px)
     fixed = apply_identity(pose.with_xy(xy), identity.exchanged)
-    window = max(3, int(round(0.3 * fixed.fps)) | 1)
-    xy, outliers = remove_outliers(fixed.xy, window, config.outlier_px_per_thigh * scale_px)
-    legs = leg_view(fixed.with_xy(xy), scale_px)
-    xy = remove_legs(xy, legs.unseen)
-    seen = {s: _seen(xy, s) & ~legs.unseen[s] for s in SIDES}
-    xy = bridge_legs(fixed.time_s, fill_gaps(fixed.time_s, xy, config.max_gap_s), legs)
     cutoff = config.smoothing_hz or auto_cutoff_hz(fixed, scale_px)
-    factory = smoother or ButterworthFactory(cutoff)
-    flat = zero_phase(factory, fixed.fps, xy.reshape(len(fixed), -1)).reshape(xy.shape)
-    filled = ~pose.detected & ~np.isnan(flat[:, :, 0]).all(axis=1)
-    swapped = identity.any_exchanged
-    return CleanPose(
-        fixed.with_xy(flat), swapped, outliers, filled, cutoff, identity, legs, seen
+    tracks = clean_tracks(
+        fixed.time_s, fixed.xy, config, scale_px, smoother or ButterworthFactory(cutoff)
     )
+    filled = ~pose.detected & ~np.isnan(tracks.xy[:, :, 0]).all(axis=1)
+    return CleanPose(
+        fixed.with_xy(tracks.xy),
+        identity.any_exchanged,
+        tracks.outliers,
+        filled,
+        cutoff,
+        identity,
+        tracks.legs,
+        tracks.seen,
+    )
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """Landmark tracks after :func:`clean_tracks`.
+
+    Attributes:
+        xy: ``(F, 33, 2)`` cleaned positions in pixels.
+        seen: per side ``(F,)`` True where the leg's hip, knee and ankle were seen.
+        legs: where a leg was drawn on the other one without being there.
+        outliers: number of landmark positions removed as outliers.
+    """
+
+    xy: FloatArray
+    seen: dict[str, BoolArray]
+    legs: LegView
+    outliers: int
+
+
+def clean_tracks(
+    time_s: FloatArray,
+    xy: FloatArray,
+    config: AnalysisConfig,
+    scale_px: float,
+    smoother: FilterFactory,
+) -> Tracks:
+    """The clean-up after leg identity, on ``xy`` ``(F, 33, 2)`` pixels (labels decided,
+    low-visibility landmarks NaN) at ``time_s`` ``(F,)``: outliers, legs drawn where they were
+    not, gaps, zero-phase smoothing. Offline on a whole recording, live on a sliding window
+    (:mod:`psoas_coach.live.settled`), the same steps."""
+    fps = float(1.0 / np.median(np.diff(time_s))) if time_s.size > 1 else 30.0
+    window = max(3, int(round(0.3 * fps)) | 1)
+    xy, outliers = remove_outliers(xy, window, config.outlier_px_per_thigh * scale_px)
+    legs = leg_view(PoseSequence.from_arrays(time_s, xy), scale_px)
+    xy = remove_legs(xy, legs.unseen)
+    seen = {s: _seen(xy, s) for s in SIDES}
+    xy = bridge_legs(time_s, fill_gaps(time_s, xy, config.max_gap_s), legs)
+    flat = zero_phase(smoother, fps, xy.reshape(len(time_s), -1)).reshape(xy.shape)
+    return Tracks(flat, seen, legs, outliers)
 
 
 def _seen(xy: FloatArray, side: str) -> BoolArray:

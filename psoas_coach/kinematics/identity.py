@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from psoas_coach.pose.landmarks import INDEX, LANDMARK_NAMES, MIRROR, SIDES, joint
+from psoas_coach.pose.landmarks import INDEX, LANDMARK_NAMES, MIRROR, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 #: Landmarks of the leg group (with the hips) and the upper-body group, left side.
@@ -72,13 +72,17 @@ def _row_mean(values: FloatArray) -> FloatArray:
     return np.asarray(np.where(count > 0, total / np.maximum(count, 1), 0.0), dtype=np.float64)
 
 
-def depth_scale(z: FloatArray) -> float:
-    """Typical absolute left/right depth difference of the legs' cue landmarks (1 if unknown).
-
-    ``z`` is ``(F, 33)`` MediaPipe depth (any unit; the project stores it in pixels).
-    """
+def depth_differences(z: FloatArray) -> FloatArray:
+    """``(F, K)`` absolute left/right depth differences of the cue landmarks of both groups,
+    ``z`` ``(F, 33)`` MediaPipe depth (any unit; the project stores it in pixels)."""
     left = _CUE["legs"] + _CUE["upper"]
-    dz = np.abs(z[:, mirror(left)] - z[:, left])
+    return np.asarray(np.abs(z[:, mirror(left)] - z[:, left]), dtype=np.float64)
+
+
+def depth_scale(z: FloatArray) -> float:
+    """Typical absolute left/right depth difference of the cue landmarks (1 if unknown): the
+    median of :func:`depth_differences`."""
+    dz = depth_differences(z)
     finite = dz[np.isfinite(dz)]
     scale = float(np.median(finite)) if finite.size else 0.0
     return scale if scale > 0 else 1.0
@@ -236,8 +240,10 @@ def decide_near_side(
     total = depth_llr + head_llr
     near = "left" if total >= 0 else "right"
     warnings = []
-    if head is not None and abs(depth_llr) > 4 * model.head_prior and (depth_llr > 0) != (
-        head == "left"
+    if (
+        head is not None
+        and abs(depth_llr) > 4 * model.head_prior
+        and (depth_llr > 0) != (head == "left")
     ):
         depth_near = "left" if depth_llr > 0 else "right"
         warnings.append(
@@ -306,12 +312,11 @@ def _decode_chain(emit: FloatArray, switch: FloatArray) -> tuple[BoolArray, Floa
         v1 = max(to1_0, to1_1) + e1[k]
     path = [False] * n
     state = v1 > v0
-    for k in range(n - 1, -1, -1):
+    for k in range(n - 1, 0, -1):
         path[k] = state
-        if state:
-            state = not back1[k] if k else state
-        else:
-            state = back0[k] if k else state
+        # The state at k - 1: the other one when the best way into ``state`` was a change.
+        state = not back1[k] if state else back0[k]
+    path[0] = state
     a0, a1 = _forward(e0, e1, sw)
     b0, b1 = _backward(e0, e1, sw)
     p1 = 1.0 / (1.0 + np.exp(np.clip((np.array(a0) + b0) - (np.array(a1) + b1), -50, 50)))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -106,11 +107,32 @@ def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
     }
     unseen = {s: np.zeros(len(pose), dtype=bool) for s in SIDES}
     for a, b in runs(together):
-        for lo, hi in _pieces(knees, a, b):
-            for side in SIDES:
+        pieces = _pieces(knees, a, b)
+        for side in SIDES:
+            for lo, hi in pieces:
                 bad = _misplaced(t, knees[side], together, (a, b), (lo, hi))
                 unseen[side][_unknown(t, lo, hi, bad)] = True
+            for (lo, cut), (_, hi) in pairwise(pieces):
+                unseen[side][_jump_unknown(t, knees[side], lo, cut, hi)] = True
     return LegView(together, unseen)
+
+
+def _jump_unknown(t: FloatArray, knee: FloatArray, lo: int, cut: int, hi: int) -> slice:
+    """Where a leg is not known around a jump of its knee angle at ``cut`` between two pieces
+    ``[lo, cut)`` and ``[cut, hi)`` of a coincident run (no frames when it does not jump).
+
+    A knee does not jump; it was drawn on the other leg on one side of the jump, the side where
+    it reads lower: a hidden leg is drawn on the resting one (the extension it made unseen ends
+    in the jump up, the return it made unseen begins at the jump down).
+    """
+    before = _edge(t, knee, np.isfinite(knee), t[cut], -1, outside=True)
+    after = _edge(t, knee, np.isfinite(knee), t[cut], +1, outside=False)
+    if not _differ(before, after):
+        return slice(cut, cut)
+    assert before is not None and after is not None
+    if before < after:
+        return slice(max(lo, int(np.searchsorted(t, t[cut] - UNKNOWN_S))), cut)
+    return slice(cut, min(hi, int(np.searchsorted(t, t[cut] + UNKNOWN_S, side="right"))))
 
 
 def _unknown(t: FloatArray, lo: int, hi: int, bad: tuple[bool, bool]) -> slice:
@@ -206,7 +228,13 @@ def _line(
 
 
 def _edge(
-    t: FloatArray, knee: FloatArray, pick: BoolArray, edge_s: float, direction: int, *, outside: bool
+    t: FloatArray,
+    knee: FloatArray,
+    pick: BoolArray,
+    edge_s: float,
+    direction: int,
+    *,
+    outside: bool,
 ) -> float | None:
     """Median knee angle of the :data:`EDGE_FRAMES` frames of ``pick`` nearest ``edge_s`` on
     one side (``direction`` -1: before, +1: after; with ``outside`` False the edge frame counts),

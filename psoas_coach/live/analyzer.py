@@ -1,7 +1,8 @@
 """The live analysis after pose: one frame's landmarks in, coaching events out.
 
 Each frame goes through the offline clean-up's first steps (visibility mask, upright frames
-dropped, label swaps corrected by ``SwapCorrector``) and then two tiers:
+dropped, leg labels decided by the offline model run causally,
+:class:`~psoas_coach.kinematics.identity.IdentityFilter`) and then two tiers:
 
 * **fast** (no lag beyond a causal low-pass): the overlay's skeleton and angles, the setup
   check, which leg is moving (a ``RepEngine`` fed these angles), the hold countdown and
@@ -23,8 +24,8 @@ import numpy as np
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import cue_for
 from psoas_coach.kinematics.filters import FilterFactory
+from psoas_coach.kinematics.identity import IdentityFilter, exchange_frame
 from psoas_coach.kinematics.posture import UPRIGHT_DEG
-from psoas_coach.kinematics.swaps import SwapCorrector
 from psoas_coach.live.cues import CueScheduler, number_word
 from psoas_coach.live.events import (
     Cue,
@@ -42,7 +43,6 @@ from psoas_coach.live.recorder import LiveAnalysis, SetFacts, SetRecorder, build
 from psoas_coach.live.settled import SettledBatch, SettledCleaner
 from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
 from psoas_coach.live.signals import BodyScale, Signals, compute_signals
-from psoas_coach.live.swapping import apply_swap
 from psoas_coach.live.watch import PostureWatch
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
@@ -127,7 +127,8 @@ class LiveAnalyzer:
         self._warnings: list[str] = []
         self._engine = RepEngine(self.config, on_warning=self._warnings.append)
         self._fast_engine = RepEngine(self.config)
-        self._swaps: SwapCorrector | None = None
+        self._identity = IdentityFilter()
+        self._identity_confidence = 1.0
         self._verdict = SetupVerdict(False, "", "")
         self._first_s = self._last_s = float("nan")
         self._frames = self._found = 0
@@ -204,7 +205,7 @@ class LiveAnalyzer:
         if self.ready:
             events += self._coach_frame(self._fast_signals)
         raw = np.full((NUM_LANDMARKS, 2), np.nan) if xy is None else xy
-        batch = self._settled.update(time_s, raw, self._scale.thigh_px)
+        batch = self._settled.update(time_s, raw, self._scale.thigh_px, self._identity_confidence)
         events += self._feed_engine(batch, time_s)
         events += self._cues.poll(time_s)
         return events
@@ -249,14 +250,12 @@ class LiveAnalyzer:
         if pose is None or not np.isfinite(pose.xy).any() or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
             return None
         self._scale.add_raw(pose.xy, pose.z)
+        self._identity.set_scale(self._scale.thigh_px)
+        frame = self._identity.update(time_s, pose.xy, pose.z, pose.visibility, self._scale.z_scale)
+        self._identity_confidence = frame.confidence
         xy = pose.xy.copy()
         xy[~(pose.visibility >= self.config.min_visibility)] = np.nan
-        if self._swaps is None:
-            thigh = self._scale.thigh_px
-            self._swaps = SwapCorrector(scale_px=thigh if np.isfinite(thigh) else 100.0)
-        cue = self._scale.near_cue(pose.z, pose.visibility)
-        decision = self._swaps.update(time_s, xy, pose.z, pose.visibility, cue=cue)
-        return apply_swap(xy, decision)
+        return exchange_frame(xy, frame.exchanged)
 
     def _check_setup(self, time_s: float, pose: FramePose | None) -> list[Event]:
         sig = self._fast_signals
@@ -313,7 +312,7 @@ class LiveAnalyzer:
         since = self._setup.ready_since_s if self.coach.require_setup else -np.inf
         events: list[Event] = []
         for i in np.flatnonzero(sig.time_s >= since).tolist():
-            for rep in self._engine.update(*sig.frame(i)):
+            for rep in self._engine.update(*sig.frame(i), batch.quality(i)):
                 events += self._rep_done(rep, now)
         return events
 

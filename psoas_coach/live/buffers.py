@@ -8,6 +8,7 @@ flat however long the set lasts).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import FloatArray
@@ -56,11 +57,13 @@ class RunningMedian:
 
 
 class FrameRing:
-    """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels."""
+    """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels,
+    and one number per frame beside them (``aux``, e.g. the confidence in its leg labels)."""
 
     def __init__(self, capacity: int) -> None:
         self._t = np.full(capacity, np.nan)
         self._xy = np.full((capacity, NUM_LANDMARKS, 2), np.nan)
+        self._aux = np.full(capacity, np.nan)
         self._next = 0
         self._size = 0
 
@@ -71,18 +74,26 @@ class FrameRing:
     def __len__(self) -> int:
         return self._size
 
-    def append(self, time_s: float, xy: FloatArray) -> None:
-        """Add one frame (``xy`` ``(33, 2)``)."""
+    def append(self, time_s: float, xy: FloatArray, aux: float = float("nan")) -> None:
+        """Add one frame (``xy`` ``(33, 2)``) and its number ``aux``."""
         self._t[self._next] = time_s
         self._xy[self._next] = xy
+        self._aux[self._next] = aux
         self._next = (self._next + 1) % self._t.size
         self._size = min(self._size + 1, self._t.size)
 
     def last(self, count: int) -> tuple[FloatArray, FloatArray]:
         """Copies of the latest ``count`` frames (fewer if fewer are kept), oldest first."""
-        count = min(count, self._size)
-        order = (self._next - count + np.arange(count)) % self._t.size
+        order = self._order(count)
         return self._t[order], self._xy[order]
+
+    def last_aux(self, count: int) -> FloatArray:
+        """The numbers of the latest ``count`` frames, oldest first (as :meth:`last`)."""
+        return np.asarray(self._aux[self._order(count)], dtype=np.float64)
+
+    def _order(self, count: int) -> npt.NDArray[np.intp]:
+        count = min(count, self._size)
+        return np.asarray((self._next - count + np.arange(count)) % self._t.size)
 
     def times(self) -> FloatArray:
         """Times of the kept frames in seconds, oldest first (a copy)."""

@@ -79,6 +79,8 @@ class SetRecorder:
             pelvis_height_thigh=sig[:, 4],
             valid=np.isfinite(sig[:, :4]).all(axis=1),
             thigh_px=thigh_px,
+            seen={s: np.ones(t.size, dtype=bool) for s in SIDES},
+            identity=np.ones(t.size),
         )
         return PoseSequence.from_arrays(t, xy), kinematics
 

@@ -1,11 +1,11 @@
 """The settled tier: the offline clean-up replayed on a sliding window, a fixed lag behind live.
 
 Offline, clean-up uses the whole recording: outliers are judged against a centred window,
-gaps up to ``max_gap_s`` are interpolated from the frames on both sides, and the low-pass runs
-forward and backward (no lag). :class:`SettledCleaner` runs those same functions
-(:func:`~psoas_coach.kinematics.cleanup.remove_outliers`, :func:`fill_gaps`,
-:func:`~psoas_coach.kinematics.filters.zero_phase`) on the latest few seconds and releases each
-frame once ``lag_s`` seconds of frames after it are known. With ``lag_s`` at least
+legs drawn on each other are judged by the frames around them, gaps up to ``max_gap_s`` are
+interpolated from the frames on both sides, and the low-pass runs forward and backward (no
+lag). :class:`SettledCleaner` runs the same function
+(:func:`~psoas_coach.kinematics.cleanup.clean_tracks`) on the latest few seconds and releases
+each frame once ``lag_s`` seconds of frames after it are known. With ``lag_s`` at least
 ``max_gap_s`` every gap the offline analysis fills is filled here too, and the backward pass,
 started ``lag_s`` later, has settled: the angles fed to the repetition engine match the
 offline ones to a fraction of a degree. It is causal (it never looks at frames not yet
@@ -20,11 +20,12 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import REQUIRED_JOINTS
-from psoas_coach.kinematics.cleanup import auto_cutoff_hz, fill_gaps, remove_outliers
-from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
+from psoas_coach.kinematics.cleanup import auto_cutoff_hz, clean_tracks
+from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
 from psoas_coach.live.buffers import FrameRing
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
-from psoas_coach.pose.types import FloatArray, PoseSequence
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
+from psoas_coach.reps.types import FrameQuality
 
 #: The landmarks every figure is computed from (angles and pelvis height need no others).
 SIGNAL_JOINTS = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
@@ -37,21 +38,24 @@ CUTOFF_REFRESH_S = 2.0
 
 @dataclass(frozen=True)
 class SettledBatch:
-    """Frames released together: ``time_s`` ``(N,)`` seconds, ``xy`` ``(N, 33, 2)`` pixels.
+    """Frames released together: ``time_s`` ``(N,)`` seconds, ``xy`` ``(N, 33, 2)`` pixels,
+    per side ``seen`` ``(N,)`` (the leg itself was seen, as offline) and ``identity`` ``(N,)``
+    (the confidence in each frame's leg labels).
 
     Only :data:`SIGNAL_JOINTS` are filled in ``xy``; the other landmarks are NaN.
     """
 
     time_s: FloatArray
     xy: FloatArray
+    seen: dict[str, BoolArray]
+    identity: FloatArray
 
     def __len__(self) -> int:
         return int(self.time_s.size)
 
-
-def outlier_window(fps: float) -> int:
-    """Frames of the outlier median window at ``fps`` (odd, as offline: about 0.3 s)."""
-    return max(3, int(round(0.3 * fps)) | 1)
+    def quality(self, i: int) -> FrameQuality:
+        """Frame ``i``'s quality for the repetition engine."""
+        return FrameQuality({s: bool(self.seen[s][i]) for s in SIDES}, float(self.identity[i]))
 
 
 class SettledCleaner:
@@ -96,13 +100,16 @@ class SettledCleaner:
         """Median frame rate of the frames kept, frames per second."""
         return self._ring.fps()
 
-    def update(self, time_s: float, xy: FloatArray, thigh_px: float) -> SettledBatch:
-        """Add one frame (``xy`` ``(33, 2)`` pixels, visibility-masked and swap-corrected).
+    def update(
+        self, time_s: float, xy: FloatArray, thigh_px: float, identity: float = 1.0
+    ) -> SettledBatch:
+        """Add one frame (``xy`` ``(33, 2)`` pixels, visibility-masked, leg labels decided,
+        ``identity`` the confidence in those labels).
 
         ``thigh_px`` is the current thigh length estimate in pixels. Returns the frames
         released now (often none: they go in batches every ``every_s`` seconds).
         """
-        self._ring.append(time_s, xy)
+        self._ring.append(time_s, xy, identity)
         if time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
             return _empty()
         self._run_s = time_s
@@ -115,34 +122,30 @@ class SettledCleaner:
         return self._release(float("inf"), thigh_px)
 
     def _release(self, until_s: float, thigh_px: float) -> SettledBatch:
-        t, xy = self._window()
+        count = self._window_count()
+        t, xy = self._ring.last(count)
         fresh = (t > self._released_s) & (t <= until_s)
         if not fresh.any():
             return _empty()
-        smooth = self._clean(t, xy[:, SIGNAL_JOINTS], thigh_px)
+        window = np.full(xy.shape, np.nan)
+        window[:, SIGNAL_JOINTS] = xy[:, SIGNAL_JOINTS]
+        factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px))
+        tracks = clean_tracks(t, window, self.config, thigh_px, factory)
         out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
-        out[:, SIGNAL_JOINTS] = smooth[fresh]
+        out[:, SIGNAL_JOINTS] = tracks.xy[fresh][:, SIGNAL_JOINTS]
         self._released_s = float(t[fresh][-1])
-        return SettledBatch(t[fresh], out)
+        seen = {s: tracks.seen[s][fresh] for s in SIDES}
+        return SettledBatch(t[fresh], out, seen, self._ring.last_aux(count)[fresh])
 
-    def _window(self) -> tuple[FloatArray, FloatArray]:
-        """The frames from the context before the first unreleased frame to the newest."""
+    def _window_count(self) -> int:
+        """How many of the latest frames the window holds: from the context before the first
+        unreleased frame to the newest."""
         times = self._ring.times()
         pending = times[times > self._released_s]
         if pending.size == 0:
-            return self._ring.last(0)
+            return 0
         start = pending[0] - self.config.max_gap_s - FILTER_SETTLE_S
-        return self._ring.last(int(np.count_nonzero(times >= start)))
-
-    def _clean(self, t: FloatArray, xy: FloatArray, thigh_px: float) -> FloatArray:
-        """Outliers, gaps and zero-phase smoothing exactly as ``clean_pose`` does them."""
-        fps = self._ring.fps()
-        limit = self.config.outlier_px_per_thigh * thigh_px
-        xy, _ = remove_outliers(xy, outlier_window(fps), limit)
-        xy = fill_gaps(t, xy, self.config.max_gap_s)
-        factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px))
-        flat = zero_phase(factory, fps, xy.reshape(len(t), -1))
-        return flat.reshape(xy.shape)
+        return int(np.count_nonzero(times >= start))
 
     def _cutoff(self, time_s: float, thigh_px: float) -> float:
         """The configured cut-off, or the automatic one from the noise seen so far (Hz)."""
@@ -156,4 +159,7 @@ class SettledCleaner:
 
 
 def _empty() -> SettledBatch:
-    return SettledBatch(np.zeros(0), np.zeros((0, NUM_LANDMARKS, 2)))
+    nothing = np.zeros(0, dtype=bool)
+    return SettledBatch(
+        np.zeros(0), np.zeros((0, NUM_LANDMARKS, 2)), {s: nothing for s in SIDES}, np.zeros(0)
+    )

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from psoas_coach.kinematics.angles import hip_angle, knee_angle, midpoint
-from psoas_coach.kinematics.swaps import near_side_cue
+from psoas_coach.kinematics.identity import depth_differences
 from psoas_coach.live.buffers import RunningMedian
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import FloatArray, PoseSequence
 
 #: Values kept by each running median (about ten minutes of frames at 30 fps, two per frame).
 MEDIAN_CAPACITY = 36_000
-_CUE_JOINTS = ("shoulder", "hip", "knee", "ankle")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class BodyScale:
     """Running estimates of the body's size and orientation in the picture.
 
     ``thigh_px``: median hip-knee length of both legs, pixels (raw frames, as offline);
-    ``z_scale``: median left/right depth difference (see ``kinematics.swaps.depth_scale``);
+    ``z_scale``: median left/right depth difference (see ``kinematics.identity.depth_scale``);
     ``axis``: unit ``(2,)`` shoulder-to-hip direction, the median over the cleaned frames.
     """
 
@@ -87,9 +86,7 @@ class BodyScale:
         """Learn from one raw frame (``xy`` ``(33, 2)`` pixels, ``z`` ``(33,)``)."""
         lengths = [np.linalg.norm(xy[joint(s, "hip")] - xy[joint(s, "knee")]) for s in SIDES]
         self._thigh.extend(np.array(lengths))
-        left = [joint("left", j) for j in _CUE_JOINTS]
-        right = [joint("right", j) for j in _CUE_JOINTS]
-        self._dz.extend(np.abs(z[right] - z[left]))
+        self._dz.extend(depth_differences(z[None]))
 
     def add_clean(self, xy: FloatArray) -> None:
         """Learn the trunk direction from cleaned frames (``xy`` ``(N, 33, 2)`` pixels)."""
@@ -100,10 +97,6 @@ class BodyScale:
             unit = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
             for k, median in enumerate(self._axis):
                 median.extend(unit[:, k])
-
-    def near_cue(self, z: FloatArray, visibility: FloatArray) -> float:
-        """This frame's evidence that the left labels are on the near side (unitless)."""
-        return float(near_side_cue(z[None], visibility[None], self.z_scale)[0])
 
 
 def compute_signals(time_s: FloatArray, xy: FloatArray, scale: BodyScale) -> Signals:

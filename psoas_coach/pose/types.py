@@ -71,7 +71,8 @@ class PoseSequence:
     ) -> PoseSequence:
         """Build a sequence, converting to float64 and filling ``z``/``visibility`` if absent.
 
-        Missing landmarks (NaN in ``xy``) get visibility 0 and NaN depth.
+        Missing landmarks (NaN or infinite in ``xy``) get visibility 0 and NaN depth; infinite
+        depth is NaN.
         """
         t = np.asarray(time_s, dtype=np.float64)
         p = np.array(xy, dtype=np.float64)
@@ -82,7 +83,7 @@ class PoseSequence:
         else:
             vis = np.nan_to_num(np.array(visibility, dtype=np.float64), nan=0.0)
         if p.shape == (n, NUM_LANDMARKS, 2):
-            missing = np.isnan(p).any(axis=-1)
+            missing = ~np.isfinite(p).all(axis=-1)
             p[missing] = np.nan
             vis = (
                 np.where(missing, 0.0, np.clip(vis, 0.0, 1.0))
@@ -90,7 +91,7 @@ class PoseSequence:
                 else vis
             )
             if zz.shape == missing.shape:
-                zz[missing] = np.nan
+                zz[missing | ~np.isfinite(zz)] = np.nan
         return cls(t, p, zz, vis, width=width, height=height, source=source)
 
     @classmethod

@@ -8,13 +8,20 @@ screen-only decoration). Every string taken from data is escaped.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.report.model import Rep, Report, summarize, write_text_atomic
+from psoas_coach.report.model import (
+    MIN_SIDE_CONFIDENCE,
+    Rep,
+    Report,
+    summarize,
+    write_text_atomic,
+)
 from psoas_coach.report.plots import (
     SIDE_COLORS,
     angles_svg,
@@ -44,6 +51,8 @@ class AnalysisLike(Protocol):
 
 
 NO_REPS_MESSAGE = "No psoas-march repetitions found"
+#: Display only: a rep's confidence below this is highlighted.
+LOW_CONFIDENCE = 0.7
 #: Display only: asymmetries at or above this share (percent) are highlighted on the cards.
 ASYMMETRY_NOTE_PCT = 15.0
 SIDES = ("left", "right")
@@ -78,6 +87,9 @@ th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertic
 th{background:#eef1f3;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.off{color:var(--off);font-weight:600}td.cues{color:var(--mute);font-size:13px}
+td.nm{color:var(--mute)}td.nm small{display:block;font-size:11px;white-space:normal;max-width:14em}
+td.conf ul.notes{margin:2px 0 0;padding-left:1.1em;font-size:12px;color:var(--mute)}
+.notassessable{border-color:var(--off);border-style:solid}
 figure{margin:0 0 16px;background:#fff;border:1px solid var(--line);border-radius:10px;
 padding:8px}figure svg{width:100%%;height:auto;display:block}
 figcaption{color:var(--mute);font-size:13px;padding:4px 6px}
@@ -98,7 +110,10 @@ def render_html(analysis: AnalysisLike, *, generated: dt.datetime | None = None)
     report = analysis.report
     when = generated or dt.datetime.now().astimezone()
     parts = [_header(report, when), _warnings(report.warnings)]
-    if report.reps:
+    if not report.assessable:
+        parts.insert(1, _not_assessable(report))
+        parts.append(_plots(analysis))
+    elif report.reps:
         summary = report.summary or summarize(report.reps, []).to_dict()
         parts += [_cards(report, summary), _rep_table(report), _plots(analysis)]
     else:
@@ -139,6 +154,17 @@ def _warnings(warnings: list[str]) -> str:
         return ""
     items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
     return f'<section class="warnings" role="note"><h2>Warnings</h2><ul>{items}</ul></section>'
+
+
+def _not_assessable(report: Report) -> str:
+    """The banner of a recording whose pose quality was too poor to judge."""
+    reason = report.not_assessable_reason or "the pose could not be followed reliably"
+    return (
+        '<section class="empty notassessable" role="alert"><h2>Not assessable</h2>'
+        f"<p>{escape(reason[0].upper() + reason[1:])}. No repetitions, times or faults are "
+        "given for this recording: film again with the whole body in view from the side, "
+        "in good light, with the camera still.</p></section>"
+    )
 
 
 def _no_reps(report: Report) -> str:
@@ -252,7 +278,8 @@ def _badge(code: str) -> str:
 
 _TABLE_HEAD = (
     "<tr><th>#</th><th>Side</th><th>Start</th><th>Extension (s)</th><th>Hold (s)</th>"
-    "<th>Peak knee (°)</th><th>Peak hip (°)</th><th>Faults</th><th>Cues</th></tr>"
+    "<th>Peak knee (°)</th><th>Peak hip (°)</th><th>Faults</th><th>Cues</th>"
+    "<th>Confidence</th></tr>"
 )
 
 
@@ -270,24 +297,41 @@ def _rep_row(rep: Rep, report: Report) -> str:
     faults = "".join(_badge(code) for code in rep.faults) or '<span class="badge clean">OK</span>'
     cues = "<br>".join(escape(c) for c in rep.cues)
     side = escape(rep.side)
+    unsure = rep.side_confidence < MIN_SIDE_CONFIDENCE
+    knee_min = knee_threshold_deg(report)
     cells = [
         f'<td class="num">{rep.index:d}</td>',
-        f'<td><span class="dot {side}"></span>{side.capitalize()}</td>',
+        f'<td><span class="dot {side}"></span>{side.capitalize()}{" (?)" if unsure else ""}</td>',
         f'<td class="num">{_clock(rep.start_s)}</td>',
-        _num(rep.extension_s, "{:.2f}", rep.extension_s < min_ext),
-        _num(rep.hold_s, "{:.2f}", not lo <= rep.hold_s <= hi),
-        _num(
-            rep.knee_angle_peak_deg, "{:.0f}", rep.knee_angle_peak_deg < knee_threshold_deg(report)
-        ),
-        _num(rep.hip_angle_peak_deg, "{:.0f}", False),
+        _figure(rep, "extension_s", "{:.2f}", lambda x: x < min_ext),
+        _figure(rep, "hold_s", "{:.2f}", lambda x: not lo <= x <= hi),
+        _figure(rep, "knee_angle_peak_deg", "{:.0f}", lambda x: x < knee_min),
+        _figure(rep, "hip_angle_peak_deg", "{:.0f}", lambda x: False),
         f"<td>{faults}</td>",
         f'<td class="cues">{cues}</td>',
+        _confidence_cell(rep),
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def _num(value: float, fmt: str, off: bool) -> str:
-    return f'<td class="num{" off" if off else ""}">{fmt.format(value)}</td>'
+def _figure(rep: Rep, name: str, fmt: str, off: Callable[[float], bool]) -> str:
+    """A figure's cell; a figure not measured shows a dash with the reason."""
+    value = rep.figure(name)
+    if value is None:
+        why = rep.not_measured.get(name, "not measured")
+        return f'<td class="num nm" title="{escape(why)}">– <small>{escape(why)}</small></td>'
+    return f'<td class="num{" off" if off(value) else ""}">{fmt.format(value)}</td>'
+
+
+def _confidence_cell(rep: Rep) -> str:
+    """The rep's confidence as a percentage, with the notes when there are any."""
+    low = rep.confidence < LOW_CONFIDENCE
+    notes = "".join(f"<li>{escape(n)}</li>" for n in rep.confidence_notes)
+    return (
+        f'<td class="conf{" off" if low else ""}">{100 * rep.confidence:.0f} %'
+        + (f'<ul class="notes">{notes}</ul>' if notes else "")
+        + "</td>"
+    )
 
 
 def _plots(analysis: AnalysisLike) -> str:

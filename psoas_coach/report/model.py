@@ -8,65 +8,37 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from psoas_coach.reps.types import Rep, finite_or_none
+
+__all__ = ["SCHEMA", "Rep", "Report", "SideSummary", "Summary", "json_safe", "summarize"]
 
 SCHEMA = "psoas-coach/report@1"
 
 
-@dataclass(frozen=True)
-class Rep:
-    """One repetition of one leg (SPEC section 3 gives every definition).
-
-    ``faults`` holds fault codes (SPEC section 4) in registry order; ``cues`` the matching plain
-    coaching cues. The remaining measures are what the fault rules were decided on;
-    ``hold_start_s``/``hold_end_s`` bound the time at or above 90 % of the excursion.
-    """
-
-    index: int
-    side: str
-    start_s: float
-    peak_s: float
-    end_s: float
-    extension_s: float
-    hold_s: float
-    knee_angle_peak_deg: float
-    hip_angle_peak_deg: float
-    faults: list[str] = field(default_factory=list)
-    cues: list[str] = field(default_factory=list)
-    excursion_deg: float = 0.0
-    knee_angle_start_deg: float = 0.0
-    hip_angle_start_deg: float = 0.0
-    back_lift_thigh: float = 0.0
-    support_drift_deg: float = 0.0
-    hold_start_s: float = 0.0
-    hold_end_s: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict, floats rounded to what the measurement supports."""
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, float):
-                out[key] = round(value, 3)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Rep:
-        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+#: Reps whose side is less likely than this to be right count in their side's total but stay
+#: out of its means and of the asymmetry.
+MIN_SIDE_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True)
 class SideSummary:
-    """Aggregates over one side's reps (means are NaN-free: 0 reps gives ``None``)."""
+    """Aggregates over one side's reps.
+
+    Means are over the reps whose figure was measured and whose side is sure (side confidence
+    at least :data:`MIN_SIDE_CONFIDENCE`); ``None`` when there are none (never NaN).
+    ``side_uncertain`` counts the reps left out of the means for their side.
+    """
 
     reps: int
     mean_hold_s: float | None
     mean_extension_s: float | None
     mean_knee_angle_peak_deg: float | None
     faulty_reps: int
+    side_uncertain: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +67,7 @@ class Summary:
                 s: _r(v.mean_knee_angle_peak_deg) for s, v in sides.items()
             },
             "faulty_reps": {s: v.faulty_reps for s, v in sides.items()},
+            "side_uncertain_reps": {s: v.side_uncertain for s, v in sides.items()},
             "hold_asymmetry_pct": _r(self.hold_asymmetry_pct),
             "extension_asymmetry_pct": _r(self.extension_asymmetry_pct),
             "fault_counts": dict(self.fault_counts),
@@ -102,11 +75,12 @@ class Summary:
 
 
 def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    return finite_or_none(value, 3)
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None and finite_or_none(v) is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _asymmetry(left: float | None, right: float | None) -> float | None:
@@ -120,12 +94,14 @@ def summarize(reps: list[Rep], fault_codes: list[str]) -> Summary:
     per_side = {}
     for side in ("left", "right"):
         mine = [r for r in reps if r.side == side]
+        sure = [r for r in mine if r.side_confidence >= MIN_SIDE_CONFIDENCE]
         per_side[side] = SideSummary(
             reps=len(mine),
-            mean_hold_s=_mean([r.hold_s for r in mine]),
-            mean_extension_s=_mean([r.extension_s for r in mine]),
-            mean_knee_angle_peak_deg=_mean([r.knee_angle_peak_deg for r in mine]),
+            mean_hold_s=_mean([r.hold_s for r in sure]),
+            mean_extension_s=_mean([r.extension_s for r in sure]),
+            mean_knee_angle_peak_deg=_mean([r.knee_angle_peak_deg for r in sure]),
             faulty_reps=sum(1 for r in mine if r.faults),
+            side_uncertain=len(mine) - len(sure),
         )
     left, right = per_side["left"], per_side["right"]
     return Summary(
@@ -139,7 +115,13 @@ def summarize(reps: list[Rep], fault_codes: list[str]) -> Summary:
 
 @dataclass
 class Report:
-    """The report of one analysed recording (SPEC section 5 plus warnings and configuration)."""
+    """The report of one analysed recording (SPEC section 5 plus warnings and configuration).
+
+    ``assessable`` is False when the pose quality was too poor to judge the set: the report
+    then holds no repetitions and ``not_assessable_reason`` says why, in words for a coach.
+    ``quality`` holds the pose-quality figures that decision was made on (see
+    :func:`psoas_coach.pipeline.pose_quality`).
+    """
 
     source: str
     fps: float
@@ -151,36 +133,48 @@ class Report:
     person_found_share: float = 1.0
     analysis_version: str = ""
     schema: str = SCHEMA
+    assessable: bool = True
+    not_assessable_reason: str = ""
+    quality: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document, keys in SPEC order."""
-        return {
-            "schema": self.schema,
-            "source": self.source,
-            "fps": round(self.fps, 3),
-            "duration_s": round(self.duration_s, 3),
-            "reps": [r.to_dict() for r in self.reps],
-            "summary": self.summary,
-            "warnings": list(self.warnings),
-            "person_found_share": round(self.person_found_share, 4),
-            "config": dict(self.config),
-            "analysis_version": self.analysis_version,
-        }
+        """The JSON document, keys in SPEC order; every number finite or ``null``."""
+        document: dict[str, Any] = json_safe(
+            {
+                "schema": self.schema,
+                "source": self.source,
+                "assessable": self.assessable,
+                "not_assessable_reason": self.not_assessable_reason or None,
+                "fps": finite_or_none(self.fps, 3),
+                "duration_s": finite_or_none(self.duration_s, 3),
+                "reps": [r.to_dict() for r in self.reps],
+                "summary": self.summary,
+                "warnings": list(self.warnings),
+                "person_found_share": finite_or_none(self.person_found_share, 4),
+                "quality": dict(self.quality),
+                "config": dict(self.config),
+                "analysis_version": self.analysis_version,
+            }
+        )
+        return document
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (also reads reports written before the optional fields)."""
         return cls(
             source=str(data["source"]),
-            fps=float(data["fps"]),
-            duration_s=float(data["duration_s"]),
+            fps=float(data.get("fps") or 0.0),
+            duration_s=float(data.get("duration_s") or 0.0),
             reps=[Rep.from_dict(r) for r in data["reps"]],
             summary=dict(data.get("summary", {})),
             warnings=list(data.get("warnings", [])),
             config=dict(data.get("config", {})),
-            person_found_share=float(data.get("person_found_share", 1.0)),
+            person_found_share=float(data.get("person_found_share") or 0.0),
             analysis_version=str(data.get("analysis_version", "")),
             schema=str(data.get("schema", SCHEMA)),
+            assessable=bool(data.get("assessable", True)),
+            not_assessable_reason=str(data.get("not_assessable_reason") or ""),
+            quality=dict(data.get("quality") or {}),
         )
 
     def save(self, path: Path) -> None:
@@ -191,6 +185,18 @@ class Report:
     def load(cls, path: Path) -> Report:
         """Read a report written by :meth:`save`."""
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every float that is NaN or infinite replaced by ``None`` (recursively
+    through dicts, lists and tuples), so that it is valid JSON."""
+    if isinstance(value, float):
+        return finite_or_none(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -202,7 +202,7 @@ def _mark_rep(ax: Axes, rep: Rep, *, fault_text: bool) -> None:
 
 def _mark_faults(ax: Axes, rep: Rep, with_text: bool) -> None:
     """A marker (id ``fault-<index>``) on the rep's peak, and short fault names under it."""
-    peak = (rep.peak_s, rep.knee_angle_peak_deg)
+    peak = (rep.peak_s, rep.figure("knee_angle_peak_deg") or 180.0)
     style: dict[str, Any] = {"marker": "v", "ms": 5, "color": INK, "ls": "none", "zorder": 4}
     ax.plot([peak[0]], [peak[1]], gid=f"fault-{rep.index}", **style)
     if with_text:
@@ -224,15 +224,15 @@ def holds_figure(report: Report) -> Figure:
         ax.axhline(edge, color=TARGET_COLOR, lw=1.0, ls="--", zorder=3)
     reps = report.reps
     for side, color in SIDE_COLORS.items():
-        mine = [r for r in reps if r.side == side]
-        xs, hs = [r.index for r in mine], [r.hold_s for r in mine]
+        mine = [r for r in reps if r.side == side and r.figure("hold_s") is not None]
+        xs, hs = [r.index for r in mine], [r.figure("hold_s") or 0.0 for r in mine]
         bars = ax.bar(xs, hs, color=color, width=0.7, label=f"{side} leg")
         for bar, index in zip(bars, xs, strict=True):
             bar.set_gid(f"holdbar-{index}")
     ax.set_xticks([r.index for r in reps], [f"#{r.index}" for r in reps], fontsize=7)
     ax.set_xlabel("Repetition")
     ax.set_ylabel("Hold (s)")
-    ax.set_ylim(0.0, max([hi * 1.25, *[r.hold_s * 1.1 for r in reps]]))
+    ax.set_ylim(0.0, max([hi * 1.25, *[(r.figure("hold_s") or 0.0) * 1.1 for r in reps]]))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return fig
 

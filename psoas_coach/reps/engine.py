@@ -11,30 +11,21 @@ Faults are decided by the registered rules (``psoas_coach.faults``).
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
+from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults, fault_codes
 from psoas_coach.pose.landmarks import SIDES
-from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep
-from psoas_coach.reps.history import SignalHistory
-from psoas_coach.reps.measure import (
-    PRE_WINDOW_S,
-    SETTLED_SHARE,
-    START_SHARE,
-    knee_timing,
-    pre_value,
-)
+from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN, SignalHistory
+from psoas_coach.reps.measure import SETTLED_SHARE, START_SHARE, measure_rep
+from psoas_coach.reps.trust import rep_confidence
+from psoas_coach.reps.types import FrameQuality, Rep
 
-#: Columns of a history row.
-KNEE = {"left": 0, "right": 1}
-HIP = {"left": 2, "right": 3}
-PELVIS = 4
 #: Seconds of history kept, and the longest repetition followed before giving up on it.
 HISTORY_S = 45.0
 MAX_REP_S = 30.0
@@ -55,6 +46,8 @@ HIGH_STEP_DEG = 2.0
 PLATEAU_S = 0.8
 #: A finished candidate stops waiting for the other leg's smaller movement after this (s).
 RIVAL_WAIT_S = 1.0
+#: The fault of a rep on the same leg as the rep before it (SPEC section 4).
+SAME_SIDE = "same_side_repeat"
 #: The longest step (s) between two seen knee angles that counts in the rest window.
 MAX_STEP_S = 0.1
 
@@ -232,7 +225,7 @@ class RepEngine:
     def __post_init__(self) -> None:
         trigger = 0.5 * self.config.min_excursion_deg
         self._legs = {s: LegTracker(s, trigger) for s in SIDES}
-        self._history = SignalHistory(int(HISTORY_S * self.max_fps), 5)
+        self._history = SignalHistory(int(HISTORY_S * self.max_fps), ROW_WIDTH)
 
     def reset(self) -> None:
         """Forget everything: a new set starts."""
@@ -264,17 +257,21 @@ class RepEngine:
         knee_deg: dict[str, float],
         hip_deg: dict[str, float],
         pelvis_height_thigh: float,
+        quality: FrameQuality | None = None,
     ) -> list[Rep]:
-        """Feed one frame (angles in degrees, pelvis height in thigh lengths; NaN = unknown)."""
-        row = np.array(
-            [
-                knee_deg["left"],
-                knee_deg["right"],
-                hip_deg["left"],
-                hip_deg["right"],
-                pelvis_height_thigh,
-            ]
-        )
+        """Feed one frame (angles in degrees, pelvis height in thigh lengths; NaN = unknown).
+
+        ``quality`` says which legs were seen and how sure their labels are (default: both
+        seen, labels sure).
+        """
+        quality = quality or FrameQuality()
+        row = np.full(ROW_WIDTH, np.nan)
+        for side in SIDES:
+            row[KNEE[side]] = knee_deg[side]
+            row[HIP[side]] = hip_deg[side]
+            row[SEEN[side]] = float(quality.seen.get(side, True))
+        row[PELVIS] = pelvis_height_thigh
+        row[IDENTITY] = quality.identity
         self._history.append(time_s, row)
         self._now = time_s
         for side, leg in self._legs.items():
@@ -310,7 +307,7 @@ class RepEngine:
         if cand.peak_deg - cand.rest_deg < self.config.min_excursion_deg * 0.8:
             return
         t, v = self._history.since(cand.trigger_s - LEAD_S)
-        measures = measure_candidate(t, v, cand)
+        measures = measure_rep(t, v, cand.side, cand.rest_deg, cand.trigger_s)
         if measures is not None and self._is_march(measures):
             cand.rep = measures
             self._pending.append(cand)
@@ -318,10 +315,12 @@ class RepEngine:
     def _is_march(self, m: RepMeasures) -> bool:
         """Big enough, reaching towards a straight knee, and starting near 90/90."""
         c = self.config
+        peak = m.knee_angle_peak_deg if m.knee_angle_peak_deg is not None else 180.0
+        start = m.knee_angle_start_deg if m.knee_angle_start_deg is not None else 90.0
         return (
             m.excursion_deg >= c.min_excursion_deg
-            and m.knee_angle_peak_deg >= c.min_rep_peak_knee_deg
-            and abs(m.knee_angle_start_deg - 90.0) <= c.max_rep_start_offset_deg
+            and peak >= c.min_rep_peak_knee_deg
+            and abs(start - 90.0) <= c.max_rep_start_offset_deg
         )
 
     def _release(self, *, final: bool) -> list[Rep]:
@@ -358,11 +357,15 @@ class RepEngine:
         return not (smaller and self._now - cand.rep.end_s > RIVAL_WAIT_S)
 
     def _emit(self, m: RepMeasures) -> Rep:
-        previous = self._reps[-1].side if self._reps else None
+        """Judge ``m`` and file it among the reps in time order (a rep whose leg was hidden
+        for long can finish after one that started later)."""
+        pos = bisect.bisect_right([r.start_s for r in self._reps], m.start_s)
+        previous = self._reps[pos - 1].side if pos else None
         m = RepMeasures(**{**m.__dict__, "previous_side": previous})
         faults = detect_faults(m, self.config)
+        confidence, notes = rep_confidence(m.side, m.side_confidence, m.seen_share, m.not_measured)
         rep = Rep(
-            index=len(self._reps) + 1,
+            index=pos + 1,
             side=m.side,
             start_s=m.start_s,
             peak_s=m.peak_s,
@@ -380,54 +383,32 @@ class RepEngine:
             support_drift_deg=m.support_drift_deg,
             hold_start_s=m.hold_start_s,
             hold_end_s=m.hold_end_s,
+            side_confidence=round(m.side_confidence, 3),
+            confidence=round(confidence, 3),
+            confidence_notes=notes,
+            not_measured=dict(m.not_measured),
         )
-        self._reps.append(rep)
+        self._reps.insert(pos, rep)
+        for k in range(pos + 1, len(self._reps)):
+            later = self._reps[k]
+            faults = _same_side_verdict(later, self._reps[k - 1].side)
+            self._reps[k] = replace(
+                later, index=k + 1, faults=faults, cues=[cue_for(c) for c in faults]
+            )
         return rep
+
+
+def _same_side_verdict(rep: Rep, previous_side: str) -> list[str]:
+    """``rep``'s fault codes with ``same_side_repeat`` decided again against a new previous
+    rep (in registry order)."""
+    codes = set(rep.faults) - {SAME_SIDE}
+    if rep.side == previous_side:
+        codes.add(SAME_SIDE)
+    return [c for c in fault_codes() if c in codes]
 
 
 def _overlap(a: RepMeasures, b: RepMeasures) -> bool:
     return a.start_s < b.end_s and b.start_s < a.end_s
 
 
-def measure_candidate(t: FloatArray, v: FloatArray, cand: Candidate) -> RepMeasures | None:
-    """Measure a finished candidate from history times ``t`` ``(N,)`` and rows ``v`` ``(N, 5)``."""
-    side = cand.side
-    other = "right" if side == "left" else "left"
-    knee = v[:, KNEE[side]]
-    if np.isfinite(knee).sum() < 3:
-        return None
-    timing = knee_timing(t, knee, cand.rest_deg, cand.trigger_s)
-    if not timing.returned:
-        return None  # it never came back: no repetition
-    during = (t >= timing.start_s) & (t <= timing.end_s)
-
-    def rise(col: int) -> float:
-        base = pre_value(t, v[:, col], timing.onset_s)
-        return float(np.nanmax(v[during, col]) - base) if during.any() else 0.0
-
-    def drift(col: int) -> float:
-        base = pre_value(t, v[:, col], timing.onset_s)
-        return float(np.nanmax(np.abs(v[during, col] - base))) if during.any() else 0.0
-
-    hip = v[:, HIP[side]]
-    return RepMeasures(
-        side=side,
-        start_s=timing.start_s,
-        peak_s=timing.peak_s,
-        end_s=timing.end_s,
-        extension_s=timing.extension_s,
-        hold_s=timing.hold_s,
-        hold_start_s=timing.hold_start_s,
-        hold_end_s=timing.hold_end_s,
-        excursion_deg=timing.excursion_deg,
-        knee_angle_peak_deg=timing.peak_deg,
-        hip_angle_peak_deg=float(np.nanmax(hip[during])) if during.any() else float("nan"),
-        knee_angle_start_deg=timing.baseline_deg,
-        hip_angle_start_deg=pre_value(t, hip, timing.onset_s),
-        back_lift_thigh=rise(PELVIS),
-        support_drift_deg=max(drift(KNEE[other]), drift(HIP[other])),
-        previous_side=None,
-    )
-
-
-__all__ = ["PRE_WINDOW_S", "RepEngine", "measure_candidate"]
+__all__ = ["FrameQuality", "RepEngine"]

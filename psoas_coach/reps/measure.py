@@ -1,4 +1,5 @@
-"""Measures of one repetition from its knee-angle curve (SPEC section 3), no state.
+"""Measures of one repetition from its knee-angle curve and the signals around it (SPEC
+section 3), no state.
 
 Every crossing time is linearly interpolated between frames. Angles in degrees, times in seconds.
 """
@@ -9,7 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psoas_coach.pose.types import FloatArray
+from psoas_coach.faults.base import RepMeasures
+from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.pose.types import BoolArray, FloatArray
+from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, SEEN
+from psoas_coach.reps.trust import not_measured, seen_share
+from psoas_coach.reps.types import finite_or_none
 
 #: Share of the excursion that marks the start/end of a repetition and of the hold.
 START_SHARE = 0.10
@@ -26,6 +32,8 @@ ONSET_NOISE_DEG = 4.0
 SETTLE_S = 0.4
 #: Share of the excursion under which a knee coming back counts as settled near rest.
 SETTLED_SHARE = 0.3
+#: A movement counts only if the leg was seen past half its excursion this long (s).
+MIN_SEEN_TOP_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,8 @@ def _pre_median(t: FloatArray, y: FloatArray, onset_s: float) -> float:
     pick = (t >= onset_s - PRE_WINDOW_S) & (t <= onset_s) & np.isfinite(y)
     if pick.any():
         return float(np.median(y[pick]))
-    return float(np.interp(onset_s, t[np.isfinite(y)], y[np.isfinite(y)]))
+    ok = np.isfinite(y)
+    return float(np.interp(onset_s, t[ok], y[ok])) if ok.any() else float("nan")
 
 
 def pre_value(t: FloatArray, y: FloatArray, onset_s: float) -> float:
@@ -215,3 +224,105 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
         hold_end_s=hold_end,
         onset_s=onset,
     )
+
+
+def measure_rep(
+    t: FloatArray, v: FloatArray, side: str, rest_deg: float, after_s: float
+) -> RepMeasures | None:
+    """Measure one repetition of ``side`` from history times ``t`` ``(N,)`` and rows ``v``
+    ``(N, ROW_WIDTH)`` (layout in :mod:`psoas_coach.reps.history`).
+
+    ``rest_deg`` is a first guess of the knee's rest angle and ``after_s`` when the movement
+    was noticed (see :func:`knee_timing`). ``None`` when the knee never came back (no
+    repetition). Figures that could not be measured are ``None``, with the reason in
+    ``not_measured`` (:mod:`psoas_coach.reps.trust`).
+    """
+    other = "right" if side == "left" else "left"
+    knee = v[:, KNEE[side]]
+    if np.isfinite(knee).sum() < 3:
+        return None
+    timing = knee_timing(t, knee, rest_deg, after_s)
+    if not timing.returned:
+        return None  # it never came back: no repetition
+    during = (t >= timing.start_s) & (t <= timing.end_s)
+    seen = {s: v[:, SEEN[s]] > 0.5 for s in SIDES}
+    halfway = timing.baseline_deg + 0.5 * timing.excursion_deg
+    top_seen = seen[side] & during & (knee >= halfway)
+    if np.sum(np.diff(t, append=t[-1])[top_seen]) < MIN_SEEN_TOP_S:
+        return None  # hardly anything of the extension itself was seen: bridged over a gap
+
+    moments = {
+        "start_s": timing.start_s,
+        "reach_s": timing.start_s + timing.extension_s,
+        "hold_start_s": timing.hold_start_s,
+        "hold_end_s": timing.hold_end_s,
+        "end_s": timing.end_s,
+    }
+    missing = not_measured(side, t, seen, moments, _top_span(t, knee, timing))
+    hip = v[:, HIP[side]]
+    measures: dict[str, float | None] = {
+        "extension_s": timing.extension_s,
+        "hold_s": timing.hold_s,
+        "knee_angle_peak_deg": timing.peak_deg,
+        "hip_angle_peak_deg": _max(hip[during]),
+        "knee_angle_start_deg": timing.baseline_deg,
+        "hip_angle_start_deg": pre_value(t, hip, timing.onset_s),
+        "back_lift_thigh": _rise(t, v[:, PELVIS], during, timing.onset_s),
+        "support_drift_deg": _max_of(
+            _drift(t, v[:, KNEE[other]], during, timing.onset_s),
+            _drift(t, v[:, HIP[other]], during, timing.onset_s),
+        ),
+    }
+    figures = {k: None if k in missing else finite_or_none(x) for k, x in measures.items()}
+    identity = v[during, IDENTITY] if during.any() else v[:, IDENTITY]
+    identity = identity[np.isfinite(identity)]
+    return RepMeasures(
+        side=side,
+        start_s=timing.start_s,
+        peak_s=timing.peak_s,
+        end_s=timing.end_s,
+        hold_start_s=timing.hold_start_s,
+        hold_end_s=timing.hold_end_s,
+        excursion_deg=timing.excursion_deg,
+        previous_side=None,
+        side_confidence=float(np.mean(identity)) if identity.size else 1.0,
+        seen_share=seen_share(t, seen[side], timing.start_s, timing.end_s),
+        not_measured=missing,
+        **figures,
+    )
+
+
+def _top_span(t: FloatArray, knee: FloatArray, timing: KneeTiming) -> tuple[float, float]:
+    """First and last moment (s) the knee was within 20 % of the excursion of its peak."""
+    ok = np.isfinite(knee)
+    near = ok & (knee >= timing.baseline_deg + 0.8 * timing.excursion_deg)
+    near &= (t >= timing.start_s) & (t <= timing.end_s)
+    if not near.any():
+        return timing.peak_s, timing.peak_s
+    return float(t[near][0]), float(t[near][-1])
+
+
+def _max(values: FloatArray) -> float | None:
+    """Largest finite value, ``None`` when there is none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else None
+
+
+def _max_of(*values: float | None) -> float | None:
+    known = [x for x in values if x is not None]
+    return max(known) if known else None
+
+
+def _rise(t: FloatArray, y: FloatArray, during: BoolArray, onset_s: float) -> float | None:
+    """Largest rise of ``y`` during the rep over its value just before the movement."""
+    if not np.isfinite(y).any():
+        return None
+    top = _max(y[during])
+    return None if top is None else top - pre_value(t, y, onset_s)
+
+
+def _drift(t: FloatArray, y: FloatArray, during: BoolArray, onset_s: float) -> float | None:
+    """Largest departure of ``y`` during the rep from its value just before the movement."""
+    if not np.isfinite(y).any():
+        return None
+    return _max(np.abs(y[during] - pre_value(t, y, onset_s)))

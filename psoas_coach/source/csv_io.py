@@ -30,13 +30,16 @@ def is_keypoint_csv(path: Path) -> bool:
     return path.name.lower().endswith(CSV_SUFFIXES)
 
 
-def read_keypoints(path: Path) -> PoseSequence:
+def read_keypoints(path: Path, warnings: list[str] | None = None) -> PoseSequence:
     """Read a keypoint CSV into a :class:`PoseSequence`.
+
+    Rows out of time order are put in order, rows repeating an earlier time and rows without a
+    time are dropped; each such repair appends one line to ``warnings`` (when given).
 
     Raises:
         InputNotFoundError: the file does not exist.
-        KeypointCSVError: empty file, missing column, non-number cell, wrong row length,
-            or ``time_s`` not strictly increasing. The message names file, row and column.
+        KeypointCSVError: empty file, missing column, non-number cell, wrong row length, or
+            no row with a time. The message names file, row and column.
     """
     label = f"keypoint CSV {path.name}"
     rows = _read_rows(path, label)
@@ -47,9 +50,9 @@ def read_keypoints(path: Path) -> PoseSequence:
     if not data:
         raise KeypointCSVError(f"{label}: no data rows after the header")
     table = _to_float_table(header, data, label)
+    table = _in_time_order(table, columns["time_s"], label, warnings)
     time_s = table[:, columns["time_s"]]
-    _check_time(time_s, label)
-    n = len(data)
+    n = len(table)
     picked = table[:, [columns[name] for name in HEADER[1:]]].reshape(n, len(LANDMARK_NAMES), 4)
     return PoseSequence.from_arrays(
         time_s, picked[:, :, :2], picked[:, :, 2], picked[:, :, 3], source=path.name
@@ -110,18 +113,36 @@ def _bad_cell(header: list[str], data: list[list[str]], label: str) -> KeypointC
     return KeypointCSVError(f"{label}: a cell is not a number")
 
 
-def _check_time(time_s: FloatArray, label: str) -> None:
+def _in_time_order(
+    table: FloatArray, column: int, label: str, warnings: list[str] | None
+) -> FloatArray:
+    """The rows of ``table`` with a finite time, in time order, each time once (the first row
+    of a repeated time is kept); every repair is noted in ``warnings``."""
+    notes: list[str] = []
+    time_s = table[:, column]
     bad = np.flatnonzero(~np.isfinite(time_s))
-    if bad.size:
+    if bad.size == len(time_s):
         raise KeypointCSVError(f"{label}: row {bad[0] + 2}: time_s is empty or not finite")
-    steps = np.diff(time_s)
-    back = np.flatnonzero(steps <= 0)
+    if bad.size:
+        notes.append(f"{bad.size} rows without a time (first: row {bad[0] + 2}) were skipped")
+        table = table[np.isfinite(time_s)]
+        time_s = table[:, column]
+    back = np.flatnonzero(np.diff(time_s) < 0)
     if back.size:
-        i = int(back[0]) + 1
-        raise KeypointCSVError(
-            f"{label}: time_s not increasing at row {i + 2} "
-            f"({time_s[i]:.4f} s after {time_s[i - 1]:.4f} s)"
+        first = int(back[0]) + 1
+        notes.append(
+            f"rows out of time order (first at {time_s[first]:.3f} s after "
+            f"{time_s[first - 1]:.3f} s) were put in order"
         )
+        table = table[np.argsort(time_s, kind="stable")]
+        time_s = table[:, column]
+    repeated = np.concatenate(([False], np.diff(time_s) == 0))
+    if repeated.any():
+        notes.append(f"{int(repeated.sum())} rows repeating an earlier time were dropped")
+        table = table[~repeated]
+    if warnings is not None:
+        warnings += [f"{label}: {note}" for note in notes]
+    return table
 
 
 def _fmt(value: float, digits: int) -> str:

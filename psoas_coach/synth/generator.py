@@ -150,9 +150,10 @@ def _realism(
         noise.draw_far_leg_over_near(xy, vis, over, spec.near_side, sigma, rng)
     z = noise.depth(n, spec.near_side, rng, empty=spec.z_empty)
     dropped = noise.runs_mask(time_s, spec.dropouts_per_min, spec.dropout_max_s, rng)
-    swapped = noise.runs_mask(
-        time_s, spec.swaps_per_min, spec.swap_max_s, rng, min_s=spec.swap_min_s
-    ) & ~dropped
+    swapped = (
+        noise.runs_mask(time_s, spec.swaps_per_min, spec.swap_max_s, rng, min_s=spec.swap_min_s)
+        & ~dropped
+    )
     xy[dropped] = np.nan
     pose = PoseSequence.from_arrays(time_s, xy, z, vis, width=spec.width, height=spec.height)
     return pose.mirrored(swapped), dropped, swapped

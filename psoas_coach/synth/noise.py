@@ -174,7 +174,9 @@ def draw_far_leg_over_near(
     estimator puts the far leg where the near leg is (with its own noise), at lower visibility,
     wherever the far leg really is.
     """
-    far = np.flatnonzero(far_mask(near_side) & np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES]))
+    far = np.flatnonzero(
+        far_mask(near_side) & np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES])
+    )
     near = [MIRROR[i] for i in far]
     rows = np.flatnonzero(frames)
     if rows.size == 0:

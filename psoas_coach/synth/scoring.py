@@ -2,7 +2,8 @@
 
 Predicted and truth reps are paired one-to-one by the overlap of their ``[start_s, end_s]``
 intervals (greedy by intersection-over-union, pairs need IoU above ``min_iou``). On the pairs:
-side accuracy and the errors of hold, extension, start and end (seconds, predicted minus truth).
+side accuracy and the errors of hold, extension, start and end (seconds, predicted minus truth);
+a figure the analysis reported as not measured (``null``) has no error and is counted apart.
 Faults are counted per code over all reps: on a pair, a code in both is a true positive, only
 predicted a false positive, only in truth a false negative; an unmatched truth rep misses all its
 faults, an unmatched predicted rep raises all of its as false alarms.
@@ -143,6 +144,7 @@ class RecordingScore:
     end_err_s: tuple[float, ...]
     faults: dict[str, FaultCount]
     error: str = ""
+    not_measured: dict[str, int] = field(default_factory=dict)
 
     @property
     def count_exact(self) -> bool:
@@ -171,9 +173,15 @@ def score_recording(
     pairs = match_reps(truth, pred, min_iou)
 
     def diffs(attr: str) -> tuple[float, ...]:
-        return tuple(
-            float(getattr(pred[p.pred], attr) - getattr(truth[p.truth], attr)) for p in pairs
-        )
+        out = []
+        for p in pairs:
+            value = pred[p.pred].figure(attr)
+            if value is not None:
+                out.append(value - float(getattr(truth[p.truth], attr)))
+        return tuple(out)
+
+    def unmeasured(attr: str) -> int:
+        return sum(pred[p.pred].figure(attr) is None for p in pairs)
 
     return RecordingScore(
         name=name,
@@ -187,6 +195,7 @@ def score_recording(
         end_err_s=diffs("end_s"),
         faults=count_faults(truth, pred, pairs, codes),
         error=error,
+        not_measured={a: unmeasured(a) for a in ("hold_s", "extension_s")},
     )
 
 
@@ -205,6 +214,7 @@ class BenchmarkScore:
     start_mae_s: float | None
     end_mae_s: float | None
     faults: dict[str, FaultCount] = field(default_factory=dict)
+    not_measured: dict[str, int] = field(default_factory=dict)
 
     @property
     def mean_fault_f1(self) -> float | None:
@@ -226,6 +236,7 @@ class BenchmarkScore:
             "start_mae_s": _r(self.start_mae_s),
             "end_mae_s": _r(self.end_mae_s),
             "mean_fault_f1": _r(self.mean_fault_f1),
+            "not_measured": dict(self.not_measured),
             "faults": {c: f.to_dict() for c, f in self.faults.items()},
         }
 
@@ -259,4 +270,7 @@ def summarize_scores(
         start_mae_s=_mae([e for s in scores for e in s.start_err_s]),
         end_mae_s=_mae([e for s in scores for e in s.end_err_s]),
         faults=faults,
+        not_measured={
+            a: sum(s.not_measured.get(a, 0) for s in scores) for a in ("hold_s", "extension_s")
+        },
     )

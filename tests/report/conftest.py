@@ -135,7 +135,16 @@ def build_analysis(
         person_found_share=0.98,
         analysis_version="0.1.0",
     )
-    kin = Kinematics(t, knee, hip, np.zeros(t.size), np.ones(t.size, dtype=bool), THIGH_PX)
+    kin = Kinematics(
+        t,
+        knee,
+        hip,
+        np.zeros(t.size),
+        np.ones(t.size, dtype=bool),
+        THIGH_PX,
+        {s: np.ones(t.size, dtype=bool) for s in SIDES},
+        np.ones(t.size),
+    )
     return FakeAnalysis(report, kin, make_pose(t, knee, hip, source))
 
 

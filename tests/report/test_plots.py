@@ -100,7 +100,7 @@ def test_holds_figure_has_a_bar_per_rep_and_the_target_band(make_analysis: MakeA
     bars = [p for p in ax.patches if (p.get_gid() or "").startswith("holdbar-")]
     assert all(isinstance(p, Rectangle) for p in bars)
     assert sorted(p.get_height() for p in bars if isinstance(p, Rectangle)) == sorted(
-        r.hold_s for r in report.reps
+        r.figure("hold_s") or 0.0 for r in report.reps
     )
     assert "target 2.5–4 s" in holds_svg(report)
 

@@ -71,7 +71,6 @@ def _good_row(t: float) -> list[str]:
         ("missing-column", "column left_knee_x missing"),
         ("not-a-number", "row 3 column nose_y: 'abc' is not a number"),
         ("short-row", "row 2 has 3 fields"),
-        ("time-back", "time_s not increasing at row 4"),
         ("time-empty", "row 2: time_s is empty"),
         ("binary", "not a text CSV file"),
         ("bad-gzip", "cannot be read"),
@@ -93,8 +92,6 @@ def test_malformed_csv_messages(tmp_path: Path, content: str | None, message: st
         _write(path, header, [_good_row(0.0), bad])
     elif content == "short-row":
         _write(path, header, [["0", "1", "2"]])
-    elif content == "time-back":
-        _write(path, header, [_good_row(0.0), _good_row(0.1), _good_row(0.05)])
     elif content == "time-empty":
         _write(path, header, [[""] + _good_row(0.0)[1:]])
     elif content == "binary":
@@ -107,3 +104,27 @@ def test_malformed_csv_messages(tmp_path: Path, content: str | None, message: st
     text = str(info.value)
     assert path.name in text and message in text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("times", "kept", "note"),
+    [
+        (["0.0", "0.1", "0.2"], [0.0, 0.1, 0.2], None),
+        (["0.0", "0.2", "0.1"], [0.0, 0.1, 0.2], "put in order"),
+        (["0.0", "0.1", "0.1", "0.2"], [0.0, 0.1, 0.2], "1 rows repeating an earlier time"),
+        (["0.3", "0.2", "0.1", "0.0"], [0.0, 0.1, 0.2, 0.3], "put in order"),
+        (["0.0", "", "0.2"], [0.0, 0.2], "1 rows without a time (first: row 3)"),
+    ],
+)
+def test_rows_out_of_order_repeated_or_without_time_are_repaired_with_a_warning(
+    tmp_path: Path, times: list[str], kept: list[float], note: str | None
+) -> None:
+    rows = [[t, *_good_row(0.0)[1:]] for t in times]
+    path = _write(tmp_path / "k.csv", list(HEADER), rows)
+    warnings: list[str] = []
+    pose = read_keypoints(path, warnings)
+    assert pose.time_s.tolist() == kept
+    if note is None:
+        assert warnings == []
+    else:
+        assert len(warnings) >= 1 and note in warnings[-1] and "k.csv" in warnings[-1]
