@@ -30,8 +30,11 @@ PEAK_WINDOW_MAX_S = 1.2
 ONSET_STEP_DEG = 0.5
 ONSET_NOISE_DEG = 4.0
 SETTLE_S = 0.4
-#: Share of the excursion under which a knee coming back counts as settled near rest.
+#: Share of the excursion under which a knee coming back counts as settled near rest, and
+#: the most its settled level may lie above the level before the movement (else it did not
+#: come back).
 SETTLED_SHARE = 0.3
+RETURN_SHARE = 0.2
 #: A movement counts only if the leg was seen past half its excursion this long (s).
 MIN_SEEN_TOP_S = 0.3
 
@@ -172,18 +175,19 @@ def find_onset(t: FloatArray, y: FloatArray, peak: int, rest_deg: float) -> int:
     return low_i
 
 
-def _settled_end(t: FloatArray, y: FloatArray, peak: int, top: float) -> float:
-    """The end of an excursion whose knee settled back above its 10 % level (the rest level
-    moved by noise or drift): the fall under 10 % of the excursion measured from where it
-    settled, the median of the frames after the peak under :data:`SETTLED_SHARE` of the way
-    down from ``top`` (NaN when it never settled there)."""
+def _settled_end(t: FloatArray, y: FloatArray, peak: int, top: float, base: float) -> float:
+    """The end of an excursion whose knee settled back a little above its 10 % level (the
+    rest level moved by noise or drift): the fall under 10 % of the excursion measured from
+    where it settled. That level is the median of the frames after the peak within
+    :data:`SETTLED_SHARE` of the excursion of their lowest; NaN when the knee never settled
+    within :data:`RETURN_SHARE` of the excursion of ``base`` (it did not come back)."""
     after = y[peak:]
-    base_guess = float(np.min(after))
-    settled = after < base_guess + SETTLED_SHARE * (top - base_guess)
-    if settled.sum() < 3 or top - base_guess <= 0:
+    low = float(np.min(after))
+    settled = after < low + SETTLED_SHARE * (top - low)
+    if settled.sum() < 3 or top <= base:
         return float("nan")
     rest = float(np.median(after[settled]))
-    if rest >= top - SETTLED_SHARE * (top - base_guess):
+    if rest - base > RETURN_SHARE * (top - base):
         return float("nan")
     return first_fall_after(t, y, peak, rest + START_SHARE * (top - rest))
 
@@ -209,7 +213,7 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
     start = last_rise_before(t, knee, peak, lo)
     end = first_fall_after(t, knee, peak, lo)
     if not np.isfinite(end):
-        end = _settled_end(t, knee, peak, top)
+        end = _settled_end(t, knee, peak, top, base)
     reach = first_rise_after(t, knee, start, hi)
     hold, hold_start, hold_end = time_above(t, knee, hi, start, end if np.isfinite(end) else t[-1])
     return KneeTiming(
