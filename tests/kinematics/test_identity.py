@@ -1,0 +1,154 @@
+"""Leg identity: which labelled leg is the athlete's left, offline over the whole clip and live
+frame by frame, from depth and visibility, continuity and the head's place (issue 8, item 1)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from psoas_coach.kinematics.identity import (
+    GROUPS,
+    IdentityFilter,
+    apply_identity,
+    decode_identity,
+    depth_scale,
+    exchange_frame,
+    head_near_side,
+)
+from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pose.landmarks import MIRROR, joint
+from psoas_coach.pose.types import BoolArray, PoseSequence
+from psoas_coach.synth.generator import SynthRecording, generate
+from psoas_coach.synth.spec import FaultRates, SynthSpec
+
+THIGH_PX = 150.0
+
+
+def clean_recording(seed: int = 5, **changes: object) -> SynthRecording:
+    """Alternating fault-free reps, no swaps or dropouts (each test adds its own trouble)."""
+    spec = SynthSpec(
+        seed=seed,
+        n_reps=4,
+        faults=FaultRates(**{name: 0.0 for name in FaultRates.__dataclass_fields__}),
+        swaps_per_min=0.0,
+        dropouts_per_min=0.0,
+        outlier_rate=0.0,
+        near_side="left",
+        head_dir="right",
+    )
+    return generate(replace(spec, **changes))  # type: ignore[arg-type]
+
+
+def window(pose: PoseSequence, t0: float, t1: float) -> BoolArray:
+    return np.asarray((pose.time_s >= t0) & (pose.time_s < t1))
+
+
+def exchange_positions_only(pose: PoseSequence, frames: BoolArray) -> PoseSequence:
+    """Labels of the legs exchanged on ``frames`` in ``xy`` only: depth and visibility keep
+    saying the labels are right (what a leg crossing the other in the picture looks like)."""
+    xy = pose.xy.copy()
+    legs = GROUPS["legs"]
+    mirror = [MIRROR[i] for i in legs]
+    rows = np.flatnonzero(frames)[:, None]
+    xy[rows, legs], xy[rows, mirror] = pose.xy[rows, mirror], pose.xy[rows, legs]
+    return pose.with_xy(xy)
+
+
+def far_rep_span(rec: SynthRecording) -> tuple[float, float]:
+    rep = next(r for r in rec.reps if r.side != rec.meta["near_side"])
+    return rep.start_s, rep.end_s
+
+
+@pytest.mark.parametrize("swap_s", [0.3, 1.0, 3.0])
+def test_whole_body_swaps_with_their_depth_are_undone(swap_s: float) -> None:
+    rec = clean_recording()
+    start, _ = far_rep_span(rec)
+    frames = window(rec.pose, start + 0.5, start + 0.5 + swap_s)
+    identity = decode_identity(rec.pose.mirrored(frames), THIGH_PX)
+    assert identity.near_side == "left"
+    for group in GROUPS:
+        found = identity.exchanged[group]
+        assert np.mean(found[frames]) > 0.9
+        assert np.count_nonzero(found & ~frames) <= 2
+    fixed = apply_identity(rec.pose.mirrored(frames), identity.exchanged)
+    knee = joint("right", "knee")
+    assert np.nanmedian(np.abs(fixed.xy[frames, knee] - rec.pose.xy[frames, knee])) < 1e-9
+
+
+def test_a_burst_of_confusing_frames_cannot_relabel_a_rep_with_clear_depth() -> None:
+    """The dead-bug failure: positions look exchanged for a few frames while the far leg passes
+    the near one, depth and visibility say the labels are right all along."""
+    rec = clean_recording()
+    start, end = far_rep_span(rec)
+    burst = window(rec.pose, start + 0.4, start + 0.55)
+    confused = exchange_positions_only(rec.pose, burst)
+    identity = decode_identity(confused, THIGH_PX)
+    assert np.count_nonzero(identity.exchanged["legs"]) <= np.count_nonzero(burst)
+    rep_frames = window(rec.pose, start + 1.0, end)
+    assert not identity.exchanged["legs"][rep_frames].any()
+    sides = [r.side for r in analyze_pose(confused).report.reps]
+    assert sides == [r.side for r in rec.reps]
+
+
+def test_without_depth_or_visibility_the_head_decides_the_near_side() -> None:
+    rec = clean_recording()
+    pose = rec.pose
+    flat = PoseSequence(
+        pose.time_s, pose.xy, np.full_like(pose.z, np.nan), np.ones_like(pose.visibility)
+    )
+    assert head_near_side(pose.xy)[0] == "left"  # head to the right of the picture
+    identity = decode_identity(flat, THIGH_PX)
+    assert identity.near_side == "left"
+    assert 0.5 < identity.near_confidence < 1.0
+    assert not identity.any_exchanged.any()
+
+
+def test_clear_depth_outweighs_the_head_and_says_so() -> None:
+    rec = clean_recording(near_side="right", head_dir="right")  # not what the head implies
+    identity = decode_identity(rec.pose, THIGH_PX)
+    assert identity.near_side == "right"
+    assert identity.near_confidence > 0.99
+    assert any("mirrored" in w for w in identity.warnings)
+    assert not identity.any_exchanged.any()
+
+
+def test_live_filter_follows_the_offline_decision() -> None:
+    rec = clean_recording(seed=8, swaps_per_min=6.0, swap_min_s=0.3, swap_max_s=2.0)
+    pose = rec.pose
+    offline = decode_identity(pose, THIGH_PX)
+    live = IdentityFilter(scale_px=THIGH_PX)
+    z_scale = depth_scale(pose.z)
+    agree = []
+    for i in np.flatnonzero(pose.detected):
+        frame = live.update(pose.time_s[i], pose.xy[i], pose.z[i], pose.visibility[i], z_scale)
+        agree.append(frame.exchanged["legs"] == offline.exchanged["legs"][i])
+        assert frame.near_side == "left" or live.frames < 30
+    assert rec.swapped.sum() > 30
+    assert np.mean(agree) > 0.97
+    live.reset()
+    assert live.frames == 0
+
+
+def test_exchange_frame_swaps_only_the_groups_asked() -> None:
+    values = np.arange(33 * 2, dtype=float).reshape(33, 2)
+    legs_only = exchange_frame(values, {"legs": True, "upper": False})
+    knee, shoulder = joint("left", "knee"), joint("left", "shoulder")
+    assert (legs_only[knee] == values[MIRROR[knee]]).all()
+    assert (legs_only[shoulder] == values[shoulder]).all()
+    assert (exchange_frame(values, {}) == values).all()
+
+
+def test_confidence_drops_where_the_evidence_is_mixed() -> None:
+    rec = clean_recording()
+    start, _ = far_rep_span(rec)
+    frames = window(rec.pose, start, start + 0.3)
+    mixed = rec.pose.mirrored(frames)
+    vis = mixed.visibility.copy()
+    vis[frames] = 0.8  # no visibility evidence either way there
+    z = mixed.z.copy()
+    z[frames] = np.nan
+    identity = decode_identity(PoseSequence(mixed.time_s, mixed.xy, z, vis), THIGH_PX)
+    assert identity.confidence[~frames].min() > 0.95
+    assert identity.confidence[frames].min() < identity.confidence[~frames].min()
