@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults, fault_codes
+from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN, SignalHistory
 from psoas_coach.reps.measure import SETTLED_SHARE, START_SHARE, measure_rep
+from psoas_coach.reps.review import same_side_verdict
 from psoas_coach.reps.trust import rep_confidence
 from psoas_coach.reps.types import FrameQuality, Rep
 
@@ -46,8 +47,6 @@ HIGH_STEP_DEG = 2.0
 PLATEAU_S = 0.8
 #: A finished candidate stops waiting for the other leg's smaller movement after this (s).
 RIVAL_WAIT_S = 1.0
-#: The fault of a rep on the same leg as the rep before it (SPEC section 4).
-SAME_SIDE = "same_side_repeat"
 #: The longest step (s) between two seen knee angles that counts in the rest window.
 MAX_STEP_S = 0.1
 
@@ -391,20 +390,11 @@ class RepEngine:
         self._reps.insert(pos, rep)
         for k in range(pos + 1, len(self._reps)):
             later = self._reps[k]
-            faults = _same_side_verdict(later, self._reps[k - 1].side)
+            faults = same_side_verdict(later, self._reps[k - 1].side)
             self._reps[k] = replace(
                 later, index=k + 1, faults=faults, cues=[cue_for(c) for c in faults]
             )
         return rep
-
-
-def _same_side_verdict(rep: Rep, previous_side: str) -> list[str]:
-    """``rep``'s fault codes with ``same_side_repeat`` decided again against a new previous
-    rep (in registry order)."""
-    codes = set(rep.faults) - {SAME_SIDE}
-    if rep.side == previous_side:
-        codes.add(SAME_SIDE)
-    return [c for c in fault_codes() if c in codes]
 
 
 def _overlap(a: RepMeasures, b: RepMeasures) -> bool:

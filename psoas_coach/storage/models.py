@@ -239,7 +239,10 @@ class AnalysisJob(Base):
 class Result(Base):
     """The files of a finished analysis (paths relative to the data directory) and the summary
     figures the roster and trends read: reps, mean hold/extension (s) and faulty reps per side,
-    asymmetry (percent, positive when left is longer) and ``fault_counts[side][code]``.
+    asymmetry (percent, positive when left is longer) and ``fault_counts[side][code]``, with
+    the coach's side corrections applied. ``assessable`` is False (with the reason) when the
+    pose was too poor to judge: such results stay out of summaries and trends by default;
+    ``uncertain_reps`` counts the reps whose side is unsure.
     """
 
     __tablename__ = "results"
@@ -267,6 +270,9 @@ class Result(Base):
     hold_asymmetry_pct: Mapped[float | None] = mapped_column(Float, default=None)
     extension_asymmetry_pct: Mapped[float | None] = mapped_column(Float, default=None)
     fault_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    assessable: Mapped[bool] = mapped_column(Boolean, default=True)
+    not_assessable_reason: Mapped[str] = mapped_column(Text, default="")
+    uncertain_reps: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[list[str]] = mapped_column(default=list)
     analysis_version: Mapped[str] = mapped_column(String(40), default="")
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -283,8 +289,10 @@ class Result(Base):
 class RepOverride(Base):
     """A coach's review of one rep of a result, kept apart from the automatic faults.
 
-    ``verdict``: ``confirmed`` (the automatic faults are right) or ``overridden`` (``faults``
-    holds the coach's list instead).
+    ``verdict``: ``confirmed`` (the automatic faults are right), ``overridden`` (``faults``
+    holds the coach's list instead) or empty (no review of the faults). ``side``: the leg the
+    coach says the rep was made with, when it is not the automatic one (the result's summary
+    follows it); ``None``: the automatic side.
     """
 
     __tablename__ = "rep_overrides"
@@ -294,6 +302,7 @@ class RepOverride(Base):
     rep_index: Mapped[int] = mapped_column(Integer)
     verdict: Mapped[str] = mapped_column(String(12))
     faults: Mapped[list[str]] = mapped_column(default=list)
+    side: Mapped[str | None] = mapped_column(String(10), default=None)
     comment: Mapped[str] = mapped_column(Text, default="")
     coach_id: Mapped[int | None] = _fk("coaches.id", nullable=True, on_delete="SET NULL")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

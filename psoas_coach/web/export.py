@@ -29,6 +29,8 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from psoas_coach.report.model import Report
+from psoas_coach.reps.review import with_sides
+from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, Result, TrainingSession
 from psoas_coach.web import views
@@ -60,6 +62,9 @@ REP_COLUMNS = (
     "result_id",
     "index",
     "side",
+    "automatic_side",
+    "side_confidence",
+    "confidence",
     "start_s",
     "peak_s",
     "end_s",
@@ -156,11 +161,13 @@ def _add_result_files(archive: zipfile.ZipFile, data: DataDir, result: Result, f
 def _rep_rows(data: DataDir, session: TrainingSession, result: Result) -> list[dict[str, Any]]:
     report = Report.load(data.path(result.report_json))
     reviews = {o.rep_index: o for o in result.overrides}
+    automatic = {rep.index: rep.side for rep in report.reps}
     rows = []
-    for rep in report.reps:
+    for rep in with_sides(report.reps, result_crud.coach_sides(result)):
         review = reviews.get(rep.index)
         row: dict[str, Any] = {k: v for k, v in rep.to_dict().items() if k in REP_COLUMNS}
         row.update(
+            automatic_side=automatic[rep.index],
             session_date=session.date.isoformat(),
             recording=result.job.recording.original_name,
             result_id=result.id,

@@ -172,6 +172,18 @@ class OverrideIn(BaseModel):
         return [code for code in known if code in value]
 
 
+class SideIn(BaseModel):
+    """The leg a rep was made with, as the coach saw it (``None``: the automatic side)."""
+
+    side: Literal["left", "right"] | None = None
+
+
+class SideForm(BaseModel):
+    """The side form of the session page: a leg, or ``automatic`` for the analysis's own."""
+
+    side: Literal["left", "right", "automatic"]
+
+
 def preset_names() -> list[str]:
     """The analysis presets a team or athlete may choose."""
     return sorted(PRESETS)

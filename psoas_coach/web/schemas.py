@@ -127,8 +127,13 @@ class JobOut(Out):
 
 
 class ResultOut(Out):
-    """Summary of one finished analysis and the URLs of its files (``json``, ``html``,
-    ``keypoints``, ``video``, ``angles``, ``holds`` where present)."""
+    """Summary of one finished analysis (with the coach's side corrections) and the URLs of its
+    files (``json``, ``html``, ``keypoints``, ``video``, ``angles``, ``holds`` where present).
+
+    ``assessable`` False: the pose was too poor to judge (``not_assessable_reason`` says why);
+    such a result has no reps and stays out of session figures and trends by default.
+    ``uncertain_reps``: reps whose side is unsure (left out of the per-side means).
+    """
 
     id: int
     job_id: int
@@ -144,6 +149,9 @@ class ResultOut(Out):
     hold_asymmetry_pct: float | None
     extension_asymmetry_pct: float | None
     fault_counts: dict[str, dict[str, int]]
+    assessable: bool
+    not_assessable_reason: str
+    uncertain_reps: int
     warnings: list[str]
     files: dict[str, str]
 
@@ -205,30 +213,44 @@ class AthleteDetailOut(Out):
 
 
 class OverrideOut(Out):
-    """A coach's review of one rep, apart from the automatic faults."""
+    """A coach's review of one rep, apart from the automatic faults: ``verdict`` on the faults
+    (``confirmed``, ``overridden``, or empty when only the side was set) and ``side``, the
+    leg the coach says the rep was (``None``: the automatic side)."""
 
     rep_index: int
     verdict: str
     faults: list[str]
+    side: str | None
     comment: str
     coach_name: str | None
     updated_at: dt.datetime
 
 
 class RepOut(Out):
-    """One rep of the automatic result (SPEC section 5 fields) with the coach's review."""
+    """One rep (SPEC section 5 fields) with the coach's review.
+
+    ``side`` is the leg the summary counts (the coach's when set), ``automatic_side`` what the
+    analysis said. A figure that could not be measured is ``None`` with its reason in
+    ``not_measured``; ``side_confidence`` and ``confidence`` are in [0, 1] with
+    ``confidence_notes`` saying why they are low.
+    """
 
     index: int
     side: str
+    automatic_side: str
     start_s: float
     peak_s: float
     end_s: float
-    extension_s: float
-    hold_s: float
-    knee_angle_peak_deg: float
-    hip_angle_peak_deg: float
+    extension_s: float | None
+    hold_s: float | None
+    knee_angle_peak_deg: float | None
+    hip_angle_peak_deg: float | None
     faults: list[str]
     cues: list[str]
+    side_confidence: float
+    confidence: float
+    confidence_notes: list[str]
+    not_measured: dict[str, str]
     override: OverrideOut | None
 
 

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from fastapi import HTTPException, Response
 from sqlalchemy.orm import Session
 
+from psoas_coach.report.model import Report
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
@@ -198,8 +199,7 @@ def review_rep(
     db: Session, files: DataDir, result: Result, rep_index: int, data: OverrideIn, coach_id: int
 ) -> RepOverride:
     """Save ``coach_id``'s review of rep ``rep_index`` of ``result``; 404 for no such rep."""
-    if rep_index not in views.rep_indexes(files, result):
-        raise HTTPException(status_code=404, detail=f"this result has no rep {rep_index}")
+    _report_with_rep(files, result, rep_index)
     return result_crud.set_override(
         db,
         result=result,
@@ -209,3 +209,30 @@ def review_rep(
         comment=data.comment,
         coach_id=coach_id,
     )
+
+
+def set_rep_side(
+    db: Session, files: DataDir, result: Result, rep_index: int, side: str | None, coach_id: int
+) -> RepOverride:
+    """Say which leg rep ``rep_index`` of ``result`` was (``None``: the automatic one); the
+    result's summary, and so the session figures and trends, follow. 404 for no such rep."""
+    report = _report_with_rep(files, result, rep_index)
+    return result_crud.set_rep_side(
+        db, result=result, report=report, rep_index=rep_index, side=side, coach_id=coach_id
+    )
+
+
+def delete_review(db: Session, files: DataDir, result: Result, rep_index: int) -> None:
+    """Remove the coach's review of a rep (faults and side); 404 when there is none."""
+    if not result_crud.delete_override(db, result=result, rep_index=rep_index):
+        raise HTTPException(status_code=404, detail=f"rep {rep_index} has no review")
+    db.refresh(result)
+    result_crud.refresh_summary(db, result=result, report=views.load_report(files, result))
+
+
+def _report_with_rep(files: DataDir, result: Result, rep_index: int) -> Report:
+    """The result's report; 404 when it has no rep ``rep_index``."""
+    report = views.load_report(files, result)
+    if rep_index not in {rep.index for rep in report.reps}:
+        raise HTTPException(status_code=404, detail=f"this result has no rep {rep_index}")
+    return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from psoas_coach.report.model import Report
+from psoas_coach.reps.review import with_sides
 from psoas_coach.storage.crud import jobs as job_crud
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.crud import roster, sessions
@@ -125,6 +126,9 @@ def result_out(result: Result) -> ResultOut:
         hold_asymmetry_pct=result.hold_asymmetry_pct,
         extension_asymmetry_pct=result.extension_asymmetry_pct,
         fault_counts=result.fault_counts,
+        assessable=result.assessable,
+        not_assessable_reason=result.not_assessable_reason,
+        uncertain_reps=result.uncertain_reps,
         warnings=result.warnings,
         files=files,
     )
@@ -149,14 +153,22 @@ def recording_out(recording: Recording) -> RecordingOut:
     )
 
 
-def latest_results(session: TrainingSession) -> list[Result]:
-    """The newest result of each of the session's recordings."""
+def latest_results(session: TrainingSession, *, unassessable: bool = True) -> list[Result]:
+    """The newest result of each of the session's recordings (without the results that could
+    not be assessed when ``unassessable`` is False)."""
     found = (sessions.latest_result(rec) for rec in session.recordings)
-    return [r for r in found if r is not None]
+    return [r for r in found if r is not None and (unassessable or r.assessable)]
 
 
-def session_out(session: TrainingSession) -> SessionOut:
-    """A session with recordings and its summary over their newest results."""
+def judged_results(session: TrainingSession, include_unassessable: bool = False) -> list[Result]:
+    """The results a session's figures, flags and trend points are built from: the newest of
+    each recording, those that could not be assessed left out unless asked for."""
+    return latest_results(session, unassessable=include_unassessable)
+
+
+def session_out(session: TrainingSession, include_unassessable: bool = False) -> SessionOut:
+    """A session with recordings and its summary over their newest results (those that could
+    not be assessed left out unless ``include_unassessable``)."""
     return SessionOut(
         id=session.id,
         athlete_id=session.athlete_id,
@@ -170,7 +182,7 @@ def session_out(session: TrainingSession) -> SessionOut:
         coach_comments=session.coach_comments,
         created_at=session.created_at,
         recordings=[recording_out(r) for r in session.recordings],
-        summary=insights.summarize_results(latest_results(session)),
+        summary=insights.summarize_results(judged_results(session, include_unassessable)),
     )
 
 
@@ -179,7 +191,7 @@ def _last_analysed(
 ) -> tuple[SessionSummary | None, list[str]]:
     """Figures and flags of the newest session that has results (none: ``None``, [])."""
     for session in reversed(history):
-        results = latest_results(session)
+        results = judged_results(session)
         if results:
             summary = insights.summarize_results(results)
             return summary, insights.flags(summary, session)
@@ -211,13 +223,16 @@ def team_detail(db: Session, team: Team) -> TeamDetailOut:
     return TeamDetailOut(team=team_out(team), members=members, roster=entries)
 
 
-def athlete_detail(db: Session, athlete: Athlete) -> AthleteDetailOut:
-    """An athlete with every session, trend points and current flags."""
+def athlete_detail(
+    db: Session, athlete: Athlete, *, include_unassessable: bool = False
+) -> AthleteDetailOut:
+    """An athlete with every session, trend points and current flags; recordings that could
+    not be assessed stay out of the figures and trends unless ``include_unassessable``."""
     history = sessions.list_sessions(db, athlete=athlete)
-    pairs = [(s, r) for s in history for r in latest_results(s)]
+    pairs = [(s, r) for s in history for r in judged_results(s, include_unassessable)]
     return AthleteDetailOut(
         athlete=athlete_out(athlete),
-        sessions=[session_out(s) for s in history],
+        sessions=[session_out(s, include_unassessable) for s in history],
         trends=insights.trend_points(pairs),
         flags=_last_analysed(history)[1],
     )
@@ -229,6 +244,7 @@ def override_out(override: RepOverride) -> OverrideOut:
         rep_index=override.rep_index,
         verdict=override.verdict,
         faults=override.faults,
+        side=override.side,
         comment=override.comment,
         coach_name=override.coach.name if override.coach is not None else None,
         updated_at=override.updated_at,
@@ -236,18 +252,20 @@ def override_out(override: RepOverride) -> OverrideOut:
 
 
 def result_detail(data: DataDir, result: Result) -> ResultDetailOut:
-    """A result with every rep of its report and the coach's reviews beside them."""
-    report = Report.load(data.path(result.report_json))
+    """A result with every rep of its report (sides as the coach set them) and the coach's
+    reviews beside them."""
+    report = load_report(data, result)
     reviews = result_crud.overrides_by_rep(result)
+    automatic = {rep.index: rep.side for rep in report.reps}
     reps = []
-    for rep in report.reps:
+    for rep in with_sides(report.reps, result_crud.coach_sides(result)):
         review = reviews.get(rep.index)
         fields = {k: v for k, v in rep.to_dict().items() if k in RepOut.model_fields}
         override = override_out(review) if review is not None else None
-        reps.append(RepOut(**fields, override=override))
+        reps.append(RepOut(**fields, automatic_side=automatic[rep.index], override=override))
     return ResultDetailOut(result=result_out(result), reps=reps)
 
 
-def rep_indexes(data: DataDir, result: Result) -> set[int]:
-    """The rep numbers of a result's report."""
-    return {rep.index for rep in Report.load(data.path(result.report_json)).reps}
+def load_report(data: DataDir, result: Result) -> Report:
+    """The report file of a result."""
+    return Report.load(data.path(result.report_json))

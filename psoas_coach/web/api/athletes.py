@@ -23,9 +23,12 @@ router = APIRouter(prefix="/athletes", tags=["athletes"])
 
 
 @router.get("/{athlete_id}", response_model=AthleteDetailOut)
-def get_athlete(athlete: AthleteDep, db: SessionDep) -> AthleteDetailOut:
-    """The athlete with every session, trend points and current flags."""
-    return views.athlete_detail(db, athlete)
+def get_athlete(
+    athlete: AthleteDep, db: SessionDep, include_unassessable: bool = False
+) -> AthleteDetailOut:
+    """The athlete with every session, trend points and current flags. Recordings that could
+    not be assessed stay out of the figures and trends unless ``include_unassessable``."""
+    return views.athlete_detail(db, athlete, include_unassessable=include_unassessable)
 
 
 @router.patch("/{athlete_id}", response_model=AthleteOut)
@@ -42,9 +45,12 @@ def delete_athlete(athlete: AthleteDep, db: SessionDep, data: DataDirDep) -> Non
 
 
 @router.get("/{athlete_id}/trends", response_model=list[TrendPoint])
-def trends(athlete: AthleteDep, db: SessionDep) -> list[TrendPoint]:
-    """One point per analysed session: hold, extension, fault rate per side, asymmetry."""
-    return views.athlete_detail(db, athlete).trends
+def trends(
+    athlete: AthleteDep, db: SessionDep, include_unassessable: bool = False
+) -> list[TrendPoint]:
+    """One point per analysed session: hold, extension, fault rate per side, asymmetry
+    (recordings that could not be assessed left out unless ``include_unassessable``)."""
+    return views.athlete_detail(db, athlete, include_unassessable=include_unassessable).trends
 
 
 @router.get("/{athlete_id}/sessions", response_model=list[SessionOut])

@@ -8,10 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import DataDirDep, LoginDep, ResultDep, SessionDep
-from psoas_coach.web.forms import OverrideIn
+from psoas_coach.web.forms import OverrideIn, SideIn
 from psoas_coach.web.runner import safe_stem
 from psoas_coach.web.schemas import OverrideOut, ResultDetailOut
 
@@ -81,8 +80,22 @@ def set_override(
     return views.override_out(override)
 
 
+@router.put("/{result_id}/reps/{rep_index}/side", response_model=OverrideOut)
+def set_side(
+    result: ResultDep,
+    rep_index: int,
+    data: SideIn,
+    login: LoginDep,
+    db: SessionDep,
+    files: DataDirDep,
+) -> OverrideOut:
+    """Say which leg a rep was (``null``: the automatic side); the result's summary, the
+    session's figures and the athlete's trends follow."""
+    override = services.set_rep_side(db, files, result, rep_index, data.side, login.coach_id)
+    return views.override_out(override)
+
+
 @router.delete("/{result_id}/reps/{rep_index}/override", status_code=204)
-def delete_override(result: ResultDep, rep_index: int, db: SessionDep) -> None:
-    """Remove the review of a rep (the automatic result is unchanged either way)."""
-    if not result_crud.delete_override(db, result=result, rep_index=rep_index):
-        raise HTTPException(status_code=404, detail=f"rep {rep_index} has no review")
+def delete_override(result: ResultDep, rep_index: int, db: SessionDep, files: DataDirDep) -> None:
+    """Remove the review of a rep, its side included (the automatic result is unchanged)."""
+    services.delete_review(db, files, result, rep_index)

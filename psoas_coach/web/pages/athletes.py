@@ -25,12 +25,24 @@ CHECKBOXES = ("guardian_consent", "keypoints_only", "blur_faces")
 
 @router.get("/athletes/{athlete_id}", response_class=HTMLResponse)
 def athlete_page(
-    request: Request, athlete: AthleteDep, login: LoginDep, db: SessionDep
+    request: Request,
+    athlete: AthleteDep,
+    login: LoginDep,
+    db: SessionDep,
+    include_unassessable: bool = False,
 ) -> HTMLResponse:
-    """History over sessions with trend plots, flags, and the athlete's forms."""
-    detail = views.athlete_detail(db, athlete)
+    """History over sessions with trend plots, flags, and the athlete's forms (recordings
+    that could not be assessed left out of the trends unless ``include_unassessable``)."""
+    detail = views.athlete_detail(db, athlete, include_unassessable=include_unassessable)
     context = {
         "detail": detail,
+        "include_unassessable": include_unassessable,
+        "unassessable": sum(
+            1
+            for s in detail.sessions
+            for rec in s.recordings
+            if rec.result is not None and not rec.result.assessable
+        ),
         "athlete": athlete,
         "team": athlete.team,
         "charts": trend_charts(detail),

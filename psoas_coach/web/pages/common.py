@@ -19,6 +19,7 @@ NOTICES = {
     "nothing-to-rerun": "Nothing to re-run: no recording with a file, or all are queued.",
     "saved": "Saved.",
     "review-saved": "Review saved. The automatic result is unchanged.",
+    "side-saved": "Leg saved: the session figures and the athlete's trends follow it.",
     "member-added": "Coach added to the team.",
     "deleted": "Deleted, with all its files.",
 }

@@ -23,7 +23,7 @@ from psoas_coach.web.deps import (
     TrainingSessionDep,
     WorkerDep,
 )
-from psoas_coach.web.forms import OverrideIn, SessionUpdate
+from psoas_coach.web.forms import OverrideIn, SessionUpdate, SideForm
 from psoas_coach.web.pages.common import notice_of, redirect
 from psoas_coach.web.schemas import RecordingOut, ResultDetailOut
 from psoas_coach.web.templating import render
@@ -154,3 +154,19 @@ def review_rep(
     services.review_rep(db, files, result, rep_index, data, login.coach_id)
     session_id = result.job.recording.session_id
     return redirect(f"/sessions/{session_id}", "review-saved", f"#rep-{result.id}-{rep_index}")
+
+
+@router.post("/results/{result_id}/reps/{rep_index}/side")
+def set_rep_side(
+    result: ResultDep,
+    rep_index: int,
+    data: Annotated[SideForm, Form()],
+    login: LoginDep,
+    db: SessionDep,
+    files: DataDirDep,
+) -> Response:
+    """Save the leg the coach says a rep was made with; the figures and trends follow."""
+    side = None if data.side == "automatic" else data.side
+    services.set_rep_side(db, files, result, rep_index, side, login.coach_id)
+    session_id = result.job.recording.session_id
+    return redirect(f"/sessions/{session_id}", "side-saved", f"#rep-{result.id}-{rep_index}")
