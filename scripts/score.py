@@ -1,12 +1,17 @@
 """Accuracy benchmark: run the analysis over labelled recordings and print how close it gets.
 
-Every ``*.csv`` / ``*.csv.gz`` in DIR with a ``*.truth.json`` beside it (the devset layout, or
-what ``scripts/make_synth.py`` writes) is analysed; predicted reps are matched to truth reps by
-time overlap (:mod:`psoas_coach.synth.scoring`).
+Every keypoint recording (``*.csv`` / ``*.csv.gz``) or video (``*.mp4``, ...) in DIR with a
+``*.truth.json`` beside it (the devset layout, what ``scripts/make_synth.py`` writes, or the
+rendered videos of ``../shared/render_dev``) is analysed; a video goes the whole way, pose
+estimation included, as ``psoas analyze`` takes it. Predicted reps are matched to truth reps
+by time overlap (:mod:`psoas_coach.synth.scoring`). Figures the analysis reports as not
+measured (``null``) are counted apart, not in the errors.
 
 Examples::
 
     python scripts/score.py ../shared/devset
+    python scripts/score.py ../shared/devset_hard
+    python scripts/score.py ../shared/render_dev --keypoints /tmp/render_kp   # keep the pose
     python scripts/score.py /tmp/synth_hard --preset adult --json > scores.json
 
 Exit code 0, or 2 when DIR is missing or holds no labelled recording.
@@ -21,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.model import Rep
 from psoas_coach.synth.scoring import (
     BenchmarkScore,
@@ -29,7 +35,7 @@ from psoas_coach.synth.scoring import (
     summarize_scores,
 )
 
-SUFFIXES = (".csv.gz", ".csv")
+SUFFIXES = (".csv.gz", ".csv", ".mp4", ".mov", ".avi", ".webm", ".mkv")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,6 +50,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--preset", default=None, help="analysis preset (youth, adult)")
     parser.add_argument(
         "--json", action="store_true", help="print the figures as JSON instead of tables"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="pose processes for a video (default 2)"
+    )
+    parser.add_argument(
+        "--keypoints",
+        type=Path,
+        default=None,
+        help="folder for a video's keypoint CSV: written there, and read instead of the video"
+        " when present (re-score without estimating the pose again)",
     )
     return parser.parse_args(argv)
 
@@ -67,19 +83,51 @@ def load_truth(path: Path) -> list[Rep]:
     return [Rep.from_dict(r) for r in data["reps"]]
 
 
-def score_one(recording: Path, truth_path: Path, config: AnalysisConfig) -> RecordingScore:
-    """Analyse one recording and score it; a product error is reported as an empty prediction."""
+def score_one(
+    recording: Path,
+    truth_path: Path,
+    config: AnalysisConfig,
+    *,
+    workers: int = 2,
+    keypoints: Path | None = None,
+) -> RecordingScore:
+    """Analyse one recording and score it; a product error is reported as an empty prediction.
+
+    A video's pose is estimated with ``workers`` processes, or read from ``keypoints`` (a
+    folder) when an earlier run left its CSV there.
+    """
     from psoas_coach.exceptions import PsoasError
     from psoas_coach.pipeline import analyze_pose
-    from psoas_coach.source.csv_io import read_keypoints
 
     truth = load_truth(truth_path)
     name = recording.name.split(".")[0]
     try:
-        pred = analyze_pose(read_keypoints(recording), config).report.reps
+        pose = recording_pose(recording, workers, keypoints)
+        report = analyze_pose(pose, config).report
     except PsoasError as err:
         return score_recording(name, truth, [], error=str(err))
-    return score_recording(name, truth, pred)
+    note = "" if report.assessable else f"not assessable: {report.not_assessable_reason}"
+    if report.person_found_share < 0.99:
+        note = f"person found in {100 * report.person_found_share:.1f} % of frames. {note}"
+    return score_recording(name, truth, report.reps, error=note.strip())
+
+
+def recording_pose(recording: Path, workers: int, keypoints: Path | None) -> PoseSequence:
+    """The keypoints of a recording: read from a CSV, or estimated from a video (and kept in
+    the ``keypoints`` folder when given)."""
+    from psoas_coach.pose.video_pose import estimate_video
+    from psoas_coach.source.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
+
+    if is_keypoint_csv(recording):
+        return read_keypoints(recording)
+    cached = None if keypoints is None else keypoints / f"{recording.stem}.csv.gz"
+    if cached is not None and cached.exists():
+        return read_keypoints(cached)
+    pose = estimate_video(recording, workers=workers).pose
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_keypoints(pose, cached)
+    return pose
 
 
 def _f(value: float | None, digits: int = 3) -> str:
@@ -170,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("analysing", total=len(items))
         for recording, truth in items:
-            scores.append(score_one(recording, truth, config))
+            scores.append(
+                score_one(
+                    recording, truth, config, workers=args.workers, keypoints=args.keypoints
+                )
+            )
             progress.advance(task)
     total = summarize_scores(scores)
     if args.json:

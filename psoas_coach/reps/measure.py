@@ -41,7 +41,12 @@ MIN_SEEN_TOP_S = 0.3
 
 @dataclass(frozen=True)
 class KneeTiming:
-    """Timing of one excursion of a knee-angle curve."""
+    """Timing of one excursion of a knee-angle curve.
+
+    ``hold_s`` is the time the knee stays at or above 90 % of the excursion: from the first
+    moment it gets there to the last before it comes back (a dip under the level in between,
+    measurement noise on a held leg, does not end the hold); NaN when it never got there.
+    """
 
     baseline_deg: float
     peak_deg: float
@@ -215,7 +220,7 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
     if not np.isfinite(end):
         end = _settled_end(t, knee, peak, top, base)
     reach = first_rise_after(t, knee, start, hi)
-    hold, hold_start, hold_end = time_above(t, knee, hi, start, end if np.isfinite(end) else t[-1])
+    _, hold_start, hold_end = time_above(t, knee, hi, start, end if np.isfinite(end) else t[-1])
     return KneeTiming(
         baseline_deg=base,
         peak_deg=top,
@@ -223,7 +228,7 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
         start_s=start,
         end_s=end,
         extension_s=reach - start,
-        hold_s=hold,
+        hold_s=hold_end - hold_start,
         hold_start_s=hold_start,
         hold_end_s=hold_end,
         onset_s=onset,
@@ -278,6 +283,9 @@ def measure_rep(
         ),
     }
     figures = {k: None if k in missing else finite_or_none(x) for k, x in measures.items()}
+    for name, value in figures.items():
+        if value is None and name not in missing:
+            missing[name] = "the angles it is read from were missing"
     identity = v[during, IDENTITY] if during.any() else v[:, IDENTITY]
     identity = identity[np.isfinite(identity)]
     return RepMeasures(
