@@ -106,9 +106,9 @@ def score_one(
         report = analyze_pose(pose, config).report
     except PsoasError as err:
         return score_recording(name, truth, [], error=str(err))
-    note = "" if report.assessable else f"not assessable: {report.not_assessable_reason}"
+    note = "" if report.assessable else "not assessable"
     if report.person_found_share < 0.99:
-        note = f"person found in {100 * report.person_found_share:.1f} % of frames. {note}"
+        note = f"person {100 * report.person_found_share:.1f} % {note}"
     return score_recording(name, truth, report.reps, error=note.strip())
 
 
@@ -144,7 +144,7 @@ def print_tables(scores: list[RecordingScore], total: BenchmarkScore) -> None:
     rows.add_column("recording", no_wrap=True, min_width=width)
     for col in ("truth", "pred", "match", "hold", "ext", "start", "end", "FN/FP"):
         rows.add_column(col, justify="right", no_wrap=True)
-    rows.add_column("note")
+    rows.add_column("note", min_width=12)
     for s in scores:
         fn, fp = s.fault_misses()
         rows.add_row(
