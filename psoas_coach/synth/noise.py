@@ -142,6 +142,12 @@ def visibility(
     return np.asarray(np.clip(vis, 0.0, 1.0), dtype=np.float64)
 
 
+def far_leg_mask(near_side: str) -> BoolArray:
+    """``(33,)`` True for the far leg's knee, ankle, heel and foot."""
+    lower = np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES])
+    return np.asarray(far_mask(near_side) & lower)
+
+
 def occlude_far_leg(
     xy: FloatArray,
     vis: FloatArray,
@@ -151,7 +157,7 @@ def occlude_far_leg(
     rng: np.random.Generator,
 ) -> None:
     """In place: on ``frames``, the far leg's lower landmarks get low visibility and 3x noise."""
-    far = far_mask(near_side) & np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES])
+    far = far_leg_mask(near_side)
     cells = frames[:, None] & far[None, :]
     count = int(cells.sum())
     if count == 0:
@@ -174,9 +180,7 @@ def draw_far_leg_over_near(
     estimator puts the far leg where the near leg is (with its own noise), at lower visibility,
     wherever the far leg really is.
     """
-    far = np.flatnonzero(
-        far_mask(near_side) & np.array([_part_of(x) in _FAR_LEG for x in LANDMARK_NAMES])
-    )
+    far = np.flatnonzero(far_leg_mask(near_side))
     near = [MIRROR[i] for i in far]
     rows = np.flatnonzero(frames)
     if rows.size == 0:
