@@ -247,9 +247,9 @@ def decide_near_side(
     ):
         depth_near = "left" if depth_llr > 0 else "right"
         warnings.append(
-            f"the pose estimator sees the {depth_near} side facing the camera, but with the "
-            f"head on this side of the picture it would be the {head} side: if the video is "
-            "mirrored, left and right are exchanged in this report"
+            f"the pose estimator sees the {depth_near} side facing the camera, but lying on "
+            f"the back with the head on this side of the picture the athlete shows the {head} "
+            "side: if the athlete was on the back, check left and right in this report"
         )
     return near, _sigmoid(abs(total)), warnings
 

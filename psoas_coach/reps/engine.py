@@ -76,6 +76,23 @@ class Candidate:
         """The knee angle under which the movement counts as returned (10 % of excursion)."""
         return self.rest_deg + START_SHARE * self.excursion_deg
 
+    def came_back(self, t: float, knee: float) -> bool:
+        """Follow the way back; True once the knee has been under the 10 % level for
+        :data:`END_CONFIRM_S`, or under the :data:`SETTLED_SHARE` level for
+        :data:`SETTLED_S`."""
+        settled = knee < self.rest_deg + SETTLED_SHARE * self.excursion_deg
+        if not settled:
+            self.settled_since = None
+        elif self.settled_since is None:
+            self.settled_since = t
+        if knee >= self.end_level():
+            self.below_since = None
+        elif self.below_since is None:
+            self.below_since = t
+        if self.below_since is not None and t - self.below_since >= END_CONFIRM_S:
+            return True
+        return self.settled_since is not None and t - self.settled_since >= SETTLED_S
+
     def rises_from_plateau(self, t: float, knee: float, trigger_deg: float) -> bool:
         """Follow highs and plateaus; True when ``knee`` starts a new movement from a plateau.
 
@@ -165,20 +182,6 @@ class LegTracker:
         while self._recent[0][0] < now - REST_WINDOW_S:
             self._recent.popleft()
 
-    @staticmethod
-    def _came_back(cand: Candidate, t: float, knee: float) -> bool:
-        """True once the knee has been under the 10 % level for :data:`END_CONFIRM_S`, or
-        under the :data:`SETTLED_SHARE` level for :data:`SETTLED_S`."""
-        settled = knee < cand.rest_deg + SETTLED_SHARE * cand.excursion_deg
-        cand.settled_since = (cand.settled_since or t) if settled else None
-        if knee >= cand.end_level():
-            cand.below_since = None
-        else:
-            cand.below_since = t if cand.below_since is None else cand.below_since
-        if cand.below_since is not None and t - cand.below_since >= END_CONFIRM_S:
-            return True
-        return cand.settled_since is not None and t - cand.settled_since >= SETTLED_S
-
     def _follow_active(self, t: float, knee: float) -> Candidate | None:
         """Follow a movement until the knee is back under its 10 % level.
 
@@ -191,7 +194,7 @@ class LegTracker:
             self.active = Candidate(self.side, t, cand.low_since_high, knee)
             return None
         cand.peak_deg = max(cand.peak_deg, knee)
-        if not self._came_back(cand, t, knee):
+        if not cand.came_back(t, knee):
             return None
         self.forget()
         self._follow_rest(t, knee)

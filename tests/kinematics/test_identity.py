@@ -110,7 +110,7 @@ def test_clear_depth_outweighs_the_head_and_says_so() -> None:
     identity = decode_identity(rec.pose, THIGH_PX)
     assert identity.near_side == "right"
     assert identity.near_confidence > 0.99
-    assert any("mirrored" in w for w in identity.warnings)
+    assert any("check left and right" in w for w in identity.warnings)
     assert not identity.any_exchanged.any()
 
 
