@@ -219,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("analysing", total=len(items))
         for recording, truth in items:
             scores.append(
-                score_one(
-                    recording, truth, config, workers=args.workers, keypoints=args.keypoints
-                )
+                score_one(recording, truth, config, workers=args.workers, keypoints=args.keypoints)
             )
             progress.advance(task)
     total = summarize_scores(scores)
