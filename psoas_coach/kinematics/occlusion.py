@@ -105,19 +105,43 @@ def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
         )
         for s in SIDES
     }
+    jumps = np.fmax(*(_edge_steps(k) for k in knees.values()))  # the larger, NaN-aware
     unseen = {s: np.zeros(len(pose), dtype=bool) for s in SIDES}
-    for a, b in runs(together):
-        pieces = _pieces(knees, a, b)
-        for side in SIDES:
+    for side, knee in knees.items():
+        leg = _Leg(t, knee, np.isfinite(knee), np.isfinite(knee) & ~together)
+        for a, b in runs(together):
+            pieces = _pieces(jumps, a, b)
             for lo, hi in pieces:
-                bad = _misplaced(t, knees[side], together, (a, b), (lo, hi))
-                unseen[side][_unknown(t, lo, hi, bad)] = True
+                unseen[side][_unknown(t, lo, hi, _misplaced(leg, (a, b), (lo, hi)))] = True
             for (lo, cut), (_, hi) in pairwise(pieces):
-                unseen[side][_jump_unknown(t, knees[side], lo, cut, hi)] = True
+                unseen[side][_jump_unknown(leg, lo, cut, hi)] = True
     return LegView(together, unseen)
 
 
-def _jump_unknown(t: FloatArray, knee: FloatArray, lo: int, cut: int, hi: int) -> slice:
+@dataclass(frozen=True)
+class _Leg:
+    """One leg's knee angle ``(F,)`` (deg) on times ``t``, where it is known (``finite``) and
+    where it is known outside the coincident runs (``usable``)."""
+
+    t: FloatArray
+    knee: FloatArray
+    finite: BoolArray
+    usable: BoolArray
+
+
+def _edge_steps(knee: FloatArray) -> FloatArray:
+    """``(F,)`` at each frame, how far the median knee angle of the :data:`EDGE_FRAMES` frames
+    from it on lies from that of the frames before it, degrees (NaN where either is empty)."""
+    n = knee.size
+    padded = np.concatenate([np.full(EDGE_FRAMES, np.nan), knee, np.full(EDGE_FRAMES, np.nan)])
+    windows = sliding_window_view(padded, EDGE_FRAMES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
+        medians = np.nanmedian(windows, axis=1)
+    return np.asarray(np.abs(medians[EDGE_FRAMES : EDGE_FRAMES + n] - medians[:n]))
+
+
+def _jump_unknown(leg: _Leg, lo: int, cut: int, hi: int) -> slice:
     """Where a leg is not known around a jump of its knee angle at ``cut`` between two pieces
     ``[lo, cut)`` and ``[cut, hi)`` of a coincident run (no frames when it does not jump).
 
@@ -125,14 +149,12 @@ def _jump_unknown(t: FloatArray, knee: FloatArray, lo: int, cut: int, hi: int) -
     it reads lower: a hidden leg is drawn on the resting one (the extension it made unseen ends
     in the jump up, the return it made unseen begins at the jump down).
     """
-    before = _edge(t, knee, np.isfinite(knee), t[cut], -1, outside=True)
-    after = _edge(t, knee, np.isfinite(knee), t[cut], +1, outside=False)
+    before = _edge(leg, leg.finite, leg.t[cut], -1, outside=True)
+    after = _edge(leg, leg.finite, leg.t[cut], +1, outside=False)
     if not _differ(before, after):
         return slice(cut, cut)
     assert before is not None and after is not None
-    if before < after:
-        return slice(max(lo, int(np.searchsorted(t, t[cut] - UNKNOWN_S))), cut)
-    return slice(cut, min(hi, int(np.searchsorted(t, t[cut] + UNKNOWN_S, side="right"))))
+    return _lead_up(leg.t, lo, cut) if before < after else _follow_on(leg.t, cut, hi)
 
 
 def _unknown(t: FloatArray, lo: int, hi: int, bad: tuple[bool, bool]) -> slice:
@@ -147,9 +169,18 @@ def _unknown(t: FloatArray, lo: int, hi: int, bad: tuple[bool, bool]) -> slice:
     start_bad, end_bad = bad
     if start_bad == end_bad:
         return slice(lo, hi) if start_bad else slice(lo, lo)
-    if end_bad:
-        return slice(max(lo, int(np.searchsorted(t, t[hi - 1] - UNKNOWN_S))), hi)
-    return slice(lo, min(hi, int(np.searchsorted(t, t[lo] + UNKNOWN_S, side="right"))))
+    return _lead_up(t, lo, hi, hi - 1) if end_bad else _follow_on(t, lo, hi)
+
+
+def _lead_up(t: FloatArray, lo: int, stop: int, at: int | None = None) -> slice:
+    """The frames of ``[lo, stop)`` within :data:`UNKNOWN_S` before frame ``at`` (``stop``)."""
+    edge = t[stop if at is None else at]
+    return slice(max(lo, int(np.searchsorted(t, edge - UNKNOWN_S))), stop)
+
+
+def _follow_on(t: FloatArray, start: int, hi: int) -> slice:
+    """The frames of ``[start, hi)`` within :data:`UNKNOWN_S` after frame ``start``."""
+    return slice(start, min(hi, int(np.searchsorted(t, t[start] + UNKNOWN_S, side="right"))))
 
 
 def remove_legs(xy: FloatArray, frames: dict[str, BoolArray]) -> FloatArray:
@@ -169,47 +200,34 @@ def runs(mask: BoolArray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
-def _pieces(knees: dict[str, FloatArray], a: int, b: int) -> list[tuple[int, int]]:
+def _pieces(jumps: FloatArray, a: int, b: int) -> list[tuple[int, int]]:
     """``[a, b)`` split where either knee angle jumps by over :data:`DISAGREE_DEG` between the
-    :data:`EDGE_FRAMES` frames before and after a frame."""
+    :data:`EDGE_FRAMES` frames before and after a frame (``jumps``: :func:`_edge_steps`, the
+    larger of both legs), cuts at least :data:`EDGE_FRAMES` apart."""
     cuts = [a]
-    for i in range(a + EDGE_FRAMES, b - EDGE_FRAMES + 1):
-        if i - cuts[-1] < EDGE_FRAMES:
-            continue
-        for k in knees.values():
-            before, after = k[i - EDGE_FRAMES : i], k[i : i + EDGE_FRAMES]
-            if np.isfinite(before).any() and np.isfinite(after).any():
-                step = abs(float(np.nanmedian(after)) - float(np.nanmedian(before)))
-                if step > DISAGREE_DEG:
-                    cuts.append(i)
-                    break
+    for i in np.flatnonzero(jumps[a + EDGE_FRAMES : b - EDGE_FRAMES + 1] > DISAGREE_DEG).tolist():
+        if a + EDGE_FRAMES + i - cuts[-1] >= EDGE_FRAMES:
+            cuts.append(a + EDGE_FRAMES + i)
     return list(zip(cuts, [*cuts[1:], b], strict=True))
 
 
-def _misplaced(
-    t: FloatArray,
-    knee: FloatArray,
-    together: BoolArray,
-    run: tuple[int, int],
-    piece: tuple[int, int],
-) -> tuple[bool, bool]:
+def _misplaced(leg: _Leg, run: tuple[int, int], piece: tuple[int, int]) -> tuple[bool, bool]:
     """Whether the leg's knee angle on ``piece`` (inside the coincident ``run``) departs by over
     :data:`DISAGREE_DEG` from the leg's own angle outside the run, at the piece's start and at
     its end: at the run's edges against the frames just outside; a piece inside the run
     against the line joining them (both ends then count alike)."""
     (a, b), (lo, hi) = run, piece
-    usable = np.isfinite(knee) & ~together
-    before = _edge(t, knee, usable, t[a], -1, outside=True)
-    after = _edge(t, knee, usable, t[b - 1], +1, outside=True)
+    t, knee = leg.t, leg.knee
+    before = _edge(leg, leg.usable, t[a], -1, outside=True)
+    after = _edge(leg, leg.usable, t[b - 1], +1, outside=True)
     if lo != a and hi != b:
-        inside = knee[lo:hi][np.isfinite(knee[lo:hi])]
+        inside = knee[lo:hi][leg.finite[lo:hi]]
         value = float(np.median(inside)) if inside.size else None
         mid = float(t[(lo + hi - 1) // 2])
         bad = _differ(_line(before, after, t[a], t[b - 1], mid), value)
         return bad, bad
-    finite = np.isfinite(knee)
-    start_bad = lo == a and _differ(before, _edge(t, knee, finite, t[lo], +1, outside=False))
-    end_bad = hi == b and _differ(after, _edge(t, knee, finite, t[hi - 1], -1, outside=False))
+    start_bad = lo == a and _differ(before, _edge(leg, leg.finite, t[lo], +1, outside=False))
+    end_bad = hi == b and _differ(after, _edge(leg, leg.finite, t[hi - 1], -1, outside=False))
     return start_bad, end_bad
 
 
@@ -228,21 +246,18 @@ def _line(
 
 
 def _edge(
-    t: FloatArray,
-    knee: FloatArray,
-    pick: BoolArray,
-    edge_s: float,
-    direction: int,
-    *,
-    outside: bool,
+    leg: _Leg, pick: BoolArray, edge_s: float, direction: int, *, outside: bool
 ) -> float | None:
     """Median knee angle of the :data:`EDGE_FRAMES` frames of ``pick`` nearest ``edge_s`` on
     one side (``direction`` -1: before, +1: after; with ``outside`` False the edge frame counts),
     searched up to :data:`CONTEXT_S` away; ``None`` when there are none."""
+    t = leg.t
     if direction < 0:
-        near = pick & (t < edge_s if outside else t <= edge_s) & (t >= edge_s - CONTEXT_S)
-        idx = np.flatnonzero(near)[-EDGE_FRAMES:]
+        lo = int(np.searchsorted(t, edge_s - CONTEXT_S))
+        hi = int(np.searchsorted(t, edge_s, side="left" if outside else "right"))
+        idx = lo + np.flatnonzero(pick[lo:hi])[-EDGE_FRAMES:]
     else:
-        near = pick & (t > edge_s if outside else t >= edge_s) & (t <= edge_s + CONTEXT_S)
-        idx = np.flatnonzero(near)[:EDGE_FRAMES]
-    return float(np.median(knee[idx])) if idx.size else None
+        lo = int(np.searchsorted(t, edge_s, side="right" if outside else "left"))
+        hi = int(np.searchsorted(t, edge_s + CONTEXT_S, side="right"))
+        idx = lo + np.flatnonzero(pick[lo:hi])[:EDGE_FRAMES]
+    return float(np.median(leg.knee[idx])) if idx.size else None
