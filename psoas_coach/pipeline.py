@@ -23,6 +23,7 @@ from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, PoseSequence
 from psoas_coach.report.model import Rep, Report, summarize
 from psoas_coach.reps.engine import RepEngine
+from psoas_coach.reps.trust import figure_words
 from psoas_coach.reps.types import FrameQuality
 
 #: Below this share of frames with a person, the report warns.
@@ -148,7 +149,7 @@ def unmeasured_warnings(reps: list[Rep]) -> list[str]:
         for name in rep.not_measured:
             by_figure.setdefault(name, []).append(rep.index)
     return [
-        f"{name.removesuffix('_s').replace('_', ' ')} not measured on rep"
+        f"{figure_words(name)} not measured on rep"
         f"{'s' if len(ix) > 1 else ''} {', '.join(f'#{i}' for i in ix)} (the leg was hidden; "
         "see the rep's notes)"
         for name, ix in by_figure.items()

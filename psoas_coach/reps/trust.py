@@ -26,6 +26,12 @@ LOW_SEEN_SHARE = 0.8
 UNMEASURED_CAP = 0.8
 
 
+def figure_words(name: str) -> str:
+    """A figure's name in words, without its unit: ``hold_s`` → ``hold``,
+    ``knee_angle_peak_deg`` → ``knee angle peak``."""
+    return name.removesuffix("_s").removesuffix("_deg").replace("_", " ")
+
+
 def crossing_seen(t: FloatArray, seen: BoolArray, at_s: float) -> bool:
     """True when the moment ``at_s`` (s) lies between seen frames at most
     :data:`MAX_UNSEEN_CROSSING_S` apart (``t`` ``(N,)`` seconds, ``seen`` ``(N,)``)."""
@@ -94,8 +100,5 @@ def rep_confidence(
         )
     if leg_seen < LOW_SEEN_SHARE:
         notes.append(f"the {side} leg was hidden for {100 * (1 - leg_seen):.0f} % of the rep")
-    notes += [
-        f"{name.removesuffix('_s').replace('_', ' ')} not measured: {why}"
-        for name, why in missing.items()
-    ]
+    notes += [f"{figure_words(name)} not measured: {why}" for name, why in missing.items()]
     return float(np.clip(confidence, 0.0, 1.0)), notes

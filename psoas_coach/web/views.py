@@ -154,16 +154,10 @@ def recording_out(recording: Recording) -> RecordingOut:
 
 
 def latest_results(session: TrainingSession, *, unassessable: bool = True) -> list[Result]:
-    """The newest result of each of the session's recordings (without the results that could
-    not be assessed when ``unassessable`` is False)."""
+    """The newest result of each of the session's recordings. Figures, flags and trend points
+    are built with ``unassessable`` False: results that could not be assessed left out."""
     found = (sessions.latest_result(rec) for rec in session.recordings)
     return [r for r in found if r is not None and (unassessable or r.assessable)]
-
-
-def judged_results(session: TrainingSession, include_unassessable: bool = False) -> list[Result]:
-    """The results a session's figures, flags and trend points are built from: the newest of
-    each recording, those that could not be assessed left out unless asked for."""
-    return latest_results(session, unassessable=include_unassessable)
 
 
 def session_out(session: TrainingSession, include_unassessable: bool = False) -> SessionOut:
@@ -182,7 +176,9 @@ def session_out(session: TrainingSession, include_unassessable: bool = False) ->
         coach_comments=session.coach_comments,
         created_at=session.created_at,
         recordings=[recording_out(r) for r in session.recordings],
-        summary=insights.summarize_results(judged_results(session, include_unassessable)),
+        summary=insights.summarize_results(
+            latest_results(session, unassessable=include_unassessable)
+        ),
     )
 
 
@@ -191,7 +187,7 @@ def _last_analysed(
 ) -> tuple[SessionSummary | None, list[str]]:
     """Figures and flags of the newest session that has results (none: ``None``, [])."""
     for session in reversed(history):
-        results = judged_results(session)
+        results = latest_results(session, unassessable=False)
         if results:
             summary = insights.summarize_results(results)
             return summary, insights.flags(summary, session)
@@ -229,7 +225,7 @@ def athlete_detail(
     """An athlete with every session, trend points and current flags; recordings that could
     not be assessed stay out of the figures and trends unless ``include_unassessable``."""
     history = sessions.list_sessions(db, athlete=athlete)
-    pairs = [(s, r) for s in history for r in judged_results(s, include_unassessable)]
+    pairs = [(s, r) for s in history for r in latest_results(s, unassessable=include_unassessable)]
     return AthleteDetailOut(
         athlete=athlete_out(athlete),
         sessions=[session_out(s, include_unassessable) for s in history],
