@@ -44,6 +44,9 @@ class PoseBackend(abc.ABC):
         Returns ``None`` when no person is found.
         """
 
+    def reset(self) -> None:  # noqa: B027 - optional hook, most backends keep no state
+        """Forget what was tracked: the next frame is estimated as if it were the first."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release the estimator's resources."""
 

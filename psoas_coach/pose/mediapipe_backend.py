@@ -58,6 +58,13 @@ class MediaPipeBackend(PoseBackend):
         height, width = image_rgb.shape[:2]
         return _to_frame_pose(results.pose_landmarks.landmark, width, height)
 
+    def reset(self) -> None:
+        """Restart the graph: the next frame is detected afresh, as at the start of a video."""
+        try:
+            self._pose.reset()
+        except (RuntimeError, ValueError) as exc:
+            raise PoseBackendError(f"MediaPipe BlazePose could not restart: {exc}") from exc
+
     def close(self) -> None:
         """Release the MediaPipe graph."""
         self._pose.close()

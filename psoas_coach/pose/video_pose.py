@@ -1,8 +1,11 @@
 """Pose of a whole video: decode and estimate in contiguous chunks on every core, joined in time.
 
-:func:`estimate_video` runs one chunk in this process (``workers=1`` or a short video) or
-shares the video among ``workers`` processes (:mod:`psoas_coach.pose.parallel`), reports
-progress, and joins the chunks in time order. Frames are decoded at no more than ``max_fps``
+:func:`estimate_video` cuts the video into chunks from the file alone
+(:func:`~psoas_coach.pose.chunks.plan_spans`), runs them in turn in this process
+(``workers=1``, a single chunk) or shares them among ``workers`` processes
+(:mod:`psoas_coach.pose.parallel`), reports progress, and joins the chunks in time order.
+Each chunk starts with a fresh tracker, so the landmarks are the same whatever the number of
+workers. Frames are decoded at no more than ``max_fps``
 and shrunk to ``pose_width`` pixels before the estimator (BlazePose works at 256 × 256
 internally); landmarks are mapped back to the video's own pixels (:mod:`.chunks`).
 
@@ -21,10 +24,10 @@ import numpy as np
 
 from psoas_coach.exceptions import InputNotFoundError, VideoError
 from psoas_coach.pose.backend import FramePose, PoseBackend, stack_frames
-from psoas_coach.pose.chunks import ChunkResult, Span, VideoJob, run_span
-from psoas_coach.pose.parallel import MIN_CHUNK_S, BackendFactory, run_shared
+from psoas_coach.pose.chunks import ChunkResult, VideoJob, plan_spans, run_span
+from psoas_coach.pose.parallel import BackendFactory, run_shared
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.source.video import VideoInfo, probe_video
+from psoas_coach.source.video import VideoInfo, keyframe_times, probe_video
 
 ProgressCallback = Callable[[float], None]
 
@@ -55,11 +58,11 @@ def estimate_video(
 ) -> VideoPoseResult:
     """Landmarks of every frame of the video at ``path`` (at most ``max_fps`` frames per second).
 
-    ``workers`` processes share the video in contiguous chunks (``workers=1``, a video under
-    two seconds or a main program read from stdin: this process alone); ``backend_factory``
-    makes each one's estimator (default: :class:`MediaPipeBackend`) and must be picklable;
-    ``progress`` gets the done share in [0, 1], from this process; frames are shrunk to
-    ``pose_width`` pixels wide (``None``: full size) before estimation.
+    ``workers`` processes share the video's chunks (``workers=1``, a one-chunk video or a main
+    program read from stdin: this process alone; the landmarks are the same either way);
+    ``backend_factory`` makes each one's estimator (default: :class:`MediaPipeBackend`) and
+    must be picklable; ``progress`` gets the done share in [0, 1], from this process; frames
+    are shrunk to ``pose_width`` pixels wide (``None``: full size) before estimation.
 
     Raises :class:`InputNotFoundError` / :class:`VideoError` for a missing or unreadable file,
     and re-raises a helper's exception here. A file that breaks part-way keeps the frames
@@ -67,15 +70,20 @@ def estimate_video(
     """
     info = probe_video(path)
     factory = backend_factory or _default_backend
-    helpers = max(0, min(workers, math.floor(info.duration_s / MIN_CHUNK_S)) - 1)
+    spans = plan_spans(info, keyframe_times(path), max_fps)
+    helpers = max(0, min(workers, len(spans)) - 1)
     helpers = helpers if _can_spawn() else 0
     job = VideoJob(path, info, max_fps, pose_width, decode_threads=1 if helpers else 0)
     reporter = _ProgressReporter(progress, _expected_frames(info, max_fps))
     if helpers == 0:
         with factory() as backend:
-            results = [run_span(job, Span(0.0, None), backend, reporter.gate)]
+            results: list[ChunkResult] = []
+            for span in spans:
+                if results:
+                    backend.reset()
+                results.append(run_span(job, span, backend, reporter.gate))
     else:
-        results = run_shared(job, factory, helpers, reporter.add)
+        results = run_shared(job, spans, factory, helpers, reporter.add)
     reporter.finish()
     return _join(results, info, path)
 

@@ -88,6 +88,7 @@ def iter_frames(
     end_s: float | None = None,
     max_width: int | None = None,
     decode_threads: int = 0,
+    seek_s: float | None = None,
 ) -> Iterator[tuple[float, ImageArray]]:
     """Yield ``(time_s, image)`` per frame from ``start_s`` (inclusive) to ``end_s`` (exclusive).
 
@@ -99,6 +100,9 @@ def iter_frames(
     aspect ratio.
     ``decode_threads`` is the decoder's thread count (0: FFmpeg chooses; 1 suits processes
     that already keep every core busy).
+    ``seek_s`` is where decoding starts: a keyframe at or before ``start_s`` whose frames up to
+    ``start_s`` all lie in the ``1 / max_fps`` slot before it (see :func:`keyframe_times`);
+    by default, the keyframe at or before one slot ahead of ``start_s``.
 
     Raises :class:`InputNotFoundError` for a missing file (at once) and :class:`VideoError` for
     an unreadable one; a file that breaks part-way yields what decodes, then raises
@@ -106,7 +110,27 @@ def iter_frames(
     """
     if not path.exists():
         raise InputNotFoundError(f"video {path.name}: file not found")
-    return _generate(path, max_fps, start_s, end_s, max_width, decode_threads)
+    return _generate(path, max_fps, start_s, end_s, max_width, decode_threads, seek_s)
+
+
+def keyframe_times(path: Path) -> list[float]:
+    """Seconds from the stream start of every keyframe of the video at ``path``, in order.
+
+    Read from the packets without decoding (milliseconds for a long file). Decoding that
+    starts at one of these gives the same pictures from there on as decoding from the start.
+    """
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        origin = stream.start_time or 0
+        base = stream.time_base
+        if base is None:
+            return [0.0]
+        times = {
+            float((packet.pts - origin) * base)
+            for packet in container.demux(stream)
+            if packet.is_keyframe and packet.pts is not None
+        }
+    return sorted(times) or [0.0]
 
 
 def _generate(
@@ -116,17 +140,20 @@ def _generate(
     end_s: float | None,
     max_width: int | None,
     decode_threads: int,
+    seek_s: float | None = None,
 ) -> Iterator[tuple[float, ImageArray]]:
     """The body of :func:`iter_frames` (opens the file on first use)."""
     with _open(path) as container:
         stream = _video_stream(container, path)
         _set_threads(stream, decode_threads)
         duration = _stream_duration_s(container, stream)
-        thin = max_fps is not None and _average_fps(stream) > max_fps
-        slots = _SlotFilter(max_fps if thin and max_fps is not None else None)
+        slots = _SlotFilter(slot_fps_of(_average_fps(stream), max_fps))
         origin = stream.start_time or 0
-        # Seek a slot early so the slot of ``start_s`` is judged on all its frames.
-        _seek(container, stream, origin, start_s - slots.period_s, path)
+        # Start a slot early (or at the given keyframe) so the slot of ``start_s`` is judged
+        # on all its frames.
+        _seek(
+            container, stream, origin, start_s - slots.period_s if seek_s is None else seek_s, path
+        )
         reached = _Position(start_s)
         for frame in _decode(container, stream, path, reached):
             time_s = _frame_time_s(frame, origin, reached.time_s, stream)
@@ -145,6 +172,19 @@ class _Position:
     """The time reached in a stream, in seconds (for error messages)."""
 
     time_s: float
+
+
+def slot_start_at_or_after(time_s: float, slot_fps: float | None) -> float:
+    """The first start of a ``1 / slot_fps`` s slot (see :func:`iter_frames`) at or after
+    ``time_s``; ``time_s`` itself when every frame is kept (``slot_fps`` ``None``)."""
+    if slot_fps is None:
+        return time_s
+    return (math.ceil(time_s * slot_fps + _SLOT_TOLERANCE) - _SLOT_TOLERANCE) / slot_fps
+
+
+def slot_fps_of(info_fps: float, max_fps: float | None) -> float | None:
+    """The slot rate :func:`iter_frames` thins a ``info_fps`` source to (``None``: no thinning)."""
+    return max_fps if max_fps is not None and info_fps > max_fps else None
 
 
 class _SlotFilter:
@@ -243,7 +283,9 @@ def _seek(
 
     if start_s <= 0.0 or stream.time_base is None:
         return
-    target = origin + math.floor(start_s / stream.time_base)
+    # A thousandth of a tick of tolerance: a time computed from a keyframe's own timestamp
+    # must land on that keyframe, not the one before.
+    target = origin + math.floor(start_s / stream.time_base + 1e-3)
     try:
         container.seek(target, stream=stream, backward=True, any_frame=False)
     except av.FFmpegError as exc:

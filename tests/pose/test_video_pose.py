@@ -43,19 +43,20 @@ class PidBackend(PoseBackend):
     """Landmarks that encode the frame time (x = 100 t + index) and the estimating process (z).
 
     With ``wait``, the calling process's backend waits at its first frame until a helper has
-    started (the helper touches ``marker``), so the video is shared however slow the machine.
+    estimated one (the helper touches ``marker``), so the video is shared however slow the
+    machine.
     """
 
     def __init__(self, marker: Path, delay_s: float = 0.005, wait: bool = True) -> None:
         self._marker = marker
         self._delay_s = delay_s
         self._waited = not wait
-        if _in_helper():
-            marker.touch()
 
     def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
         """Deterministic landmarks for ``time_s``; z holds this process id."""
-        if not _in_helper() and not self._waited:
+        if _in_helper():
+            self._marker.touch()
+        elif not self._waited:
             self._wait_for_helper()
         time.sleep(self._delay_s)
         xy = np.stack([100 * time_s + np.arange(NUM_LANDMARKS), np.full(NUM_LANDMARKS, 50.0)], 1)
@@ -117,8 +118,8 @@ class HelperFails(PoseBackend):
 
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
-    """A 3 s, 30 fps clip with a keyframe every 10 frames."""
-    return steady_clip(tmp_path / "clip.mp4", 30, 3.0)
+    """A 9 s, 30 fps clip with a keyframe every second: three chunks, cut at 4 and 8 s."""
+    return steady_clip(tmp_path / "clip.mp4", 30, 9.0, gop=30, fixed_gop=True)
 
 
 def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_path: Path) -> None:
@@ -128,16 +129,41 @@ def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_pat
         clip, workers=2, backend_factory=factory, pose_width=None, progress=shares.append
     )
     alone = estimate_video(clip, workers=1, backend_factory=factory, pose_width=None)
-    np.testing.assert_allclose(alone.pose.time_s, np.arange(90) / 30, atol=1e-3)
+    np.testing.assert_allclose(alone.pose.time_s, np.arange(270) / 30, atol=1e-3)
     np.testing.assert_array_equal(both.pose.time_s, alone.pose.time_s)
     np.testing.assert_array_equal(both.pose.xy, alone.pose.xy)
     pids = both.pose.z[:, 0]
-    first, second = pids[0], pids[-1]
-    cut = int(np.argmax(pids != first))
-    assert first == os.getpid() and second != first and 0 < cut < 90
-    assert np.all(pids[:cut] == first) and np.all(pids[cut:] == second), "chunks not contiguous"
+    assert set(pids) == {os.getpid(), pids[120]} and pids[0] == os.getpid() != pids[120]
+    # Chunks cut at the keyframes 4 s and 8 s; one process estimated each whole chunk.
+    for chunk in (pids[:120], pids[120:240], pids[240:]):
+        assert np.all(chunk == chunk[0]), "a chunk was split between processes"
     assert shares == sorted(shares) and shares[-1] == 1.0 and shares[0] < 0.5
-    assert (both.warnings, both.info.frame_count) == ([], 90)
+    assert (both.warnings, both.info.frame_count) == ([], 270)
+
+
+class ResetCounter(PoseBackend):
+    """Stateful like a tracker: each landmark's x counts the frames since the last reset."""
+
+    def __init__(self) -> None:
+        self._since_reset = 0
+
+    def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
+        """x = frames since the last reset, y = the frame time."""
+        self._since_reset += 1
+        xy = np.stack([np.full(NUM_LANDMARKS, float(self._since_reset)), np.full(33, time_s)], 1)
+        return FramePose(xy, np.zeros(NUM_LANDMARKS), np.ones(NUM_LANDMARKS))
+
+    def reset(self) -> None:
+        """Start counting again."""
+        self._since_reset = 0
+
+
+def test_every_chunk_starts_a_fresh_tracker_in_one_process_too(clip: Path) -> None:
+    result = estimate_video(clip, workers=1, backend_factory=ResetCounter, pose_width=None)
+    counts = result.pose.xy[:, 0, 0]
+    np.testing.assert_array_equal(counts[:120], np.arange(1, 121))
+    np.testing.assert_array_equal(counts[120:240], np.arange(1, 121))
+    np.testing.assert_array_equal(counts[240:], np.arange(1, 31))
 
 
 @pytest.mark.parametrize(
@@ -203,16 +229,8 @@ def test_a_factory_helpers_cannot_receive_is_refused(clip: Path) -> None:
 
 @pytest.fixture(scope="module")
 def glute(tmp_path_factory: pytest.TempPathFactory) -> dict[str, VideoPoseResult]:
-    """glute_bridge.mp4 (640 x 480) estimated at 320 px wide by one and by two processes."""
-    path = real_video("glute_bridge.mp4")
-    notes = tmp_path_factory.mktemp("notes")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(REPO_ROOT))
-        both = estimate_video(
-            path, workers=2, pose_width=320, backend_factory=partial(SharingMediaPipe, notes)
-        )
-    assert (notes / "helper-estimated").exists(), "the helper process estimated no frame"
-    return {"alone": estimate_video(path, workers=1, pose_width=320), "both": both}
+    """glute_bridge.mp4 (640 x 480, one chunk) estimated at 320 px wide."""
+    return {"alone": estimate_video(real_video("glute_bridge.mp4"), workers=1, pose_width=320)}
 
 
 def _distances(a: PoseSequence, b: PoseSequence) -> np.ndarray:  # type: ignore[type-arg]
@@ -237,12 +255,18 @@ def test_real_person_found_and_lying_in_video_pixels(glute: dict[str, VideoPoseR
         assert (np.abs(trunk[:, 0]) > np.abs(trunk[:, 1])).mean() >= 0.95
 
 
-def test_real_parallel_matches_single_process(glute: dict[str, VideoPoseResult]) -> None:
-    alone, both = glute["alone"].pose, glute["both"].pose
-    np.testing.assert_array_equal(both.time_s, alone.time_s)
-    gap = _distances(alone, both)
-    assert np.nanmedian(gap) <= 1.0
-    assert np.nanpercentile(gap, 90) <= 0.02 * alone.width
+def test_real_parallel_is_identical_to_one_process(tmp_path: Path) -> None:
+    """leg_raise_1.mp4 has keyframes at 0 and 10.4 s: two chunks, one per process."""
+    path = real_video("leg_raise_1.mp4")
+    both = estimate_video(
+        path, workers=2, pose_width=320, backend_factory=partial(SharingMediaPipe, tmp_path)
+    )
+    assert (tmp_path / "helper-estimated").exists(), "the helper process estimated no frame"
+    alone = estimate_video(path, workers=1, pose_width=320)
+    assert alone.pose.detected.mean() >= 0.9
+    np.testing.assert_array_equal(both.pose.time_s, alone.pose.time_s)
+    for name in ("xy", "z", "visibility"):
+        np.testing.assert_array_equal(getattr(both.pose, name), getattr(alone.pose, name))
 
 
 def test_shrunk_frames_map_back_to_video_pixels(glute: dict[str, VideoPoseResult]) -> None:

@@ -45,10 +45,13 @@ def write_clip(
     *,
     rotation_deg: int = 0,
     gop: int = 10,
+    fixed_gop: bool = False,
 ) -> Path:
     """Write ``images`` shown at ``times_s`` (seconds, millisecond precision) as H.264.
 
-    ``rotation_deg`` stores a display matrix turning the picture counter-clockwise.
+    ``rotation_deg`` stores a display matrix turning the picture counter-clockwise. Keyframes
+    come at most ``gop`` frames apart, and also where the picture changes a lot unless
+    ``fixed_gop`` (then exactly every ``gop`` frames).
     """
     import av
 
@@ -58,6 +61,8 @@ def write_clip(
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.time_base = Fraction(1, 1000)
         stream.gop_size = gop
+        if fixed_gop:
+            stream.codec_context.options = {"x264-params": "scenecut=0"}
         if rotation_deg:
             stream.set_display_rotation(rotation_deg)
         for image, time_s in zip(images, times_s, strict=True):
@@ -68,11 +73,14 @@ def write_clip(
     return path
 
 
-def steady_clip(path: Path, fps: float, seconds: float, *, gop: int = 10) -> Path:
+def steady_clip(
+    path: Path, fps: float, seconds: float, *, gop: int = 10, fixed_gop: bool = False
+) -> Path:
     """A ``seconds`` long clip at ``fps`` frames per second whose brightness counts frames."""
     count = round(fps * seconds)
     images = [np.full((48, 64, 3), (7 * i) % 256, dtype=np.uint8) for i in range(count)]
-    return write_clip(path, images, [i / fps for i in range(count)], gop=gop)
+    times = [i / fps for i in range(count)]
+    return write_clip(path, images, times, gop=gop, fixed_gop=fixed_gop)
 
 
 def times_of(path: Path, max_fps: float | None) -> list[float]:
