@@ -17,14 +17,13 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import NoPersonError, PostureError
 from psoas_coach.faults.base import fault_codes
 from psoas_coach.kinematics.angles import Kinematics, compute_kinematics, thigh_length_px
-from psoas_coach.kinematics.cleanup import CleanPose, clean_pose, noise_px
+from psoas_coach.kinematics.cleanup import clean_pose, noise_px
 from psoas_coach.kinematics.posture import assess_posture
-from psoas_coach.pose.landmarks import SIDES, joint
-from psoas_coach.pose.types import BoolArray, PoseSequence
+from psoas_coach.pose.landmarks import joint
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 from psoas_coach.report.model import Rep, Report, summarize
 from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.trust import figure_words
-from psoas_coach.reps.types import FrameQuality
 
 #: Below this share of frames with a person, the report warns.
 FOUND_WARN_SHARE = 0.95
@@ -70,7 +69,6 @@ def analyze_pose(
     found = pose.detected
     if len(pose) == 0 or not found.any():
         raise NoPersonError(f"{name}: nobody found in the recording")
-    warnings += _presence_warnings(found)
     pose = _drop_upright(pose, name, warnings)
     thigh = thigh_length_px(pose)
     if not np.isfinite(thigh) or thigh <= 0:
@@ -81,49 +79,90 @@ def analyze_pose(
     kin = compute_kinematics(
         cleaned.pose, thigh, seen=cleaned.seen, identity=cleaned.identity.confidence
     )
-    quality = pose_quality(pose, cleaned, thigh)
-    reason = not_assessable_reason(quality)
-    reps = [] if reason else run_engine(kin, config, warnings.append, max_fps=pose.fps)
-    warnings += unmeasured_warnings(reps)
-    report = Report(
+    quality = quality_figures(
+        found,
+        cleaned.seen,
+        cleaned.identity.near_side,
+        noise_px(pose) / thigh,
+        cleaned.identity.confidence,
+    )
+    assessable = not not_assessable_reason(quality)
+    reps = run_engine(kin, config, warnings.append, max_fps=pose.fps) if assessable else []
+    report = build_report(
         source=name,
         fps=pose.fps,
         duration_s=pose.duration_s,
         reps=reps,
-        summary=summarize(reps, fault_codes()).to_dict(),
         warnings=warnings,
-        config=config.to_dict(),
-        person_found_share=float(found.mean()),
-        analysis_version=__version__,
-        assessable=not reason,
-        not_assessable_reason=reason,
+        config=config,
         quality=quality,
     )
     return Analysis(cleaned.pose, kin, report)
 
 
-def pose_quality(pose: PoseSequence, cleaned: CleanPose, thigh_px: float) -> dict[str, float]:
+def build_report(
+    *,
+    source: str,
+    fps: float,
+    duration_s: float,
+    reps: list[Rep],
+    warnings: list[str],
+    config: AnalysisConfig,
+    quality: dict[str, float],
+) -> Report:
+    """The report of a set (docs/report.md), from ``psoas analyze`` and from a live set alike.
+
+    ``quality`` (:func:`quality_figures`) decides whether the set is assessable; one that is
+    not keeps no repetitions. Warnings are completed with the share of frames without the
+    person (first) and one line per figure some repetitions could not measure.
+    """
+    reason = not_assessable_reason(quality)
+    kept = [] if reason else list(reps)
+    found = quality["person_found"]
+    presence = [] if found >= FOUND_WARN_SHARE else [_absent_warning(found)]
+    return Report(
+        source=source,
+        fps=fps,
+        duration_s=duration_s,
+        reps=kept,
+        summary=summarize(kept, fault_codes()).to_dict(),
+        warnings=[*presence, *warnings, *unmeasured_warnings(kept)],
+        config=config.to_dict(),
+        person_found_share=found,
+        analysis_version=__version__,
+        assessable=not reason,
+        not_assessable_reason=reason,
+        quality=quality,
+    )
+
+
+def quality_figures(
+    found: BoolArray,
+    seen: dict[str, BoolArray],
+    near_side: str,
+    jitter_thigh: float,
+    identity: FloatArray,
+) -> dict[str, float]:
     """Figures of how well the pose estimator followed the athlete (shares in [0, 1]).
 
-    ``person_found``: frames with a person; ``near_leg_seen`` / ``far_leg_seen``: frames with
-    a person where the leg facing the camera / the other leg was seen; ``jitter_thigh``: the
-    landmarks' frame-to-frame noise in thigh lengths; ``side_sure``: the median confidence in
-    the leg labels; ``near_side``: 0 left, 1 right.
+    ``person_found``: frames with a person (``found`` ``(F,)``); ``near_leg_seen`` /
+    ``far_leg_seen``: frames with a person where the leg facing the camera / the other leg
+    was seen (``seen``, per side ``(F,)``); ``jitter_thigh``: the landmarks' frame-to-frame
+    noise in thigh lengths; ``side_sure``: the median confidence in the leg labels
+    (``identity`` ``(F,)``); ``near_side``: 0 left, 1 right.
     """
-    found = pose.detected
-    near = cleaned.identity.near_side
-    far = "right" if near == "left" else "left"
+    far = "right" if near_side == "left" else "left"
 
     def share(mask: BoolArray) -> float:
         return float(mask[found].mean()) if found.any() else 0.0
 
     return {
-        "person_found": float(found.mean()) if len(pose) else 0.0,
-        "near_leg_seen": share(cleaned.seen[near]),
-        "far_leg_seen": share(cleaned.seen[far]),
-        "jitter_thigh": noise_px(pose) / thigh_px,
-        "side_sure": float(np.median(cleaned.identity.confidence[found])) if found.any() else 0.0,
-        "near_side": float(near == "right"),
+        "person_found": float(found.mean()) if found.size else 0.0,
+        "near_leg_seen": share(seen[near_side]),
+        "far_leg_seen": share(seen[far]),
+        "jitter_thigh": float(jitter_thigh) if np.isfinite(jitter_thigh) else 0.0,
+        "side_sure": float(np.median(identity[found])) if found.any() else 0.0,
+        "near_side": float(near_side == "right"),
     }
 
 
@@ -165,25 +204,14 @@ def run_engine(
 ) -> list[Rep]:
     """Feed every frame of ``kin`` to a fresh :class:`RepEngine`; the repetitions found."""
     engine = RepEngine(config, max_fps=max(120.0, 1.5 * max_fps), on_warning=warn)
-    knee = {s: kin.knee_deg[s].tolist() for s in SIDES}
-    hip = {s: kin.hip_deg[s].tolist() for s in SIDES}
-    seen = {s: kin.seen[s].tolist() for s in SIDES}
-    identity = kin.identity.tolist()
-    pelvis = kin.pelvis_height_thigh.tolist()
-    for i, t in enumerate(kin.time_s.tolist()):
-        quality = FrameQuality({s: seen[s][i] for s in SIDES}, identity[i])
-        engine.update(
-            t, {s: knee[s][i] for s in SIDES}, {s: hip[s][i] for s in SIDES}, pelvis[i], quality
-        )
+    for i in range(len(kin)):
+        engine.update_frame(kin, i)
     engine.finish()
     return list(engine.reps)
 
 
-def _presence_warnings(found: BoolArray) -> list[str]:
-    share = float(found.mean())
-    if share >= FOUND_WARN_SHARE:
-        return []
-    return [f"person not found in {100 * (1 - share):.0f} % of frames"]
+def _absent_warning(found_share: float) -> str:
+    return f"person not found in {100 * (1 - found_share):.0f} % of frames"
 
 
 def _drop_upright(pose: PoseSequence, name: str, warnings: list[str]) -> PoseSequence:

@@ -40,6 +40,53 @@ class Kinematics:
     seen: dict[str, BoolArray]
     identity: FloatArray
 
+    def __len__(self) -> int:
+        return int(self.time_s.size)
+
+    def at(self, i: int) -> tuple[float, dict[str, float], dict[str, float], float]:
+        """Frame ``i``: time (s), knee and hip angles per side (deg), pelvis height (thighs)."""
+        return (
+            float(self.time_s[i]),
+            {s: float(self.knee_deg[s][i]) for s in SIDES},
+            {s: float(self.hip_deg[s][i]) for s in SIDES},
+            float(self.pelvis_height_thigh[i]),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[Kinematics], thigh_px: float) -> Kinematics:
+        """``parts`` joined in order (e.g. the batches a live set released), normalised by
+        ``thigh_px``; an empty list gives no frames."""
+
+        def join(arrays: list[np.ndarray], dtype: type) -> np.ndarray:  # type: ignore[type-arg]
+            return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype=dtype)
+
+        def per_side(name: str, dtype: type) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+            return {s: join([getattr(p, name)[s] for p in parts], dtype) for s in SIDES}
+
+        return cls(
+            time_s=join([p.time_s for p in parts], np.float64),
+            knee_deg=per_side("knee_deg", np.float64),
+            hip_deg=per_side("hip_deg", np.float64),
+            pelvis_height_thigh=join([p.pelvis_height_thigh for p in parts], np.float64),
+            valid=join([p.valid for p in parts], np.bool_),
+            thigh_px=thigh_px,
+            seen=per_side("seen", np.bool_),
+            identity=join([p.identity for p in parts], np.float64),
+        )
+
+    def select(self, mask: BoolArray) -> Kinematics:
+        """The frames where ``mask`` ``(F,)`` is True."""
+        return Kinematics(
+            time_s=self.time_s[mask],
+            knee_deg={s: self.knee_deg[s][mask] for s in SIDES},
+            hip_deg={s: self.hip_deg[s][mask] for s in SIDES},
+            pelvis_height_thigh=self.pelvis_height_thigh[mask],
+            valid=self.valid[mask],
+            thigh_px=self.thigh_px,
+            seen={s: self.seen[s][mask] for s in SIDES},
+            identity=self.identity[mask],
+        )
+
 
 def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """Angle a-b-c at ``b`` in degrees, for ``(..., 2)`` point arrays; NaN where undefined."""
@@ -99,13 +146,17 @@ def trunk_axis(pose: PoseSequence) -> FloatArray:
     return np.asarray(axis / max(float(np.linalg.norm(axis)), 1e-9), dtype=np.float64)
 
 
-def pelvis_height(pose: PoseSequence, thigh_px: float) -> FloatArray:
+def pelvis_height(
+    pose: PoseSequence, thigh_px: float, axis: FloatArray | None = None
+) -> FloatArray:
     """``(F,)`` height of the hip midpoint above the trunk line, in thigh lengths.
 
     Measured relative to the shoulders along the floor's normal (pointing up in the picture);
     only changes matter, so the constant offset of the trunk's own thickness is irrelevant.
+    ``axis`` is the floor's direction (default: :func:`trunk_axis` of ``pose`` itself; live,
+    where ``pose`` holds a few frames, the running median of every frame so far).
     """
-    axis = trunk_axis(pose)
+    axis = trunk_axis(pose) if axis is None else axis
     normal = np.array([axis[1], -axis[0]])
     if normal[1] > 0:
         normal = -normal
@@ -122,10 +173,12 @@ def compute_kinematics(
     *,
     seen: dict[str, BoolArray] | None = None,
     identity: FloatArray | None = None,
+    axis: FloatArray | None = None,
 ) -> Kinematics:
     """Angles of both legs, pelvis height and the valid-frame mask of a cleaned sequence.
 
-    ``seen`` and ``identity`` come from clean-up (default: every leg seen, labels sure).
+    ``seen`` and ``identity`` come from clean-up (default: every leg seen, labels sure);
+    ``axis`` is the floor's direction for the pelvis height (see :func:`pelvis_height`).
     """
     needed = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
     valid = np.isfinite(pose.xy[:, needed]).all(axis=(1, 2))
@@ -134,7 +187,7 @@ def compute_kinematics(
         time_s=pose.time_s,
         knee_deg={s: knee_angle(pose, s) for s in SIDES},
         hip_deg={s: hip_angle(pose, s) for s in SIDES},
-        pelvis_height_thigh=pelvis_height(pose, thigh_px),
+        pelvis_height_thigh=pelvis_height(pose, thigh_px, axis),
         valid=np.asarray(valid),
         thigh_px=thigh_px,
         seen=seen if seen is not None else {s: np.ones(n, dtype=bool) for s in SIDES},

@@ -23,6 +23,7 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import cue_for
+from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.kinematics.filters import FilterFactory
 from psoas_coach.kinematics.identity import IdentityFilter, exchange_frame
 from psoas_coach.kinematics.posture import UPRIGHT_DEG
@@ -40,15 +41,15 @@ from psoas_coach.live.events import (
 from psoas_coach.live.fast import FastSmoother
 from psoas_coach.live.hold import HoldTimer
 from psoas_coach.live.recorder import LiveAnalysis, SetFacts, SetRecorder, build_analysis
+from psoas_coach.live.scale import BodyScale
 from psoas_coach.live.settled import SettledBatch, SettledCleaner
 from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
-from psoas_coach.live.signals import BodyScale, Signals, compute_signals
 from psoas_coach.live.watch import PostureWatch
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep
 from psoas_coach.reps.engine import RepEngine
+from psoas_coach.reps.types import Rep
 
 PRAISE = "Good rep"
 
@@ -134,7 +135,7 @@ class LiveAnalyzer:
         self._frames = self._found = 0
         self._watch_cued: dict[str, float] = {}
         self._smooth = np.full((NUM_LANDMARKS, 2), np.nan)
-        self._fast_signals: Signals | None = None
+        self._fast_kin: Kinematics | None = None
         self._finished = False
 
     # --- public state ---------------------------------------------------------------------
@@ -172,7 +173,7 @@ class LiveAnalyzer:
     def status(self) -> LiveStatus:
         """What to draw for the latest frame."""
         t = self._last_s
-        sig = self._fast_signals
+        sig = self._fast_kin
         cue, category = self._cues.showing(t)
         return LiveStatus(
             time_s=t if np.isfinite(t) else 0.0,
@@ -200,10 +201,10 @@ class LiveAnalyzer:
         self._count_frame(time_s, pose)
         xy = self._prepare(time_s, pose)
         self._smooth = self._fast.update(time_s, xy)
-        self._fast_signals = compute_signals(np.array([time_s]), self._smooth[None], self._scale)
+        self._fast_kin = self._scale.kinematics(np.array([time_s]), self._smooth[None])
         events = self._check_setup(time_s, pose)
         if self.ready:
-            events += self._coach_frame(self._fast_signals)
+            events += self._coach_frame(self._fast_kin)
         raw = np.full((NUM_LANDMARKS, 2), np.nan) if xy is None else xy
         batch = self._settled.update(time_s, raw, self._scale.thigh_px, self._identity_confidence)
         events += self._feed_engine(batch, time_s)
@@ -233,6 +234,8 @@ class LiveAnalyzer:
             frames=self._frames,
             frames_with_person=self._found,
             warnings=self._report_warnings(),
+            near_side=self._identity.near_side,
+            jitter_px=self._settled.raw_noise_px(),
         )
         thigh = self._scale.thigh_px
         return build_analysis(self._recorder, list(self.reps), facts, self.config, thigh)
@@ -258,7 +261,7 @@ class LiveAnalyzer:
         return exchange_frame(xy, frame.exchanged)
 
     def _check_setup(self, time_s: float, pose: FramePose | None) -> list[Event]:
-        sig = self._fast_signals
+        sig = self._fast_kin
         assert sig is not None
         angles = {
             "knee": {s: float(sig.knee_deg[s][0]) for s in SIDES},
@@ -276,10 +279,10 @@ class LiveAnalyzer:
             events += self._cues.offer(time_s, verdict.message, "setup")
         return events
 
-    def _coach_frame(self, sig: Signals) -> list[Event]:
+    def _coach_frame(self, kin: Kinematics) -> list[Event]:
         """Fast tier: moving leg, hold countdown and posture cues."""
-        t, knee, hip, pelvis = sig.frame(0)
-        self._fast_engine.update(t, knee, hip, pelvis)
+        t, knee, hip, pelvis = kin.at(0)
+        self._fast_engine.update_frame(kin, 0)
         side = self._fast_engine.active_side()
         events = self._hold.update(t, side, knee)
         events += self._countdown(events)
@@ -305,14 +308,16 @@ class LiveAnalyzer:
         if len(batch) == 0:
             return []
         self._scale.add_clean(batch.xy)
-        sig = compute_signals(batch.time_s, batch.xy, self._scale)
-        self._recorder.add(batch.xy, sig)
+        kin = self._scale.kinematics(
+            batch.time_s, batch.xy, seen=batch.seen, identity=batch.identity
+        )
+        self._recorder.add(batch.xy, kin, batch.found)
         if not self.ready:
             return []
         since = self._setup.ready_since_s if self.coach.require_setup else -np.inf
         events: list[Event] = []
-        for i in np.flatnonzero(sig.time_s >= since).tolist():
-            for rep in self._engine.update(*sig.frame(i), batch.quality(i)):
+        for i in np.flatnonzero(kin.time_s >= since).tolist():
+            for rep in self._engine.update_frame(kin, i):
                 events += self._rep_done(rep, now)
         return events
 

@@ -20,12 +20,11 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import REQUIRED_JOINTS
-from psoas_coach.kinematics.cleanup import auto_cutoff_hz, clean_tracks
+from psoas_coach.kinematics.cleanup import auto_cutoff_hz, clean_tracks, noise_px
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
 from psoas_coach.live.buffers import FrameRing
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
-from psoas_coach.reps.types import FrameQuality
 
 #: The landmarks every figure is computed from (angles and pelvis height need no others).
 SIGNAL_JOINTS = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
@@ -39,8 +38,9 @@ CUTOFF_REFRESH_S = 2.0
 @dataclass(frozen=True)
 class SettledBatch:
     """Frames released together: ``time_s`` ``(N,)`` seconds, ``xy`` ``(N, 33, 2)`` pixels,
-    per side ``seen`` ``(N,)`` (the leg itself was seen, as offline) and ``identity`` ``(N,)``
-    (the confidence in each frame's leg labels).
+    per side ``seen`` ``(N,)`` (the leg itself was seen, as offline), ``identity`` ``(N,)``
+    (the confidence in each frame's leg labels) and ``found`` ``(N,)`` (the pose estimator
+    found the person in the frame, before clean-up filled gaps).
 
     Only :data:`SIGNAL_JOINTS` are filled in ``xy``; the other landmarks are NaN.
     """
@@ -49,13 +49,10 @@ class SettledBatch:
     xy: FloatArray
     seen: dict[str, BoolArray]
     identity: FloatArray
+    found: BoolArray
 
     def __len__(self) -> int:
         return int(self.time_s.size)
-
-    def quality(self, i: int) -> FrameQuality:
-        """Frame ``i``'s quality for the repetition engine."""
-        return FrameQuality({s: bool(self.seen[s][i]) for s in SIDES}, float(self.identity[i]))
 
 
 class SettledCleaner:
@@ -135,7 +132,14 @@ class SettledCleaner:
         out[:, SIGNAL_JOINTS] = tracks.xy[fresh][:, SIGNAL_JOINTS]
         self._released_s = float(t[fresh][-1])
         seen = {s: tracks.seen[s][fresh] for s in SIDES}
-        return SettledBatch(t[fresh], out, seen, self._ring.last_aux(count)[fresh])
+        found = np.isfinite(xy[fresh]).any(axis=(1, 2))
+        return SettledBatch(t[fresh], out, seen, self._ring.last_aux(count)[fresh], found)
+
+    def raw_noise_px(self) -> float:
+        """Frame-to-frame landmark noise in pixels (``kinematics.cleanup.noise_px``) of the
+        frames kept, as received (the last ``history_s`` seconds)."""
+        t, xy = self._ring.last(len(self._ring))
+        return noise_px(PoseSequence.from_arrays(t, xy))
 
     def _window_count(self) -> int:
         """How many of the latest frames the window holds: from the context before the first
@@ -161,5 +165,9 @@ class SettledCleaner:
 def _empty() -> SettledBatch:
     nothing = np.zeros(0, dtype=bool)
     return SettledBatch(
-        np.zeros(0), np.zeros((0, NUM_LANDMARKS, 2)), {s: nothing for s in SIDES}, np.zeros(0)
+        np.zeros(0),
+        np.zeros((0, NUM_LANDMARKS, 2)),
+        {s: nothing for s in SIDES},
+        np.zeros(0),
+        nothing,
     )

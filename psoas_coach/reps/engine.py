@@ -20,6 +20,7 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
+from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN, SignalHistory
 from psoas_coach.reps.measure import SETTLED_SHARE, START_SHARE, measure_rep
@@ -282,6 +283,12 @@ class RepEngine:
                 self._measure(done)
         self._abandon_stale(time_s)
         return self._release(final=False)
+
+    def update_frame(self, kin: Kinematics, i: int) -> list[Rep]:
+        """Feed frame ``i`` of ``kin``: its angles, pelvis height, which legs were seen and how
+        sure their labels are (see :meth:`update`)."""
+        quality = FrameQuality({s: bool(kin.seen[s][i]) for s in SIDES}, float(kin.identity[i]))
+        return self.update(*kin.at(i), quality)
 
     def finish(self) -> list[Rep]:
         """Release every pending repetition at the end of a recording.

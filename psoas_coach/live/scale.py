@@ -1,48 +1,23 @@
-"""Knee and hip angles and pelvis height of live frames, computed as the offline analysis does.
+"""The body's size and orientation in the picture, learnt as a live set goes on.
 
-Angles come from :mod:`psoas_coach.kinematics.angles` itself (``knee_angle``, ``hip_angle``,
-``midpoint``). The offline pelvis height measures against the trunk direction of the whole
-recording; live, :class:`BodyScale` keeps that direction, the thigh length and the depth
-scale as running medians of everything seen so far.
+Offline, the thigh length, the depth scale and the floor's direction (for the pelvis height)
+are medians over the whole recording. Live, :class:`BodyScale` keeps them as running medians
+of everything seen so far, and :meth:`BodyScale.kinematics` computes the offline signals
+(:func:`~psoas_coach.kinematics.angles.compute_kinematics`) of live frames with them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from psoas_coach.kinematics.angles import hip_angle, knee_angle, midpoint
+from psoas_coach.kinematics.angles import Kinematics, compute_kinematics, midpoint
 from psoas_coach.kinematics.identity import depth_differences
 from psoas_coach.live.buffers import RunningMedian
 from psoas_coach.pose.landmarks import SIDES, joint
-from psoas_coach.pose.types import FloatArray, PoseSequence
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 #: Values kept by each running median (about ten minutes of frames at 30 fps, two per frame).
 MEDIAN_CAPACITY = 36_000
-
-
-@dataclass(frozen=True)
-class Signals:
-    """Per-frame signals on ``time_s`` ``(N,)`` seconds, as the repetition engine takes them.
-
-    ``knee_deg`` / ``hip_deg``: ``{"left": (N,), "right": (N,)}`` degrees;
-    ``pelvis_height_thigh``: ``(N,)`` thigh lengths. NaN where unknown.
-    """
-
-    time_s: FloatArray
-    knee_deg: dict[str, FloatArray]
-    hip_deg: dict[str, FloatArray]
-    pelvis_height_thigh: FloatArray
-
-    def frame(self, i: int) -> tuple[float, dict[str, float], dict[str, float], float]:
-        """Frame ``i`` as ``RepEngine.update`` arguments: time, knee, hip, pelvis height."""
-        return (
-            float(self.time_s[i]),
-            {s: float(self.knee_deg[s][i]) for s in SIDES},
-            {s: float(self.hip_deg[s][i]) for s in SIDES},
-            float(self.pelvis_height_thigh[i]),
-        )
 
 
 class BodyScale:
@@ -98,26 +73,15 @@ class BodyScale:
             for k, median in enumerate(self._axis):
                 median.extend(unit[:, k])
 
-
-def compute_signals(time_s: FloatArray, xy: FloatArray, scale: BodyScale) -> Signals:
-    """Angles and pelvis height of frames ``xy`` ``(N, 33, 2)`` pixels at ``time_s`` ``(N,)``."""
-    pose = PoseSequence.from_arrays(np.arange(time_s.size, dtype=np.float64), xy)
-    return Signals(
-        time_s=time_s,
-        knee_deg={s: knee_angle(pose, s) for s in SIDES},
-        hip_deg={s: hip_angle(pose, s) for s in SIDES},
-        pelvis_height_thigh=pelvis_height_on_axis(pose, scale.thigh_px, scale.axis),
-    )
-
-
-def pelvis_height_on_axis(pose: PoseSequence, thigh_px: float, axis: FloatArray) -> FloatArray:
-    """``(F,)`` hip-midpoint height above the trunk line along ``axis``'s normal, thigh lengths.
-
-    ``kinematics.angles.pelvis_height`` with the trunk direction given instead of taken from
-    ``pose`` itself (live, ``pose`` holds a few frames; the direction is the running median).
-    """
-    normal = np.array([axis[1], -axis[0]])
-    if normal[1] > 0:
-        normal = -normal
-    rel = midpoint(pose, "hip") - midpoint(pose, "shoulder")
-    return np.asarray(rel @ normal / thigh_px, dtype=np.float64)
+    def kinematics(
+        self,
+        time_s: FloatArray,
+        xy: FloatArray,
+        *,
+        seen: dict[str, BoolArray] | None = None,
+        identity: FloatArray | None = None,
+    ) -> Kinematics:
+        """The signals of frames ``xy`` ``(N, 33, 2)`` pixels at ``time_s`` ``(N,)``, as
+        offline, with the thigh length and floor direction learnt so far."""
+        pose = PoseSequence.from_arrays(time_s, xy)
+        return compute_kinematics(pose, self.thigh_px, seen=seen, identity=identity, axis=self.axis)
