@@ -23,9 +23,10 @@ class Posture:
     """Shares of the frames with a visible trunk (0-1) and a verdict.
 
     Attributes:
-        lying: frames where the trunk is near horizontal.
+        lying_share: frames where the trunk is near horizontal.
         upright: ``(F,)`` frames where the trunk is near vertical.
-        verdict: ``"lying"``, ``"standing"``, ``"sitting"`` or ``"unknown"`` (no trunk seen).
+        verdict: ``"lying"``, ``"standing"``, ``"sitting"``, ``"upright"`` (legs never seen)
+            or ``"unknown"`` (no trunk seen).
     """
 
     lying_share: float
@@ -40,7 +41,8 @@ def trunk_tilt_deg(pose: PoseSequence) -> FloatArray:
 
 
 def assess_posture(pose: PoseSequence) -> Posture:
-    """Classify the recording: lying, standing or sitting (by the majority of frames)."""
+    """Classify the recording: lying, standing or sitting (by the majority of frames); ``upright``
+    when upright with the legs never seen, ``unknown`` when the trunk is never seen."""
     tilt = trunk_tilt_deg(pose)
     seen = np.isfinite(tilt)
     if not seen.any():
@@ -49,6 +51,9 @@ def assess_posture(pose: PoseSequence) -> Posture:
     lying_share = float(np.mean(~upright[seen]))
     if lying_share >= 0.5:
         return Posture(lying_share, upright, "lying")
-    straight = [np.nanmedian(f(pose, s)[upright]) for s in SIDES for f in (knee_angle, hip_angle)]
-    verdict = "standing" if np.nanmin(straight) > 140 else "sitting"
+    angles = [f(pose, s)[upright] for s in SIDES for f in (knee_angle, hip_angle)]
+    straight = [float(np.median(a[np.isfinite(a)])) for a in angles if np.isfinite(a).any()]
+    if not straight:  # upright, legs never in view: standing or sitting cannot be told
+        return Posture(lying_share, upright, "upright")
+    verdict = "standing" if min(straight) > 140 else "sitting"
     return Posture(lying_share, upright, verdict)
