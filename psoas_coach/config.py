@@ -1,7 +1,8 @@
-"""The one configuration of the analysis: fault thresholds (SPEC section 4) and signal settings.
+"""The one configuration of the analysis: fault thresholds and signal settings.
 
-Defaults follow SPEC section 4. Override them with a preset (``youth``, ``adult``), a TOML or
-JSON file whose keys are the field names below, and CLI options, applied in that order.
+Defaults and fault thresholds: docs/definitions.md section 4. Override them with a preset
+(``youth``, ``adult``), a TOML or JSON file whose keys are the field names below, and CLI
+options, applied in that order.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from psoas_coach.exceptions import ConfigError
 class AnalysisConfig:
     """Thresholds and signal settings. Units are in each field's name.
 
-    Fault thresholds (SPEC section 4):
+    Fault thresholds (docs/definitions.md section 4):
         min_hold_s: a hold shorter than this is ``short_hold``.
         max_hold_s: a hold longer than this is ``long_hold``.
         min_extension_s: an extension faster than this is ``fast_extension``.
@@ -29,7 +30,7 @@ class AnalysisConfig:
         start_tolerance_deg: working knee/hip off 90 degrees by more than this before the rep
             is ``start_position``.
 
-    Repetition definition (SPEC section 3):
+    Repetition definition (docs/definitions.md section 3.3):
         min_excursion_deg: knee excursions below this are twitches, not repetitions.
         min_rep_peak_knee_deg: a knee that never opens past this is no march extension (e.g.
             the knees of a glute bridge), whatever its excursion.
@@ -93,7 +94,7 @@ class AnalysisConfig:
         return replace(self, **values)
 
 
-#: Named starting points. ``adult`` is SPEC section 4 as written. ``youth`` keeps the hold window
+#: Named starting points. ``adult`` is the defaults as they are. ``youth`` keeps the hold window
 #: but accepts a slightly shorter range of motion and a wider start tolerance, since young athletes
 #: mostly show weakness rather than poor intent; back and support-leg limits stay strict.
 PRESETS: dict[str, dict[str, float]] = {

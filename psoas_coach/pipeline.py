@@ -43,7 +43,7 @@ class Analysis:
     Attributes:
         pose: the cleaned keypoints (swaps corrected, gaps bridged, smoothed).
         kinematics: per-frame angles and pelvis height on ``pose``'s frames.
-        report: the coach's report (SPEC section 5).
+        report: the coach's report (docs/report.md).
     """
 
     pose: PoseSequence
@@ -216,7 +216,7 @@ def _absent_warning(found_share: float) -> str:
 
 def _drop_upright(pose: PoseSequence, name: str, warnings: list[str]) -> PoseSequence:
     posture = assess_posture(pose)
-    if posture.verdict in ("standing", "sitting"):
+    if posture.verdict in ("standing", "sitting", "upright"):
         raise PostureError(
             f"{name}: athlete appears to be {posture.verdict}, not lying down "
             f"(upright in {100 * (1 - posture.lying_share):.0f} % of frames)"

@@ -1,7 +1,7 @@
 """Write synthetic psoas-march recordings in the devset layout.
 
-For each of ``--n`` recordings: ``synth_0000.csv.gz`` (keypoint CSV, SPEC section 2) and
-``synth_0000.truth.json`` (``{"meta": ..., "reps": [...]}``, reps as SPEC section 5).
+For each of ``--n`` recordings: ``synth_0000.csv.gz`` (keypoint CSV, docs/definitions.md 2) and
+``synth_0000.truth.json`` (``{"meta": ..., "reps": [...]}``, reps as in docs/report.md 1.2).
 
 Example::
 

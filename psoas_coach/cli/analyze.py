@@ -60,7 +60,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
-        help="starting thresholds for youth or adult athletes (default: SPEC values)",
+        help="starting thresholds for youth or adult athletes (default: none: the plain defaults)",
     )
     parser.add_argument(
         "--workers",
@@ -83,7 +83,7 @@ def register(commands: Any) -> None:
         "--debug", action="store_true", help="print tracebacks of unexpected errors"
     )
     group = parser.add_argument_group(
-        "thresholds", "override single settings (defaults: SPEC section 4)"
+        "thresholds", "override single settings (defaults: docs/definitions.md section 4)"
     )
     defaults = AnalysisConfig()
     for f in fields(AnalysisConfig):

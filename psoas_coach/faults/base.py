@@ -46,7 +46,7 @@ class RepMeasures:
 
 
 class FaultRule(abc.ABC):
-    """A fault: a code (SPEC section 4), a plain cue for the athlete, and its test."""
+    """A fault: a code (docs/definitions.md section 4), a plain cue for the athlete, a test."""
 
     code: ClassVar[str]
     cue: ClassVar[str]

@@ -1,4 +1,4 @@
-"""The eight fault rules of SPEC section 4. Thresholds come from the configuration only."""
+"""The eight fault rules of docs/definitions.md section 4; thresholds from the configuration."""
 
 from __future__ import annotations
 

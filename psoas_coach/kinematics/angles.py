@@ -1,4 +1,4 @@
-"""Joint angles and pelvis height per frame (SPEC section 3).
+"""Joint angles and pelvis height per frame (docs/definitions.md section 3.2).
 
 Knee angle: interior angle hip-knee-ankle; hip angle: interior angle shoulder-hip-knee; both in
 degrees. Pelvis height: distance of the hip midpoint above the shoulder-to-floor line, in thigh

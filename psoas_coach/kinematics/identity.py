@@ -1,4 +1,4 @@
-"""Leg identity: which labelled leg is the athlete's left and which the right (SPEC section 1).
+"""Leg identity: which labelled leg is the athlete's left, which the right (docs/definitions.md 1).
 
 Filmed from the side, a supine athlete shows one side to the camera for the whole set, and the
 pose estimator now and then exchanges the left and right labels, for a few frames or for

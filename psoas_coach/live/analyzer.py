@@ -283,10 +283,9 @@ class LiveAnalyzer:
         """Fast tier: moving leg, hold countdown and posture cues."""
         t, knee, hip, pelvis = kin.at(0)
         self._fast_engine.update_frame(kin, 0)
-        side = self._fast_engine.active_side()
-        events = self._hold.update(t, side, knee)
+        events = self._hold.update(t, self._fast_engine, knee)
         events += self._countdown(events)
-        for code in self._watch.update(t, side, knee, hip, pelvis):
+        for code in self._watch.update(t, self._fast_engine, knee, hip, pelvis):
             self._watch_cued[code] = t
             events += self._cues.offer(t, cue_for(code), "fault")
         return events

@@ -4,7 +4,8 @@
 :class:`~psoas_coach.pose.backend.PoseBackend` interface: BlazePose in tracking mode, or a fake
 in unit tests) and hands the landmarks to a :class:`~psoas_coach.live.analyzer.LiveAnalyzer`.
 Pictures wider than ``pose_width`` are shrunk before estimation (BlazePose works at 256 × 256
-inside) and the landmarks mapped back to the picture's pixels, as the offline video path does.
+inside) and the landmarks mapped back to the picture's pixels, by the same functions as the
+offline video path.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
-import numpy as np
-
 from psoas_coach.live.analyzer import LiveAnalyzer
 from psoas_coach.live.events import Event, LiveStatus
-from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend
+from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, to_full_pixels
 from psoas_coach.pose.types import FloatArray
+from psoas_coach.source.video import shrink_to_width
 
 #: Pictures are shrunk to this width (pixels) before pose estimation, as offline.
 POSE_WIDTH = 640
@@ -56,14 +56,23 @@ class LiveEngine:
             when unknown).
         pose_width: pictures wider than this many pixels are shrunk before estimation
             (``None``: never).
+        restarts: times (s) from which the estimator starts afresh, as the offline video
+            path does at the start of each chunk (``VideoFileSource.restarts``), so that a
+            file played live gives the landmarks ``psoas analyze`` gives.
     """
 
     def __init__(
-        self, backend: PoseBackend, analyzer: LiveAnalyzer, *, pose_width: int | None = POSE_WIDTH
+        self,
+        backend: PoseBackend,
+        analyzer: LiveAnalyzer,
+        *,
+        pose_width: int | None = POSE_WIDTH,
+        restarts: list[float] | None = None,
     ) -> None:
         self.backend = backend
         self.analyzer = analyzer
         self.pose_width = pose_width
+        self._restarts = sorted(t for t in restarts or [] if t > 0)
 
     def process(self, time_s: float, image_rgb: ImageArray) -> FrameResult:
         """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s."""
@@ -71,11 +80,15 @@ class LiveEngine:
         height, width = image_rgb.shape[:2]
         if self.analyzer.frame_size == (0, 0):
             self.analyzer.frame_size = (width, height)
-        small = shrink(image_rgb, self.pose_width)
+        if self._restarts and time_s >= self._restarts[0]:
+            while self._restarts and time_s >= self._restarts[0]:
+                self._restarts.pop(0)
+            self.backend.reset()
+        small = shrink_to_width(image_rgb, self.pose_width)
         before = time.perf_counter()
         pose = self.backend.estimate(small, time_s)
         pose_ms = 1000.0 * (time.perf_counter() - before)
-        pose = to_picture_pixels(pose, small.shape[1], width)
+        pose = to_full_pixels(pose, (small.shape[1], small.shape[0]), (width, height))
         events = self.analyzer.update(time_s, pose)
         total_ms = 1000.0 * (time.perf_counter() - start)
         status = self.analyzer.status
@@ -99,25 +112,6 @@ class LiveEngine:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def shrink(image: ImageArray, max_width: int | None) -> ImageArray:
-    """``image`` resized (area filter) to at most ``max_width`` pixels wide, aspect kept."""
-    height, width = image.shape[:2]
-    if max_width is None or width <= max_width:
-        return image
-    import cv2
-
-    size = (max_width, max(1, round(height * max_width / width)))
-    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-
-
-def to_picture_pixels(pose: FramePose | None, small_width: int, width: int) -> FramePose | None:
-    """``pose`` estimated on a picture ``small_width`` pixels wide, mapped to ``width``."""
-    if pose is None or small_width == width:
-        return pose
-    scale = width / small_width
-    return FramePose(pose.xy * scale, pose.z * scale, pose.visibility)
 
 
 def mediapipe_backend() -> PoseBackend:

@@ -101,7 +101,7 @@ class RepFinished(Event):
     counts: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        """The rep in its report form (SPEC section 5)."""
+        """The rep in its report form (docs/report.md 1.2)."""
         return {
             "type": self.kind,
             "time_s": round(self.time_s, 3),
@@ -126,7 +126,7 @@ class Cue(Event):
 
 @dataclass(frozen=True)
 class HoldState:
-    """The hold in progress: ``side``, seconds held, target and the SPEC band (seconds)."""
+    """The hold in progress: ``side``, seconds held, target and the hold band (seconds)."""
 
     side: str
     held_s: float

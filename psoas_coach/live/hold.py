@@ -1,19 +1,18 @@
 """The hold countdown: seconds at the top of the extension, counted while they happen.
 
-The repetition engine decides which leg is moving (``RepEngine.active_side()``, fed with the
-fast tier's angles); this component follows that leg's knee angle. The hold is the time the
-knee stays at or above 90 % of its excursion (SPEC section 3): the excursion is measured from
-the rest level before the movement (a low percentile of the last seconds, as the engine does)
-to the highest angle so far, and the hold starts at the last upward crossing of that 90 %
-level. The hold is announced once the knee has stopped rising for ``confirm_s`` seconds, then
-every whole second, then once the target is met ("switch"). The report's hold times come from
-the repetition engine; these are the live estimates.
+The repetition engine follows the moving leg (``RepEngine.movement()``, fed with the fast
+tier's angles): its rest level before the movement, its highest angle so far and its last
+clear rise. This component reads that movement, not a copy of it. The hold is the time the
+knee stays at or above 90 % of its excursion (docs/definitions.md section 3); it starts at
+the last upward crossing of that 90 % level in the engine's own signal history. The hold is
+announced once the knee has stopped rising for ``confirm_s`` seconds, then every whole
+second, then once the target is met ("switch"). The report's hold times come from the
+settled repetition engine; these are the live estimates.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,26 +26,17 @@ from psoas_coach.live.events import (
     HoldTick,
     RepStarted,
 )
-from psoas_coach.pose.landmarks import SIDES
-from psoas_coach.reps.engine import END_CONFIRM_S, HIGH_STEP_DEG, REST_PERCENTILE, REST_WINDOW_S
+from psoas_coach.reps.engine import END_CONFIRM_S, Movement, RepEngine
+from psoas_coach.reps.history import KNEE
 from psoas_coach.reps.measure import HOLD_SHARE, last_rise_before
-
-#: The longest movement followed (s); longer ones keep their latest samples only.
-MAX_FOLLOW_S = 30.0
 
 
 @dataclass
-class _Movement:
-    """One leg's movement in progress."""
+class _Hold:
+    """What the countdown said about one movement."""
 
     side: str
-    start_s: float
-    rest_deg: float
-    t: deque[float] = field(default_factory=deque)
-    knee: deque[float] = field(default_factory=deque)
-    peak_deg: float = float("-inf")
-    rising_s: float = float("-inf")
-    rising_deg: float = float("-inf")
+    trigger_s: float
     hold_start_s: float = float("nan")
     announced: bool = False
     ticks: int = 0
@@ -54,26 +44,10 @@ class _Movement:
     below_since: float = float("nan")
     ended: bool = False
 
-    def add(self, time_s: float, knee: float) -> None:
-        """Follow one angle (degrees) at ``time_s``: peak and last clear rise."""
-        self.t.append(time_s)
-        self.knee.append(knee)
-        while self.t[0] < time_s - MAX_FOLLOW_S:
-            self.t.popleft()
-            self.knee.popleft()
-        self.peak_deg = max(self.peak_deg, knee)
-        if knee > self.rising_deg + HIGH_STEP_DEG:
-            self.rising_deg, self.rising_s = knee, time_s
 
-    @property
-    def level_deg(self) -> float:
-        """The 90 % level of the excursion so far, degrees."""
-        return self.rest_deg + HOLD_SHARE * (self.peak_deg - self.rest_deg)
-
-    def crossing_s(self) -> float:
-        """Time of the last upward crossing of the 90 % level, seconds."""
-        t, y = np.array(self.t), np.array(self.knee)
-        return last_rise_before(t, y, int(np.argmax(y)), self.level_deg)
+def hold_level_deg(movement: Movement) -> float:
+    """The 90 % level of the movement's excursion so far, degrees."""
+    return movement.rest_deg + HOLD_SHARE * movement.excursion_deg
 
 
 class HoldTimer:
@@ -96,81 +70,78 @@ class HoldTimer:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the movement in progress and the recent angles."""
-        self._recent: dict[str, deque[tuple[float, float]]] = {s: deque() for s in SIDES}
-        self._move: _Movement | None = None
+        """Forget the movement in progress."""
+        self._hold: _Hold | None = None
 
     def state(self, time_s: float) -> HoldState | None:
         """The announced hold in progress at ``time_s``, if any."""
-        m = self._move
-        if m is None or not m.announced or m.ended:
+        h = self._hold
+        if h is None or not h.announced or h.ended:
             return None
         c = self.config
-        return HoldState(m.side, time_s - m.hold_start_s, self.target_s, c.min_hold_s, c.max_hold_s)
+        return HoldState(h.side, time_s - h.hold_start_s, self.target_s, c.min_hold_s, c.max_hold_s)
 
-    def update(self, time_s: float, active_side: str | None, knee: dict[str, float]) -> list[Event]:
-        """Feed one frame: the engine's moving leg and both knee angles (degrees)."""
+    def update(self, time_s: float, engine: RepEngine, knee: dict[str, float]) -> list[Event]:
+        """Feed one frame, after ``engine`` took it: both knee angles (degrees)."""
         events: list[Event] = []
-        m = self._move
-        if m is not None and m.side != active_side:
+        movement = engine.movement()
+        h = self._hold
+        if h is not None and (movement is None or movement.trigger_s != h.trigger_s):
             events += self._close(time_s)
-        if active_side is not None and self._move is None:
-            self._move = _Movement(active_side, time_s, self._rest(active_side))
-            events.append(RepStarted(time_s, active_side))
-        self._remember(time_s, knee)
-        if self._move is not None and np.isfinite(knee[self._move.side]):
-            self._move.add(time_s, knee[self._move.side])
-            events += self._follow(time_s, self._move, knee[self._move.side])
+        if movement is not None and self._hold is None:
+            self._hold = _Hold(movement.side, movement.trigger_s)
+            events.append(RepStarted(time_s, movement.side))
+        if movement is not None and self._hold is not None and np.isfinite(knee[movement.side]):
+            events += self._follow(time_s, self._hold, movement, knee[movement.side], engine)
         return events
 
-    def _remember(self, time_s: float, knee: dict[str, float]) -> None:
-        for side, recent in self._recent.items():
-            if np.isfinite(knee[side]):
-                recent.append((time_s, knee[side]))
-            while recent and recent[0][0] < time_s - REST_WINDOW_S:
-                recent.popleft()
-
-    def _rest(self, side: str) -> float:
-        """Rest level of ``side`` before its movement: a low percentile of the last seconds."""
-        values = [k for _, k in self._recent[side]]
-        return float(np.percentile(values, REST_PERCENTILE)) if values else 90.0
-
-    def _follow(self, time_s: float, m: _Movement, knee: float) -> list[Event]:
-        if m.ended or m.peak_deg - m.rest_deg < self.config.min_excursion_deg:
+    def _follow(
+        self, time_s: float, h: _Hold, m: Movement, knee: float, engine: RepEngine
+    ) -> list[Event]:
+        if h.ended or m.excursion_deg < self.config.min_excursion_deg:
             return []
-        if not m.announced:
-            return self._maybe_start(time_s, m, knee)
-        if knee < m.level_deg:
-            m.below_since = time_s if np.isnan(m.below_since) else m.below_since
-            if time_s - m.below_since >= END_CONFIRM_S:
-                return self._end(m, m.below_since)
+        level = hold_level_deg(m)
+        if not h.announced:
+            if knee < level or time_s - m.rising_s < self.confirm_s:
+                return []
+            h.announced, h.hold_start_s = True, _crossing_s(engine, m, level)
+            return [HoldStarted(time_s, h.side, self.target_s), *self._count(time_s, h)]
+        if knee < level:
+            h.below_since = time_s if np.isnan(h.below_since) else h.below_since
+            if time_s - h.below_since >= END_CONFIRM_S:
+                return self._end(h, h.below_since)
             return []
-        m.below_since = float("nan")
-        return self._count(time_s, m)
+        h.below_since = float("nan")
+        return self._count(time_s, h)
 
-    def _maybe_start(self, time_s: float, m: _Movement, knee: float) -> list[Event]:
-        if knee < m.level_deg or time_s - m.rising_s < self.confirm_s:
-            return []
-        m.announced, m.hold_start_s = True, m.crossing_s()
-        return [HoldStarted(time_s, m.side, self.target_s), *self._count(time_s, m)]
-
-    def _count(self, time_s: float, m: _Movement) -> list[Event]:
-        held = time_s - m.hold_start_s
+    def _count(self, time_s: float, h: _Hold) -> list[Event]:
+        held = time_s - h.hold_start_s
         events: list[Event] = []
-        while m.ticks + 1 <= held:
-            m.ticks += 1
-            events.append(HoldTick(time_s, m.side, m.ticks, held, self.target_s))
-        if not m.target_met and held >= self.target_s:
-            m.target_met = True
-            events.append(HoldTargetMet(time_s, m.side, held, self.target_s))
+        while h.ticks + 1 <= held:
+            h.ticks += 1
+            events.append(HoldTick(time_s, h.side, h.ticks, held, self.target_s))
+        if not h.target_met and held >= self.target_s:
+            h.target_met = True
+            events.append(HoldTargetMet(time_s, h.side, held, self.target_s))
         return events
 
-    def _end(self, m: _Movement, time_s: float) -> list[Event]:
-        m.ended = True
-        return [HoldEnded(time_s, m.side, time_s - m.hold_start_s)]
+    def _end(self, h: _Hold, time_s: float) -> list[Event]:
+        h.ended = True
+        return [HoldEnded(time_s, h.side, time_s - h.hold_start_s)]
 
     def _close(self, time_s: float) -> list[Event]:
-        m, self._move = self._move, None
-        if m is None or not m.announced or m.ended:
+        h, self._hold = self._hold, None
+        if h is None or not h.announced or h.ended:
             return []
-        return self._end(m, time_s)
+        return self._end(h, time_s)
+
+
+def _crossing_s(engine: RepEngine, m: Movement, level: float) -> float:
+    """The last upward crossing of ``level`` by the moving knee before its peak so far."""
+    t, rows = engine.recent(m.trigger_s)
+    y = rows[:, KNEE[m.side]]
+    ok = np.isfinite(y)
+    t, y = t[ok], y[ok]
+    if y.size == 0:
+        return m.trigger_s
+    return last_rise_before(t, y, int(np.argmax(y)), level)

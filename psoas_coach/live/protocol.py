@@ -15,7 +15,7 @@ Server → browser (text JSON):
   ``landmarks`` 33 ``[x, y]`` pairs in [0, 1] of the picture's width and height (``null`` where
   unknown), ``status`` a :class:`~psoas_coach.live.events.LiveStatus`, ``events`` the
   coaching events (each ``{"type": ...}``), ``ms`` the server's processing times;
-* ``{"type": "report", "report", "events"}`` after ``end``: the report (SPEC section 5);
+* ``{"type": "report", "report", "events"}`` after ``end``: the report (docs/report.md);
 * ``{"type": "error", "message"}`` for a message that cannot be used; the connection stays.
 """
 

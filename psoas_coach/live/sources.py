@@ -18,7 +18,8 @@ import numpy as np
 
 from psoas_coach.exceptions import InputError, InputNotFoundError
 from psoas_coach.pose.backend import ImageArray
-from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, probe_video
+from psoas_coach.pose.chunks import plan_spans
+from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, keyframe_times, probe_video
 
 Frames = Iterator[tuple[float, ImageArray]]
 
@@ -28,6 +29,8 @@ class FrameSource(Protocol):
 
     name: str
     fps: float
+    #: Times (s) from which the pose estimator should start afresh (empty for a camera).
+    restarts: list[float]
 
     def __iter__(self) -> Frames:
         """``(time_s, image)`` per picture."""
@@ -58,6 +61,7 @@ class CameraSource:
         import cv2
 
         self.name = f"camera {device}"
+        self.restarts: list[float] = []
         self.stall_timeout_s = stall_timeout_s
         self._log_level = cv2.getLogLevel()
         cv2.setLogLevel(0)  # OpenCV's own console warnings off: errors are ours, one line
@@ -115,8 +119,11 @@ class VideoFileSource:
         self.name = path.name
         self.realtime = realtime
         self.max_fps = max_fps
-        self.fps = min(probe_video(path).fps, max_fps)
+        info = probe_video(path)
+        self.fps = min(info.fps, max_fps)
         self.skipped = 0
+        #: Where the offline video path starts a fresh tracker (``pose.chunks.plan_spans``).
+        self.restarts = [s.start_s for s in plan_spans(info, keyframe_times(path), max_fps)]
 
     def __iter__(self) -> Frames:
         """Pictures with their timestamps, paced like a camera when ``realtime``."""

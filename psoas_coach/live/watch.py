@@ -1,8 +1,9 @@
 """Posture during a repetition, cued while it happens, decided by the registered fault rules.
 
-A coach says "keep your back down" when the back lifts, not after the rep. While a leg moves,
-:class:`PostureWatch` measures the pelvis rise and the other leg's drift from their values just
-before the movement (fast tier), and asks the fault rules (``faults.base.detect_faults``) about
+A coach says "keep your back down" when the back lifts, not after the rep. While a leg moves
+(``RepEngine.movement()`` of the fast tier's engine), :class:`PostureWatch` measures the
+pelvis rise and the other leg's drift from their values just before the movement, read from
+the engine's own signal history, and asks the fault rules (``faults.base.detect_faults``) about
 a repetition whose every other measure is unremarkable: the rules' own thresholds decide. A
 value must hold for ``persist_s`` seconds before it counts (noise spikes do not). The report's
 faults come from the repetition engine at the end of each repetition.
@@ -18,6 +19,8 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import RepMeasures, detect_faults
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
+from psoas_coach.reps.engine import Movement, RepEngine
+from psoas_coach.reps.history import HIP, KNEE, PELVIS
 from psoas_coach.reps.measure import PRE_WINDOW_S, pre_value
 
 #: Faults that can be seen while the repetition is still going on.
@@ -25,7 +28,13 @@ WATCHED = ("back_lift", "support_leg_drift")
 #: The engine notices a movement a little after its onset: the "before" window ends this
 #: many seconds before the engine's trigger.
 PRE_OFFSET_S = 0.3
-_COLUMNS = ("knee_left", "knee_right", "hip_left", "hip_right", "pelvis")
+_COLUMNS = {
+    "knee_left": KNEE["left"],
+    "knee_right": KNEE["right"],
+    "hip_left": HIP["left"],
+    "hip_right": HIP["right"],
+    "pelvis": PELVIS,
+}
 
 
 class PostureWatch:
@@ -42,8 +51,8 @@ class PostureWatch:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the movement in progress and the recent signals."""
-        self._rows: deque[tuple[float, ...]] = deque()
+        """Forget the movement in progress."""
+        self._trigger_s: float | None = None
         self._side: str | None = None
         self._base: dict[str, float] = {}
         self._recent: deque[tuple[float, float, float]] = deque()
@@ -52,29 +61,30 @@ class PostureWatch:
     def update(
         self,
         time_s: float,
-        active_side: str | None,
+        engine: RepEngine,
         knee: dict[str, float],
         hip: dict[str, float],
         pelvis_height_thigh: float,
     ) -> list[str]:
-        """Feed one frame (degrees, thigh lengths); fault codes newly seen in this movement."""
-        row = (time_s, knee["left"], knee["right"], hip["left"], hip["right"], pelvis_height_thigh)
-        self._rows.append(row)
-        while self._rows[0][0] < time_s - PRE_WINDOW_S - PRE_OFFSET_S - 1.0:
-            self._rows.popleft()
-        if active_side != self._side:
-            self._start(time_s, active_side)
+        """Feed one frame, after ``engine`` took it (degrees, thigh lengths); fault codes
+        newly seen in this movement."""
+        movement = engine.movement()
+        trigger = None if movement is None else movement.trigger_s
+        if trigger != self._trigger_s:
+            self._start(engine, movement)
         if self._side is None:
             return []
         return self._check(time_s, knee, hip, pelvis_height_thigh)
 
-    def _start(self, time_s: float, side: str | None) -> None:
-        self._side, self._told, self._recent = side, set(), deque()
-        rows = np.array(self._rows)
-        onset = time_s - PRE_OFFSET_S
-        self._base = {
-            name: _pre(rows[:, 0], rows[:, k + 1], onset) for k, name in enumerate(_COLUMNS)
-        }
+    def _start(self, engine: RepEngine, movement: Movement | None) -> None:
+        self._told, self._recent = set(), deque()
+        if movement is None:
+            self._trigger_s = self._side = None
+            return
+        self._trigger_s, self._side = movement.trigger_s, movement.side
+        onset = movement.trigger_s - PRE_OFFSET_S
+        t, rows = engine.recent(onset - PRE_WINDOW_S)
+        self._base = {name: _pre(t, rows[:, k], onset) for name, k in _COLUMNS.items()}
 
     def _check(
         self, time_s: float, knee: dict[str, float], hip: dict[str, float], pelvis: float

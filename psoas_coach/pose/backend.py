@@ -32,6 +32,17 @@ class FramePose:
     visibility: FloatArray
 
 
+def to_full_pixels(
+    pose: FramePose | None, small: tuple[int, int], full: tuple[int, int]
+) -> FramePose | None:
+    """``pose`` estimated on a picture of ``small`` ``(width, height)`` pixels, mapped to the
+    same picture at ``full`` size (depth scales like x)."""
+    if pose is None or small == full:
+        return pose
+    sx, sy = full[0] / small[0], full[1] / small[1]
+    return FramePose(pose.xy * np.array([sx, sy]), pose.z * sx, pose.visibility)
+
+
 class PoseBackend(abc.ABC):
     """One pose estimator. Use as a context manager so its resources are released."""
 

@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-import numpy as np
-
 from psoas_coach.exceptions import VideoError
-from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, stack_frames
+from psoas_coach.pose.backend import (
+    FramePose,
+    ImageArray,
+    PoseBackend,
+    stack_frames,
+    to_full_pixels,
+)
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.source.video import (
     VideoInfo,
@@ -122,7 +126,9 @@ def run_span(job: VideoJob, span: Span, backend: PoseBackend, gate: FrameGate) -
     while (frame := _next_frame(frames, warnings)) is not None and gate(frame[0]):
         time_s, image = frame
         times.append(time_s)
-        poses.append(_to_video_pixels(backend.estimate(image, time_s), image, job.info))
+        small = (image.shape[1], image.shape[0])
+        full = (job.info.width, job.info.height)
+        poses.append(to_full_pixels(backend.estimate(image, time_s), small, full))
     info = job.info
     pose = stack_frames(times, poses, width=info.width, height=info.height, source=job.path.name)
     return ChunkResult(pose, warnings)
@@ -139,16 +145,3 @@ def _next_frame(
     except VideoError as exc:
         warnings.append(str(exc))
         return None
-
-
-def _to_video_pixels(
-    pose: FramePose | None, image: ImageArray, info: VideoInfo
-) -> FramePose | None:
-    """Map ``pose`` from the pixels of the (shrunk) ``image`` to the video's own pixels."""
-    if pose is None:
-        return None
-    height, width = image.shape[:2]
-    sx, sy = info.width / width, info.height / height
-    if sx == 1.0 and sy == 1.0:
-        return pose
-    return FramePose(pose.xy * np.array([sx, sy]), pose.z * sx, pose.visibility)

@@ -268,7 +268,7 @@ def _faults_card(counts: dict[str, int], cues: dict[str, str]) -> str:
 
 
 def fault_label(code: str) -> str:
-    """Readable name of a fault code (SPEC section 4), e.g. ``back_lift`` → ``Back lift``."""
+    """Fault code (docs/definitions.md section 4) in words: ``back_lift`` → ``Back lift``."""
     return code.replace("_", " ").capitalize()
 
 

@@ -1,4 +1,4 @@
-"""The report: plain dataclasses whose JSON is the contract of SPEC section 5.
+"""The report: plain dataclasses whose JSON is documented in docs/report.md.
 
 ``Report.to_dict`` / ``from_dict`` / ``save`` / ``load``. Times in seconds, angles in degrees.
 """
@@ -57,7 +57,7 @@ class Summary:
     fault_counts: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: ``reps`` per side first, as SPEC section 5 shows."""
+        """JSON form: ``reps`` per side first, as docs/report.md 1.3 shows."""
         sides = {"left": self.left, "right": self.right}
         return {
             "reps": {s: v.reps for s, v in sides.items()},
@@ -115,7 +115,7 @@ def summarize(reps: list[Rep], fault_codes: list[str]) -> Summary:
 
 @dataclass
 class Report:
-    """The report of one analysed recording (SPEC section 5 plus warnings and configuration).
+    """The report of one analysed recording (docs/report.md).
 
     ``assessable`` is False when the pose quality was too poor to judge the set: the report
     then holds no repetitions and ``not_assessable_reason`` says why, in words for a coach.
@@ -138,7 +138,7 @@ class Report:
     quality: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document, keys in SPEC order; every number finite or ``null``."""
+        """The JSON document, keys in docs/report.md order; every number finite or ``null``."""
         document: dict[str, Any] = json_safe(
             {
                 "schema": self.schema,

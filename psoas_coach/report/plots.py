@@ -53,7 +53,7 @@ FAULT_SHORT: dict[str, str] = {
     "same_side_repeat": "same side",
 }
 
-#: SPEC section 4 defaults, used when a report carries no configuration.
+#: Defaults of docs/definitions.md section 4, used when a report carries no configuration.
 DEFAULT_MIN_KNEE_PEAK_DEG = 150.0
 DEFAULT_HOLD_BAND_S = (2.0, 3.0)
 
@@ -85,12 +85,12 @@ def decimate(
 
 
 def knee_threshold_deg(report: Report) -> float:
-    """The incomplete-extension threshold in degrees (report configuration or SPEC default)."""
+    """The incomplete-extension threshold in degrees (report configuration or the default)."""
     return float(report.config.get("min_knee_peak_deg", DEFAULT_MIN_KNEE_PEAK_DEG))
 
 
 def hold_band_s(report: Report) -> tuple[float, float]:
-    """The target hold ``(min, max)`` in seconds (report configuration or SPEC defaults)."""
+    """The target hold ``(min, max)`` in seconds (report configuration or the defaults)."""
     cfg = report.config
     lo, hi = DEFAULT_HOLD_BAND_S
     return float(cfg.get("min_hold_s", lo)), float(cfg.get("max_hold_s", hi))

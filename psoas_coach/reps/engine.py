@@ -3,9 +3,10 @@
 Each leg has a small state machine (:class:`LegTracker`): at rest it follows the knee angle's
 rest level; a rise of more than half the minimum excursion starts a candidate; the candidate
 ends once the knee comes back under 10 % of its excursion. The finished candidate is measured
-from the bounded signal history (SPEC section 3). When both legs move at once, the larger
-excursion is the working leg and the other is support-leg drift; a candidate therefore waits
-until the other leg cannot overlap it any more. Twitches under the minimum excursion are dropped.
+from the bounded signal history (docs/definitions.md section 3). When both legs move at once,
+the larger excursion is the working leg and the other is support-leg drift; a candidate
+therefore waits until the other leg cannot overlap it any more. Twitches under the minimum
+excursion are dropped.
 Faults are decided by the registered rules (``psoas_coach.faults``).
 """
 
@@ -22,6 +23,7 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.pose.types import FloatArray
 from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN, SignalHistory
 from psoas_coach.reps.measure import SETTLED_SHARE, START_SHARE, measure_rep
 from psoas_coach.reps.review import same_side_verdict
@@ -50,6 +52,26 @@ PLATEAU_S = 0.8
 RIVAL_WAIT_S = 1.0
 #: The longest step (s) between two seen knee angles that counts in the rest window.
 MAX_STEP_S = 0.1
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A leg movement the engine is following, as the live coach reads it.
+
+    ``trigger_s``: when it was noticed; ``rest_deg``: the knee's rest level before it;
+    ``peak_deg``: the highest knee angle so far; ``rising_s``: the last clear new high (s).
+    """
+
+    side: str
+    trigger_s: float
+    rest_deg: float
+    peak_deg: float
+    rising_s: float
+
+    @property
+    def excursion_deg(self) -> float:
+        """Peak so far minus the rest level, degrees."""
+        return self.peak_deg - self.rest_deg
 
 
 @dataclass
@@ -249,10 +271,22 @@ class RepEngine:
 
     def active_side(self) -> str | None:
         """The side whose movement is being followed now, if any (larger excursion first)."""
+        moving = self.movement()
+        return None if moving is None else moving.side
+
+    def movement(self) -> Movement | None:
+        """The movement being followed now, if any (the larger excursion when both legs
+        move)."""
         moving = [leg.active for leg in self._legs.values() if leg.active is not None]
         if not moving:
             return None
-        return max(moving, key=lambda c: c.peak_deg - c.rest_deg).side
+        c = max(moving, key=lambda c: c.excursion_deg)
+        return Movement(c.side, c.trigger_s, c.rest_deg, c.peak_deg, c.high_s)
+
+    def recent(self, since_s: float) -> tuple[FloatArray, FloatArray]:
+        """The signals fed since ``since_s``: times ``(N,)`` and rows ``(N, ROW_WIDTH)``
+        (layout in :mod:`psoas_coach.reps.history`)."""
+        return self._history.since(since_s)
 
     def update(
         self,
@@ -411,4 +445,4 @@ def _overlap(a: RepMeasures, b: RepMeasures) -> bool:
     return a.start_s < b.end_s and b.start_s < a.end_s
 
 
-__all__ = ["FrameQuality", "RepEngine"]
+__all__ = ["FrameQuality", "Movement", "RepEngine"]

@@ -1,5 +1,5 @@
-"""Measures of one repetition from its knee-angle curve and the signals around it (SPEC
-section 3), no state.
+"""Measures of one repetition from its knee-angle curve and the signals around it
+(docs/definitions.md section 3), no state.
 
 Every crossing time is linearly interpolated between frames. Angles in degrees, times in seconds.
 """

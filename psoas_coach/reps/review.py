@@ -12,7 +12,7 @@ from dataclasses import replace
 from psoas_coach.faults.base import cue_for, fault_codes
 from psoas_coach.reps.types import Rep
 
-#: The fault of a rep on the same leg as the rep before it (SPEC section 4).
+#: The fault of a rep on the same leg as the rep before it (docs/definitions.md section 4).
 SAME_SIDE = "same_side_repeat"
 
 

@@ -1,10 +1,10 @@
 """How far a repetition's figures can be trusted: which could not be measured, how sure its
 side is, and one confidence in [0, 1] with the reasons when it is low.
 
-A time is measured where the knee angle crosses a level (SPEC section 3). Where the working leg
-was not seen around that moment (hidden behind the other leg, drawn on it, or missing) its
-angle there is bridged from the frames around, and the crossing could be anywhere in the
-bridged stretch: a figure built on such a crossing is not measured.
+A time is measured where the knee angle crosses a level (docs/definitions.md section 3). Where
+the working leg was not seen around that moment (hidden behind the other leg, drawn on it, or
+missing) its angle there is bridged from the frames around, and the crossing could be anywhere
+in the bridged stretch: a figure built on such a crossing is not measured (section 3.8).
 """
 
 from __future__ import annotations

@@ -51,11 +51,11 @@ class FrameQuality:
 
 @dataclass(frozen=True)
 class Rep:
-    """One repetition of one leg (SPEC section 3 gives every definition).
+    """One repetition of one leg (docs/definitions.md section 3 gives every definition).
 
-    ``faults`` holds fault codes (SPEC section 4) in registry order; ``cues`` the matching plain
-    coaching cues. The remaining measures are what the fault rules were decided on;
-    ``hold_start_s``/``hold_end_s`` bound the time at or above 90 % of the excursion.
+    ``faults`` holds fault codes (docs/definitions.md section 4) in registry order; ``cues`` the
+    matching plain coaching cues. The remaining measures are what the fault rules were decided
+    on; ``hold_start_s``/``hold_end_s`` bound the time at or above 90 % of the excursion.
 
     ``side_confidence`` is the probability that ``side`` is right; ``confidence`` in [0, 1]
     says how far the rep's figures can be trusted; ``confidence_notes`` say why either is low.

@@ -1,4 +1,4 @@
-"""Keypoint CSV (SPEC section 2): read into and write from a :class:`PoseSequence`.
+"""Keypoint CSV (docs/definitions.md section 2): read into and write from a :class:`PoseSequence`.
 
 One header row, then one row per frame: ``time_s`` then ``NAME_x``, ``NAME_y`` (pixels),
 ``NAME_z`` (may be empty) and ``NAME_visibility`` for the 33 BlazePose landmarks. A frame with no

@@ -315,6 +315,15 @@ def _to_image(frame: VideoFrame, max_width: int | None) -> ImageArray:
     return _rotate_upright(image, rotation)
 
 
+def shrink_to_width(image: ImageArray, max_width: int | None) -> ImageArray:
+    """``image`` resized (area filter) to at most ``max_width`` pixels wide, aspect kept
+    (``None``: as it is). The video path and live shrink pictures this one way."""
+    width = image.shape[1]
+    if max_width is None or width <= max_width:
+        return image
+    return _shrink(image, max_width / width)
+
+
 def _shrink(image: ImageArray, scale: float) -> ImageArray:
     """``image`` resized by ``scale`` (< 1) with area averaging."""
     import cv2

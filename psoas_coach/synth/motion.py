@@ -5,8 +5,8 @@ A :class:`MotionPlan` describes the whole session analytically: each leg's resti
 and a small physiological tremor. :func:`angles` evaluates it at any times, so the same plan gives
 the frames of a recording and the fine time grid the ground truth is measured on.
 
-All angles are interior angles in degrees (SPEC section 3); times in seconds; the pelvis lift is
-in thigh lengths, perpendicular to the floor, relative to the shoulders.
+All angles are interior angles in degrees (docs/definitions.md section 3.2); times in seconds;
+the pelvis lift is in thigh lengths, perpendicular to the floor, relative to the shoulders.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ _MAX_KNEE_SHIFT_DEG = 18.0  # posture changes of the knee stay far below a repet
 
 @dataclass(frozen=True)
 class Margins:
-    """How far from a threshold (SPEC section 4 / :class:`AnalysisConfig`) truth must stay."""
+    """How far from a threshold (:class:`AnalysisConfig`, docs/definitions.md 4) truth must stay."""
 
     hold_s: float = 0.12
     extension_s: float = 0.08

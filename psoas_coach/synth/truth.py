@@ -1,8 +1,9 @@
-"""Ground truth of a synthetic session, measured on its clean angle curves (SPEC sections 3-4).
+"""Ground truth of a synthetic session, on its clean angle curves (docs/definitions.md 3-4).
 
 Nothing here looks at the parameters a repetition was planned with: every figure is measured on
 the clean curves of :func:`psoas_coach.synth.motion.angles`, sampled on a 1 ms grid with linear
-interpolation at level crossings, exactly as SPEC section 3 defines it:
+interpolation at level crossings, as the contract's section 3 words it (docs/definitions.md
+section 6 says where the analysis measures differently):
 
 - pre-rep angles: the curves at the planned onset of the movement (the leg is still there);
 - excursion: peak working-knee angle minus its pre-rep angle;
@@ -11,9 +12,10 @@ interpolation at level crossings, exactly as SPEC section 3 defines it:
 - ``extension_s``: from the 10 % crossing to the first 90 % crossing on the way out;
 - ``hold_s``: total time at or above 90 % of the excursion within ``[start_s, end_s]``.
 
-Faults follow SPEC section 4 with the thresholds of :class:`AnalysisConfig`; ``back_lift`` uses the
-largest pelvis rise during ``[start_s, end_s]`` relative to its pre-rep value, ``support_leg_drift``
-the largest change of the other leg's knee or hip angle in that window from its pre-rep value.
+Faults follow docs/definitions.md section 4 with the thresholds of :class:`AnalysisConfig`;
+``back_lift`` uses the largest pelvis rise during ``[start_s, end_s]`` relative to its pre-rep
+value, ``support_leg_drift`` the largest change of the other leg's knee or hip angle in that
+window from its pre-rep value.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from psoas_coach.pose.types import FloatArray
 from psoas_coach.report.model import Rep
 from psoas_coach.synth.motion import SIDES, MotionPlan, RepMotion, angles
 
-#: The eight fault codes of SPEC section 4, in the SPEC's order.
+#: The eight fault codes of docs/definitions.md section 4, in its order.
 FAULT_CODES: tuple[str, ...] = (
     "short_hold",
     "long_hold",
@@ -135,7 +137,7 @@ def _clip_intervals(iv: FloatArray, lo: float, hi: float) -> FloatArray:
 
 
 def fault_codes(m: Measures, *, same_side: bool, config: AnalysisConfig) -> list[str]:
-    """Fault codes of SPEC section 4 for measures ``m``, sorted alphabetically."""
+    """Fault codes of docs/definitions.md section 4 for measures ``m``, sorted alphabetically."""
     start_off = max(abs(m.knee_start_deg - 90.0), abs(m.hip_start_deg - 90.0))
     rules = {
         "short_hold": m.hold_s < config.min_hold_s,
@@ -174,7 +176,7 @@ def to_rep(index: int, side: str, m: Measures, faults: list[str]) -> Rep:
 
 
 def truth_reps(plan: MotionPlan, config: AnalysisConfig | None = None) -> list[Rep]:
-    """Ground-truth repetitions of ``plan`` in time order, faults by ``config`` (SPEC defaults)."""
+    """Ground-truth repetitions of ``plan`` in time order, faults by ``config`` (defaults)."""
     cfg = config or AnalysisConfig()
     out: list[Rep] = []
     previous: str | None = None

@@ -6,8 +6,9 @@ Contents::
     athlete.json            the athlete, every session, recording, job, result and rep review
     sessions.csv            one row per session: prescription, RPE, notes, figures per side
     reps.csv                one row per rep of every newest result, with the coach's review
-    results/<session date>_recording<id>/analysis.json   each result's report (SPEC section 5)
-    results/<session date>_recording<id>/keypoints.csv   its keypoints (SPEC section 2; .csv.gz
+    results/<session date>_recording<id>/analysis.json   each result's report (docs/report.md)
+    results/<session date>_recording<id>/keypoints.csv   its keypoints (docs/definitions.md
+                                                          section 2; .csv.gz
                                                           when uploaded so)
 
 Raw and annotated videos are not included (they are pictures, not data; download them from

@@ -227,7 +227,7 @@ class OverrideOut(Out):
 
 
 class RepOut(Out):
-    """One rep (SPEC section 5 fields) with the coach's review.
+    """One rep (the fields of docs/report.md 1.2) with the coach's review.
 
     ``side`` is the leg the summary counts (the coach's when set), ``automatic_side`` what the
     analysis said. A figure that could not be measured is ``None`` with its reason in
