@@ -15,8 +15,8 @@ from pathlib import Path
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import InputError, InputNotFoundError, VideoError
 from psoas_coach.pipeline import Analysis, analyze_pose
+from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.source.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".mkv")
 

@@ -21,9 +21,10 @@ from psoas_coach.kinematics.cleanup import clean_pose, noise_px
 from psoas_coach.kinematics.posture import assess_posture
 from psoas_coach.pose.landmarks import joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
-from psoas_coach.report.model import Rep, Report, summarize
+from psoas_coach.report.model import Report, summarize
 from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.trust import figure_words
+from psoas_coach.reps.types import Rep
 
 #: Below this share of frames with a person, the report warns.
 FOUND_WARN_SHARE = 0.95

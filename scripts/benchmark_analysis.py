@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from psoas_coach.pipeline import analyze_pose
+    from psoas_coach.pose.csv_io import read_keypoints, write_keypoints
     from psoas_coach.report.html import render_html
-    from psoas_coach.source.csv_io import read_keypoints, write_keypoints
     from psoas_coach.synth.generator import generate
     from psoas_coach.synth.spec import SynthSpec
 

@@ -146,7 +146,7 @@ def agreement(folder: Path) -> int:
     """Live vs offline on every keypoint recording in ``folder``; exit status."""
     from psoas_coach.live.replay import replay
     from psoas_coach.pipeline import analyze_pose
-    from psoas_coach.source.csv_io import read_keypoints
+    from psoas_coach.pose.csv_io import read_keypoints
 
     paths = sorted([*folder.glob("*.csv.gz"), *folder.glob("*.csv")])
     if not paths:

@@ -46,7 +46,8 @@ from typing import Any
 try:
     from psoas_coach.outputs import VIDEO_SUFFIXES, input_stem, is_video
     from psoas_coach.pose.landmarks import SIDES
-    from psoas_coach.report.model import Rep, Report
+    from psoas_coach.report.model import Report
+    from psoas_coach.reps.types import Rep
     from psoas_coach.synth.scoring import match_reps
 except ModuleNotFoundError as missing:  # a Python without the project: use the project's venv
     project_venv = Path(__file__).resolve().parents[1] / ".venv"

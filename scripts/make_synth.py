@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from rich.progress import Progress
 
-    from psoas_coach.report.model import write_text_atomic
-    from psoas_coach.source.csv_io import write_keypoints
+    from psoas_coach.atomic import write_text_atomic
+    from psoas_coach.pose.csv_io import write_keypoints
     from psoas_coach.synth.generator import generate, random_spec
 
     out: Path = args.out

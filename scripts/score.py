@@ -27,7 +27,7 @@ from typing import Any
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.scoring import (
     BenchmarkScore,
     RecordingScore,
@@ -115,8 +115,8 @@ def score_one(
 def recording_pose(recording: Path, workers: int, keypoints: Path | None) -> PoseSequence:
     """The keypoints of a recording: read from a CSV, or estimated from a video (and kept in
     the ``keypoints`` folder when given)."""
+    from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
     from psoas_coach.pose.video_pose import estimate_video
-    from psoas_coach.source.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 
     if is_keypoint_csv(recording):
         return read_keypoints(recording)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from psoas_coach.pipeline import analyze_pose
-from psoas_coach.report.model import Rep
-from psoas_coach.source.csv_io import read_keypoints
+from psoas_coach.pose.csv_io import read_keypoints
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.generator import generate, random_spec
 from psoas_coach.synth.scoring import BenchmarkScore, score_recording, summarize_scores
 

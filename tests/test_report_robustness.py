@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 
 from psoas_coach.exceptions import PsoasError
 from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pose.csv_io import HEADER, read_keypoints, write_keypoints
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, joint
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.html import render_html
 from psoas_coach.reps.types import OPTIONAL_FIGURES
-from psoas_coach.source.csv_io import HEADER, read_keypoints, write_keypoints
 from psoas_coach.synth.generator import generate, random_spec
 
 REQUIRED_NUMBERS = ("start_s", "peak_s", "end_s")

@@ -224,6 +224,10 @@ class LiveAnalyzer:
         events += self._cues.poll(now)
         return events
 
+    def note(self, message: str) -> None:
+        """Add a warning to the set's report."""
+        self._warnings.append(message)
+
     def analysis(self) -> LiveAnalysis:
         """The set's report and recorded signals (call after :meth:`finish`)."""
         facts = SetFacts(

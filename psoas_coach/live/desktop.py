@@ -68,6 +68,12 @@ def run_set(
         if window:
             _close_window()
     _deliver(engine.finish(), speaker, on_event)
+    if source.skipped:
+        engine.analyzer.note(
+            f"{source.skipped} of {frames + source.skipped} pictures were skipped: this machine "
+            "could not keep up with the video's frame rate (counts and holds may differ from "
+            "psoas analyze of the same video)"
+        )
     return SetOutcome(engine.analyzer.analysis(), frames, error)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 
 
 @dataclass(frozen=True)

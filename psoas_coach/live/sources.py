@@ -31,6 +31,8 @@ class FrameSource(Protocol):
     fps: float
     #: Times (s) from which the pose estimator should start afresh (empty for a camera).
     restarts: list[float]
+    #: Pictures dropped because they were late (a file played in real time).
+    skipped: int
 
     def __iter__(self) -> Frames:
         """``(time_s, image)`` per picture."""
@@ -62,6 +64,7 @@ class CameraSource:
 
         self.name = f"camera {device}"
         self.restarts: list[float] = []
+        self.skipped = 0
         self.stall_timeout_s = stall_timeout_s
         self._log_level = cv2.getLogLevel()
         cv2.setLogLevel(0)  # OpenCV's own console warnings off: errors are ours, one line

@@ -4,7 +4,7 @@ A recording's keypoints as numpy arrays, frames × 33 BlazePose landmarks. Pixel
 top-left and y down; time in seconds. A landmark that was not detected is NaN in ``xy`` and ``z``
 and 0 in ``visibility``; a frame with nobody in it has every landmark missing.
 
-Enter it only through converters (``source.csv_io.read_keypoints``,
+Enter it only through converters (``pose.csv_io.read_keypoints``,
 ``pose.mediapipe_backend`` results) or :meth:`PoseSequence.from_arrays`.
 """
 

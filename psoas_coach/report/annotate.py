@@ -8,24 +8,35 @@ sizes scaled to the frame's shorter side, so it stays fast at any resolution.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from psoas_coach.pose.landmarks import LANDMARK_NAMES, SIDES, SKELETON, joint
+from psoas_coach.atomic import atomic_target
+from psoas_coach.pose.landmarks import SIDES, joint
+from psoas_coach.report.drawing import (
+    AMBER,
+    GREEN,
+    INK,
+    SIDE_RGB,
+    WHITE,
+    Image,
+    banner,
+    draw_hold_timer,
+    draw_panel,
+    draw_skeleton,
+    text,
+    to_ascii,
+    top_slot,
+    wrap,
+)
 from psoas_coach.report.html import AnalysisLike
-from psoas_coach.report.model import Rep
-from psoas_coach.report.plots import SIDE_COLORS, TARGET_COLOR, hold_band_s
-
-RGB = tuple[int, int, int]
-Image = npt.NDArray[np.uint8]
+from psoas_coach.report.plots import hold_band_s
+from psoas_coach.reps.types import Rep
 
 #: Seconds a finished rep's first cue (or "Good rep") stays on screen.
 CUE_SHOW_S = 3.0
@@ -33,32 +44,6 @@ CUE_SHOW_S = 3.0
 SWITCH_HINT_S = 3.0
 #: A pose frame further than this from the video frame (seconds) is not drawn.
 MAX_POSE_GAP_S = 0.25
-
-_FONT = cv2.FONT_HERSHEY_DUPLEX
-_INK: RGB = (30, 30, 30)
-_WHITE: RGB = (255, 255, 255)
-_NEUTRAL: RGB = (225, 225, 225)
-_AMBER: RGB = (230, 159, 0)
-
-
-def _rgb(hex_color: str) -> RGB:
-    value = int(hex_color.lstrip("#"), 16)
-    return (value >> 16) & 255, (value >> 8) & 255, value & 255
-
-
-SIDE_RGB: dict[str, RGB] = {side: _rgb(c) for side, c in SIDE_COLORS.items()}
-_GREEN: RGB = _rgb(TARGET_COLOR)
-
-
-def _edge_color(a: int, b: int) -> RGB:
-    """Side colour for a limb whose two ends are on one side, neutral for the trunk and head."""
-    for side in SIDES:
-        if LANDMARK_NAMES[a].startswith(side) and LANDMARK_NAMES[b].startswith(side):
-            return SIDE_RGB[side]
-    return _NEUTRAL
-
-
-_EDGE_COLORS: tuple[RGB, ...] = tuple(_edge_color(a, b) for a, b in SKELETON)
 
 
 class Annotator:
@@ -111,7 +96,7 @@ class Annotator:
             return
         dx, dy = (-70, -22) if side == "left" else (18, 40)
         org = (int(knee[0] + dx * s), int(knee[1] + dy * s))
-        _text(frame, f"{angle:.0f}", org, 0.8 * s, SIDE_RGB[side], outline=_WHITE)
+        text(frame, f"{angle:.0f}", org, 0.8 * s, SIDE_RGB[side], outline=WHITE)
 
     def _angle(
         self, series: dict[str, npt.NDArray[np.float64]], side: str, time_s: float
@@ -132,28 +117,22 @@ class Annotator:
         }
 
     def _draw_panel(self, frame: Image, time_s: float, s: float) -> None:
-        done = self.reps_done(time_s)
-        line_h = round(34 * s)
-        x0, y0 = round(12 * s), round(12 * s)
-        _shade(frame, (x0, y0), (_panel_right(s), y0 + 3 * line_h + round(14 * s)), _WHITE, 0.75)
-        x, y = x0 + round(10 * s), y0 + line_h
-        _text(frame, f"Reps   L {done['left']}   R {done['right']}", (x, y), 0.8 * s, _INK)
-        for k, side in enumerate(SIDES, start=1):
-            knee = self._angle(self._kin.knee_deg, side, time_s)
-            hip = self._angle(self._kin.hip_deg, side, time_s)
-            text = f"{side[0].upper()}  knee {_deg(knee)}  hip {_deg(hip)}"
-            _text(frame, text, (x, y + k * line_h), 0.75 * s, SIDE_RGB[side])
+        knee = {side: self._angle(self._kin.knee_deg, side, time_s) for side in SIDES}
+        hip = {side: self._angle(self._kin.hip_deg, side, time_s) for side in SIDES}
+        draw_panel(frame, self.reps_done(time_s), knee, hip, s)
 
     # --- hold timer and switch hint -------------------------------------------------------
 
     def _draw_hold(self, frame: Image, time_s: float, s: float) -> None:
         holding = next((r for r in self._reps if r.hold_start_s <= time_s < r.hold_end_s), None)
         if holding is not None:
-            self._hold_timer(frame, time_s - holding.hold_start_s, s)
+            held = time_s - holding.hold_start_s
+            lo, hi = self._min_hold_s, self._max_hold_s
+            draw_hold_timer(frame, held, lo, hi, s, marks=(lo,))
             return
         if self._after_hold(time_s):
-            cx, room = _top_slot(frame, s)
-            _banner(frame, "Switch legs", (cx, round(50 * s)), 1.1 * s, _WHITE, _INK, room)
+            cx, room = top_slot(frame, s)
+            banner(frame, "Switch legs", (cx, round(50 * s)), 1.1 * s, WHITE, INK, room)
 
     def _after_hold(self, time_s: float) -> bool:
         for k, rep in enumerate(self._reps):
@@ -161,21 +140,6 @@ class Annotator:
             if rep.hold_end_s <= time_s < min(rep.end_s + SWITCH_HINT_S, next_start):
                 return True
         return False
-
-    def _hold_timer(self, frame: Image, held_s: float, s: float) -> None:
-        """``Hold 1.4 s`` and a bar to the maximum hold; green once the minimum is reached."""
-        cx, room = _top_slot(frame, s)
-        color = _GREEN if held_s >= self._min_hold_s else _AMBER
-        text = f"Hold {held_s:.1f} s"
-        bottom = _banner(frame, text, (cx, round(50 * s)), 1.1 * s, _WHITE, color, room)
-        bar_w, bar_h = min(round(300 * s), room), max(6, round(14 * s))
-        x0, y0 = cx - bar_w // 2, bottom + max(4, round(10 * s))
-        full = max(self._max_hold_s, 1e-6)
-        _shade(frame, (x0, y0), (x0 + bar_w, y0 + bar_h), _WHITE, 0.6)
-        fill = x0 + round(bar_w * min(held_s / full, 1.0))
-        cv2.rectangle(frame, (x0, y0), (fill, y0 + bar_h), color, -1)
-        tick = x0 + round(bar_w * min(self._min_hold_s / full, 1.0))
-        cv2.line(frame, (tick, y0 - 3), (tick, y0 + bar_h + 3), _INK, max(1, round(2 * s)))
 
     # --- cue after a rep ------------------------------------------------------------------
 
@@ -185,24 +149,14 @@ class Annotator:
         if not ended:
             return
         rep = ended[-1]
-        text, color = (to_ascii(rep.cues[0]), _AMBER) if rep.cues else ("Good rep", _GREEN)
+        cue, color = (to_ascii(rep.cues[0]), AMBER) if rep.cues else ("Good rep", GREEN)
         h, w = frame.shape[:2]
         scale = 0.9 * s
-        lines = _wrap(text, scale, round(0.9 * w))
+        lines = wrap(cue, scale, round(0.9 * w))
         step = round(44 * s)
         for k, line in enumerate(lines):
             y = h - round(36 * s) - (len(lines) - 1 - k) * step
-            _banner(frame, line, (w // 2, y), scale, _WHITE, color, w)
-
-
-def _wrap(text: str, scale: float, width_px: int) -> list[str]:
-    """``text`` as one line, or two split at the space nearest the middle if it is too wide."""
-    (tw, _), _ = cv2.getTextSize(text, _FONT, scale, _thickness(scale))
-    spaces = [i for i, c in enumerate(text) if c == " "]
-    if tw <= width_px or not spaces:
-        return [text]
-    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
-    return [text[:cut], text[cut + 1 :]]
+            banner(frame, line, (w // 2, y), scale, WHITE, color, w)
 
 
 def nearest_index(times_s: npt.NDArray[np.float64], time_s: float) -> int | None:
@@ -213,98 +167,6 @@ def nearest_index(times_s: npt.NDArray[np.float64], time_s: float) -> int | None
     if i >= times_s.size or (i > 0 and time_s - times_s[i - 1] <= times_s[i] - time_s):
         i -= 1
     return i
-
-
-_ASCII = str.maketrans({"–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "°": " deg"})
-
-
-def to_ascii(text: str) -> str:
-    """``text`` in the characters cv2's Hershey fonts can draw (dashes, quotes, degrees mapped)."""
-    return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
-
-
-def draw_skeleton(frame: Image, xy: npt.NDArray[np.float64], s: float) -> None:
-    """Limbs in side colours and hip/knee/ankle dots on ``frame`` (in place).
-
-    ``xy`` is ``(33, 2)`` pixels (NaN: not drawn); ``s`` is the size unit (1 at 720 px).
-    """
-    width = max(2, round(5 * s))
-    for (a, b), color in zip(SKELETON, _EDGE_COLORS, strict=True):
-        if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all():
-            cv2.line(frame, _pt(xy[a]), _pt(xy[b]), color, width, cv2.LINE_AA)
-    for side in SIDES:
-        for name in ("hip", "knee", "ankle"):
-            p = xy[joint(side, name)]
-            if np.isfinite(p).all():
-                cv2.circle(frame, _pt(p), width + 2, _WHITE, -1, cv2.LINE_AA)
-                cv2.circle(frame, _pt(p), width, SIDE_RGB[side], -1, cv2.LINE_AA)
-
-
-def _pt(p: npt.NDArray[np.float64]) -> tuple[int, int]:
-    return int(round(float(p[0]))), int(round(float(p[1])))
-
-
-def _deg(value: float | None) -> str:
-    return "--" if value is None else f"{value:3.0f}"
-
-
-def _thickness(scale: float) -> int:
-    return max(1, round(2.2 * scale))
-
-
-def _text(
-    img: Image,
-    text: str,
-    org: tuple[int, int],
-    scale: float,
-    color: RGB,
-    outline: RGB | None = None,
-) -> None:
-    """cv2 text at baseline-left ``org`` (pixels), optionally with an outline for contrast."""
-    th = _thickness(scale)
-    if outline is not None:
-        cv2.putText(img, text, org, _FONT, scale, outline, th + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, _FONT, scale, color, th, cv2.LINE_AA)
-
-
-def _panel_right(s: float) -> int:
-    """Right edge in pixels of the top-left panel at size unit ``s``."""
-    return round(342 * s)
-
-
-def _top_slot(frame: Image, s: float) -> tuple[int, int]:
-    """Centre x and width in pixels of the free strip right of the panel, for top banners."""
-    left = _panel_right(s)
-    return (left + frame.shape[1]) // 2, frame.shape[1] - left
-
-
-def _banner(
-    img: Image, text: str, center: tuple[int, int], scale: float, fg: RGB, bg: RGB, room: int
-) -> int:
-    """Text centred on ``center`` over a solid box of colour ``bg``; returns the box bottom y.
-
-    The text shrinks to fit 90 % of ``room`` pixels.
-    """
-    (tw, _), _ = cv2.getTextSize(text, _FONT, scale, _thickness(scale))
-    scale *= min(1.0, 0.9 * room / max(tw, 1))
-    (tw, th), base = cv2.getTextSize(text, _FONT, scale, _thickness(scale))
-    pad = max(4, th // 2)
-    x, y = center[0] - tw // 2, center[1] + th // 2
-    bottom = y + base + pad // 2
-    cv2.rectangle(img, (x - pad, y - th - pad), (x + tw + pad, bottom), bg, -1)
-    _text(img, text, (x, y), scale, fg)
-    return bottom
-
-
-def _shade(img: Image, p0: tuple[int, int], p1: tuple[int, int], color: RGB, alpha: float) -> None:
-    """Blend a rectangle of ``color`` into ``img`` with opacity ``alpha`` (clipped to the frame)."""
-    h, w = img.shape[:2]
-    x0, y0 = max(0, p0[0]), max(0, p0[1])
-    x1, y1 = min(w, p1[0]), min(h, p1[1])
-    if x1 <= x0 or y1 <= y0:
-        return
-    roi = img[y0:y1, x0:x1]
-    roi[:] = (roi * (1.0 - alpha) + np.array(color) * alpha).astype(np.uint8)
 
 
 def write_annotated_video(
@@ -328,17 +190,8 @@ def write_annotated_video(
     first = next(it, None)
     if first is None:
         raise ValueError(f"annotated video {out_path}: no frames to write")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".mp4", dir=out_path.parent)
-    os.close(fd)
-    try:
-        count = _encode(_chain(first, it), Annotator(analysis), Path(tmp), fps, progress)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+    with atomic_target(out_path, suffix=".mp4") as tmp:
+        return _encode(_chain(first, it), Annotator(analysis), tmp, fps, progress)
 
 
 def _chain(

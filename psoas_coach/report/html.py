@@ -13,15 +13,11 @@ from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
+from psoas_coach.atomic import write_text_atomic
 from psoas_coach.kinematics.angles import Kinematics
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.report.model import (
-    MIN_SIDE_CONFIDENCE,
-    Rep,
-    Report,
-    summarize,
-    write_text_atomic,
-)
+from psoas_coach.report.model import MIN_SIDE_CONFIDENCE, Report, summarize
 from psoas_coach.report.plots import (
     SIDE_COLORS,
     angles_svg,
@@ -29,6 +25,7 @@ from psoas_coach.report.plots import (
     holds_svg,
     knee_threshold_deg,
 )
+from psoas_coach.reps.types import Rep
 
 
 class AnalysisLike(Protocol):
@@ -55,7 +52,6 @@ NO_REPS_MESSAGE = "No psoas-march repetitions found"
 LOW_CONFIDENCE = 0.7
 #: Display only: asymmetries at or above this share (percent) are highlighted on the cards.
 ASYMMETRY_NOTE_PCT = 15.0
-SIDES = ("left", "right")
 
 _CSS = """
 :root{--left:%(left)s;--right:%(right)s;--ok:#007a57;--off:#a65e00;--ink:#1d2327;--mute:#5f6b73;

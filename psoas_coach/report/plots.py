@@ -23,7 +23,8 @@ from matplotlib.patches import Patch
 
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep, Report
+from psoas_coach.report.model import Report
+from psoas_coach.reps.types import Rep
 
 #: Matplotlib's rc settings are one global dictionary and ``rc_context`` swaps it in and out:
 #: figures render one at a time, so analyses in parallel threads (the dashboard's worker)

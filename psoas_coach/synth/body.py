@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psoas_coach.pose.landmarks import INDEX, NUM_LANDMARKS
+from psoas_coach.pose.landmarks import INDEX, NUM_LANDMARKS, SIDES
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.synth.motion import SIDES, Angles
+from psoas_coach.synth.motion import Angles
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth import noise
 from psoas_coach.synth.body import Segments, body_landmarks, rotate, segments_for_height
 from psoas_coach.synth.motion import MotionPlan, angles

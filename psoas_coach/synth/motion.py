@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
 
-SIDES: tuple[str, str] = ("left", "right")
 PROFILES: tuple[str, str] = ("minjerk", "cosine")
 
 #: Fraction of a movement's duration between its 10 % and 90 % points, per profile.

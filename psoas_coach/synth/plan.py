@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.synth.motion import (
     PROFILES,
-    SIDES,
     TEN_NINETY_SHARE,
     TOP_SHARE,
     MotionPlan,

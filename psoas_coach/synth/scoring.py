@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.truth import FAULT_CODES
 
 DEFAULT_MIN_IOU = 0.3

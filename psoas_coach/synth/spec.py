@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from psoas_coach.synth.motion import PROFILES, SIDES
+from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.synth.motion import PROFILES
 
 FRAME_SIZES: tuple[tuple[int, int], ...] = (
     (640, 480),

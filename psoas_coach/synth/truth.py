@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep
-from psoas_coach.synth.motion import SIDES, MotionPlan, RepMotion, angles
+from psoas_coach.reps.types import Rep
+from psoas_coach.synth.motion import MotionPlan, RepMotion, angles
 
 #: The eight fault codes of docs/definitions.md section 4, in its order.
 FAULT_CODES: tuple[str, ...] = (

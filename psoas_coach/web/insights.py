@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.report.plots import FAULT_SHORT
 from psoas_coach.storage.models import Result, TrainingSession
 from psoas_coach.web.schemas import SessionSummary, TrendPoint
 
-SIDES = ("left", "right")
 #: A fault in at least this share of one side's reps is flagged on the roster...
 FLAG_FAULT_SHARE = 0.3
 #: ...when it occurred at least this often (one fault in three reps is not yet a pattern).

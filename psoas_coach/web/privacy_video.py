@@ -19,7 +19,8 @@ import numpy.typing as npt
 from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.landmarks import INDEX
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.report.annotate import Image, nearest_index, write_annotated_video
+from psoas_coach.report.annotate import nearest_index, write_annotated_video
+from psoas_coach.report.drawing import Image
 
 #: Width of a skeleton-only video in pixels (height follows the recording's aspect ratio).
 SKELETON_WIDTH_PX = 720

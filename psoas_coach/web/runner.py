@@ -12,11 +12,12 @@ import shutil
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from psoas_coach.atomic import write_text_atomic
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import VideoError
 from psoas_coach.outputs import Progress, analyze_file, input_stem
 from psoas_coach.pipeline import Analysis
-from psoas_coach.report.model import Report, write_text_atomic
+from psoas_coach.report.model import Report
 from psoas_coach.storage.crud.jobs import JobTicket
 from psoas_coach.storage.files import DataDir
 

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from fastapi import HTTPException
 
 from psoas_coach.outputs import VIDEO_SUFFIXES
-from psoas_coach.source.csv_io import CSV_SUFFIXES
+from psoas_coach.pose.csv_io import CSV_SUFFIXES
 from psoas_coach.storage.files import DataDir
 from psoas_coach.web.runner import stored_suffix
 

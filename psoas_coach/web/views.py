@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.report.model import Report
 from psoas_coach.reps.review import with_sides
 from psoas_coach.storage.crud import jobs as job_crud
@@ -40,7 +41,6 @@ from psoas_coach.web.schemas import (
     TeamOut,
 )
 
-SIDES = ("left", "right")
 #: Result files served by ``/api/results/{id}/files/{kind}``, by kind: column of the row.
 RESULT_FILES = {
     "json": "report_json",

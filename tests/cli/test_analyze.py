@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from psoas_coach.cli.__main__ import main
+from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.pose.landmarks import INDEX, NUM_LANDMARKS
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.source.csv_io import write_keypoints
 from psoas_coach.synth.generator import generate
 from psoas_coach.synth.spec import SynthSpec
 

@@ -13,7 +13,7 @@ from psoas_coach.live.sources import VideoFileSource
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.pose.video_pose import estimate_video
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.generator import generate
 from tests.live.conftest import real_video, short_spec
 

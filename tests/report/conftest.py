@@ -21,7 +21,8 @@ from psoas_coach.faults.base import cue_for, fault_codes
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import FloatArray, PoseSequence
-from psoas_coach.report.model import Rep, Report, summarize
+from psoas_coach.report.model import Report, summarize
+from psoas_coach.reps.types import Rep
 
 FPS = 30.0
 EXT_S = 1.2

@@ -11,13 +11,8 @@ import numpy.typing as npt
 import pytest
 
 from psoas_coach.pose.landmarks import joint
-from psoas_coach.report.annotate import (
-    SIDE_RGB,
-    Annotator,
-    nearest_index,
-    to_ascii,
-    write_annotated_video,
-)
+from psoas_coach.report.annotate import Annotator, nearest_index, write_annotated_video
+from psoas_coach.report.drawing import SIDE_RGB, to_ascii
 from psoas_coach.report.html import AnalysisLike
 from psoas_coach.report.plots import TARGET_COLOR
 

@@ -9,8 +9,8 @@ import pytest
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep
 from psoas_coach.reps.engine import RepEngine
+from psoas_coach.reps.types import Rep
 
 FPS = 30.0
 

@@ -11,7 +11,7 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import interior_angle
 from psoas_coach.pose.landmarks import MIRROR, joint
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.body import pelvis_rise
 from psoas_coach.synth.generator import (
     FAULT_CODES,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from psoas_coach.report.model import Rep
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.scoring import (
     FaultCount,
     count_faults,

@@ -138,7 +138,7 @@ INJECTED_FAULTS = (
 def synthetic_csv(path: Path, *, seed: int, n_reps: int, fault_rate: float = 0.0) -> Path:
     """A synthetic psoas-march keypoint recording (``.csv.gz``): ``n_reps`` reps with short
     rests, each fault injected with probability ``fault_rate``."""
-    from psoas_coach.source.csv_io import write_keypoints
+    from psoas_coach.pose.csv_io import write_keypoints
     from psoas_coach.synth.generator import FaultRates, SynthSpec, generate
 
     rates = FaultRates(**dict.fromkeys(INJECTED_FAULTS, fault_rate))

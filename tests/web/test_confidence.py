@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from psoas_coach.source.csv_io import write_keypoints
+from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.synth.generator import SynthSpec, generate
 from tests.web.helpers import Api, csrf_of
 

@@ -8,9 +8,9 @@ import av
 import numpy as np
 
 from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pose.csv_io import read_keypoints
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.source.csv_io import read_keypoints
 from psoas_coach.web.privacy_video import (
     FACE_LANDMARKS,
     PIXEL_BLOCKS,

@@ -8,8 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from psoas_coach.faults.base import fault_codes
-from psoas_coach.report.model import MIN_SIDE_CONFIDENCE, Rep, Report, summarize
+from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.report.model import MIN_SIDE_CONFIDENCE, Report, summarize
 from psoas_coach.reps.review import with_sides
+from psoas_coach.reps.types import Rep
 from psoas_coach.storage.crud.roster import visible_team_ids
 from psoas_coach.storage.models import (
     AnalysisJob,
@@ -21,7 +23,6 @@ from psoas_coach.storage.models import (
     utcnow,
 )
 
-SIDES = ("left", "right")
 #: What a coach may say about a rep's automatic faults ("": nothing, only its side is set).
 VERDICTS = ("confirmed", "overridden")
 

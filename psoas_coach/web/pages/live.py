@@ -22,7 +22,7 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.recorder import LiveAnalysis, write_report_files
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
-from psoas_coach.source.csv_io import write_keypoints
+from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, Recording, utcnow

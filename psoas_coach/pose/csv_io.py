@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from psoas_coach.atomic import write_bytes_atomic
 from psoas_coach.exceptions import InputNotFoundError, KeypointCSVError
 from psoas_coach.pose.landmarks import LANDMARK_NAMES
 from psoas_coach.pose.types import FloatArray, PoseSequence
-from psoas_coach.report.model import write_bytes_atomic
 
 COORDS = ("x", "y", "z", "visibility")
 HEADER: tuple[str, ...] = ("time_s", *(f"{n}_{c}" for n in LANDMARK_NAMES for c in COORDS))

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from psoas_coach.exceptions import InputNotFoundError, KeypointCSVError
+from psoas_coach.pose.csv_io import HEADER, read_keypoints, write_keypoints
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.source.csv_io import HEADER, read_keypoints, write_keypoints
 
 
 def small_pose(frames: int = 5) -> PoseSequence:
