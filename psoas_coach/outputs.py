@@ -1,9 +1,12 @@
 """Analyse one input file and write its outputs: the unit of work of the CLI and of any job.
 
-A video gives ``<stem>.csv`` (its keypoints, written first so pose estimation never has to
-run twice), then ``<stem>.json`` and ``<stem>.html``, and with ``video=True`` the annotated
-``<stem>.annotated.mp4``. A keypoint CSV gives the JSON and HTML. Every file is written
-atomically.
+:func:`write_outputs` is the one writer of what an analysis gives, for ``psoas analyze``, the
+dashboard's jobs and a saved live set alike: the annotated video if asked
+(``<stem>.annotated.mp4``: over the video, with the face pixelated, or a skeleton on a plain
+background), the plots (``<stem>.angles.svg``, ``<stem>.holds.svg``, rendered once and also
+embedded in the HTML), then ``<stem>.json`` and ``<stem>.html`` last, so they carry every
+warning met on the way. :func:`analyze_file` writes a video's keypoints (``<stem>.csv``)
+first, so pose estimation never has to run twice. Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -11,17 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from psoas_coach.atomic import write_text_atomic
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import InputError, InputNotFoundError, VideoError
 from psoas_coach.pipeline import Analysis, analyze_pose
 from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 from psoas_coach.pose.types import PoseSequence
+from psoas_coach.report.html import AnalysisLike
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".mkv")
 
 #: Called with the share of the work done, 0..1, and a short label of the current step.
 Progress = Callable[[float, str], None]
+#: How the annotated video is drawn: over the video's own pictures, over them with the face
+#: pixelated, or on a plain background from the keypoints alone (no picture of the person).
+VideoKind = Literal["plain", "blurred", "skeleton"]
 
 
 @dataclass
@@ -32,6 +41,9 @@ class FileResult:
     analysis: Analysis | None = None
     outputs: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The files written by role: ``keypoints``, ``video``, ``angles``, ``holds``, ``json``,
+    #: ``html``.
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 def input_stem(path: Path) -> str:
@@ -67,12 +79,13 @@ def analyze_file(
     config: AnalysisConfig,
     *,
     stem: str | None = None,
-    video: bool = False,
+    video: VideoKind | None = None,
     workers: int = 2,
     max_fps: float = 30.0,
     progress: Progress | None = None,
 ) -> FileResult:
-    """Analyse ``path`` (video or keypoint CSV) and write its outputs into ``out_dir``.
+    """Analyse ``path`` (video or keypoint CSV) and write its outputs into ``out_dir``
+    (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default).
 
     Raises a :class:`~psoas_coach.exceptions.PsoasError` when nothing usable comes out; a
     video's keypoint CSV is kept even when its analysis then fails.
@@ -83,20 +96,67 @@ def analyze_file(
     out_dir.mkdir(parents=True, exist_ok=True)
     result = FileResult(path)
     if is_video(path):
-        pose = _video_pose(path, out_dir / f"{stem}.csv", result, workers, max_fps, report_progress)
+        csv_path = out_dir / f"{stem}.csv"
+        pose = _video_pose(path, csv_path, result, workers, max_fps, report_progress)
+        result.files["keypoints"] = csv_path
     else:
         report_progress(0.0, "reading keypoints")
         pose = read_keypoints(path, result.warnings)
     report_progress(0.85 if is_video(path) else 0.3, "analysing")
-    if video and not is_video(path):
+    if video in ("plain", "blurred") and not is_video(path):
         result.warnings.append("an annotated video needs a video input: none written")
+        video = None
     result.analysis = analyze_pose(pose, config, extra_warnings=result.warnings)
-    _write_reports(result.analysis, out_dir, stem, result)
-    if video and is_video(path):
-        report_progress(0.9, "annotated video")
-        _write_video(path, result.analysis, out_dir / f"{stem}.annotated.mp4", max_fps, result)
+    written = write_outputs(
+        result.analysis,
+        out_dir,
+        stem,
+        video=video,
+        source=path if is_video(path) else None,
+        max_fps=max_fps,
+        progress=report_progress,
+    )
+    result.files.update(written)
+    result.outputs += list(written.values())
     report_progress(1.0, "done")
     return result
+
+
+def write_outputs(
+    analysis: AnalysisLike,
+    out_dir: Path,
+    stem: str,
+    *,
+    video: VideoKind | None = None,
+    source: Path | None = None,
+    max_fps: float = 30.0,
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Write what ``analysis`` gives into ``out_dir``; the files by role.
+
+    The annotated video first (``plain`` and ``blurred`` draw over the pictures of the video
+    at ``source``; a video that cannot be written becomes a warning of the report), then the
+    plots, then the JSON and HTML reports.
+    """
+    from psoas_coach.report.html import write_html
+    from psoas_coach.report.plots import render_plots
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    if video is not None and len(analysis.pose):
+        (progress or (lambda share, label: None))(0.9, "annotated video")
+        target = out_dir / f"{stem}.annotated.mp4"
+        if _write_video(analysis, target, video, source, max_fps):
+            files["video"] = target
+    plots = render_plots(analysis.kinematics, analysis.report)
+    for role, svg in (("angles", plots.angles), ("holds", plots.holds)):
+        if svg is not None:
+            files[role] = out_dir / f"{stem}.{role}.svg"
+            write_text_atomic(files[role], svg)
+    files["json"], files["html"] = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
+    analysis.report.save(files["json"])
+    write_html(analysis, files["html"], plots)
+    return files
 
 
 def _video_pose(
@@ -116,25 +176,25 @@ def _video_pose(
     return estimated.pose
 
 
-def _write_reports(analysis: Analysis, out_dir: Path, stem: str, result: FileResult) -> None:
-    from psoas_coach.report.html import write_html
-
-    json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-    analysis.report.save(json_path)
-    write_html(analysis, html_path)
-    result.outputs += [json_path, html_path]
-
-
 def _write_video(
-    path: Path, analysis: Analysis, out: Path, max_fps: float, result: FileResult
-) -> None:
+    analysis: AnalysisLike, out: Path, kind: VideoKind, source: Path | None, max_fps: float
+) -> bool:
+    """Write the annotated video of ``kind``; False (and a report warning) when it fails."""
     from psoas_coach.report.annotate import write_annotated_video
+    from psoas_coach.report.privacy_video import write_blurred_video, write_skeleton_video
     from psoas_coach.source.video import iter_frames, probe_video
 
-    fps = min(probe_video(path).fps, max_fps)
     try:
-        write_annotated_video(iter_frames(path, max_fps=max_fps), analysis, out, fps=fps)
+        if kind == "skeleton":
+            write_skeleton_video(analysis, out)
+        elif source is None:
+            raise VideoError("there is no video to draw on")
+        elif kind == "blurred":
+            write_blurred_video(source, analysis, out, max_fps=max_fps)
+        else:
+            fps = min(probe_video(source).fps, max_fps)
+            write_annotated_video(iter_frames(source, max_fps=max_fps), analysis, out, fps=fps)
     except VideoError as err:
-        result.warnings.append(f"annotated video not written: {err}")
-        return
-    result.outputs.append(out)
+        analysis.report.warnings.append(f"annotated video not written: {err}")
+        return False
+    return True

@@ -173,7 +173,7 @@ def _analyze_one(
             args.out,
             config,
             stem=stem,
-            video=args.video,
+            video="plain" if args.video else None,
             workers=args.workers,
             max_fps=args.max_fps,
             progress=progress,

@@ -147,10 +147,10 @@ def _print_event(event: Event) -> None:
 
 
 def _write(args: argparse.Namespace, analysis: LiveAnalysis, source_name: str) -> None:
-    from psoas_coach.live.recorder import write_report_files
+    from psoas_coach.outputs import write_outputs
 
     stem = args.stem or _default_stem(source_name)
-    for path in write_report_files(analysis, args.out, stem):
+    for path in write_outputs(analysis, args.out, stem).values():
         print(f"wrote {path}", file=sys.stderr)
 
 

@@ -4,14 +4,13 @@
 ones the repetition engine was fed) for the report's angle plot and quality figures;
 :func:`build_analysis` turns them and the repetitions into a :class:`LiveAnalysis` through
 the one report builder (:func:`psoas_coach.pipeline.build_report`), which the HTML report
-renders like an offline ``pipeline.Analysis``; :func:`write_report_files` writes
-``<stem>.json`` and ``<stem>.html``.
+renders like an offline ``pipeline.Analysis``; ``outputs.write_outputs`` writes its files as
+for ``psoas analyze``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -130,14 +129,3 @@ def build_analysis(
         quality=quality,
     )
     return LiveAnalysis(pose, kinematics, report)
-
-
-def write_report_files(analysis: LiveAnalysis, out_dir: Path, stem: str) -> list[Path]:
-    """Write ``<stem>.json`` and ``<stem>.html`` into ``out_dir`` (created); their paths."""
-    from psoas_coach.report.html import write_html
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-    analysis.report.save(json_path)
-    write_html(analysis, html_path)
-    return [json_path, html_path]

@@ -20,10 +20,10 @@ from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.model import MIN_SIDE_CONFIDENCE, Report, summarize
 from psoas_coach.report.plots import (
     SIDE_COLORS,
-    angles_svg,
+    PlotSet,
     hold_band_s,
-    holds_svg,
     knee_threshold_deg,
+    render_plots,
 )
 from psoas_coach.reps.types import Rep
 
@@ -98,22 +98,29 @@ tr,figure{break-inside:avoid}h2{break-after:avoid}
 """
 
 
-def render_html(analysis: AnalysisLike, *, generated: dt.datetime | None = None) -> str:
+def render_html(
+    analysis: AnalysisLike,
+    *,
+    generated: dt.datetime | None = None,
+    plots: PlotSet | None = None,
+) -> str:
     """The complete HTML document for ``analysis`` (UTF-8 text, self-contained).
 
-    ``generated`` is the analysis date shown in the header (now, local time, by default).
+    ``generated`` is the analysis date shown in the header (now, local time, by default);
+    ``plots`` the analysis's plots when already rendered (else rendered here).
     """
     report = analysis.report
+    shown = plots or render_plots(analysis.kinematics, report)
     when = generated or dt.datetime.now().astimezone()
     parts = [_header(report, when), _warnings(report.warnings)]
     if not report.assessable:
         parts.insert(1, _not_assessable(report))
-        parts.append(_plots(analysis))
+        parts.append(_plots(shown))
     elif report.reps:
         summary = report.summary or summarize(report.reps, []).to_dict()
-        parts += [_cards(report, summary), _rep_table(report), _plots(analysis)]
+        parts += [_cards(report, summary), _rep_table(report), _plots(shown)]
     else:
-        parts += [_no_reps(report), _plots(analysis)]
+        parts += [_no_reps(report), _plots(shown)]
     parts.append(_footer(report))
     css = _CSS % SIDE_COLORS
     return (
@@ -126,9 +133,9 @@ def render_html(analysis: AnalysisLike, *, generated: dt.datetime | None = None)
     )
 
 
-def write_html(analysis: AnalysisLike, path: Path) -> None:
+def write_html(analysis: AnalysisLike, path: Path, plots: PlotSet | None = None) -> None:
     """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
-    write_text_atomic(path, render_html(analysis))
+    write_text_atomic(path, render_html(analysis, plots=plots))
 
 
 def _header(report: Report, when: dt.datetime) -> str:
@@ -330,20 +337,19 @@ def _confidence_cell(rep: Rep) -> str:
     )
 
 
-def _plots(analysis: AnalysisLike) -> str:
-    report = analysis.report
+def _plots(plots: PlotSet) -> str:
     parts = ["<section><h2>Joint angles</h2>"]
-    if analysis.kinematics.time_s.size:
+    if plots.angles is not None:
         parts.append(
-            f"<figure>{angles_svg(analysis.kinematics, report)}<figcaption>Knee and hip angles "
+            f"<figure>{plots.angles}<figcaption>Knee and hip angles "
             "of both legs. Shaded: repetitions (numbered); bar at the top: the hold; ▼ marks a "
             "rep with faults.</figcaption></figure>"
         )
     else:
         parts.append("<p>No joint angles to show: no frames were analysed.</p>")
-    if report.reps:
+    if plots.holds is not None:
         parts.append(
-            f"<figure>{holds_svg(report)}<figcaption>Hold time of each repetition against the "
+            f"<figure>{plots.holds}<figcaption>Hold time of each repetition against the "
             "target band.</figcaption></figure>"
         )
     parts.append("</section>")

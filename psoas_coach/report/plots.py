@@ -12,6 +12,7 @@ import math
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib as mpl
@@ -60,6 +61,25 @@ DEFAULT_HOLD_BAND_S = (2.0, 3.0)
 
 _ANGLE_RANGE_DEG = (40.0, 200.0)
 _NO_METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+@dataclass(frozen=True)
+class PlotSet:
+    """The plots of one analysis as SVG text, rendered once for every output that shows them
+    (the HTML report embeds them, the dashboard serves them as files): ``angles`` (knee and
+    hip angles over time; ``None`` without frames) and ``holds`` (each rep's hold against the
+    target band; ``None`` without reps)."""
+
+    angles: str | None
+    holds: str | None
+
+
+def render_plots(kinematics: Kinematics, report: Report) -> PlotSet:
+    """The plots of an analysis (its kinematics and report)."""
+    return PlotSet(
+        angles_svg(kinematics, report) if kinematics.time_s.size else None,
+        holds_svg(report) if report.reps else None,
+    )
 
 
 def decimate(

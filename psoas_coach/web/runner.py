@@ -1,5 +1,5 @@
-"""Run one analysis job into a private work folder: :func:`psoas_coach.outputs.analyze_file`, then
-the annotated video the athlete's privacy policy allows and the page's SVG plots.
+"""Run one analysis job into a private work folder: :func:`psoas_coach.outputs.analyze_file`
+with the annotated video the athlete's privacy policy allows (the same writer as the CLI's).
 
 Nothing here touches the database or ``results/``: the worker moves the finished folder into
 place and records it, so a half-written result is never visible.
@@ -12,11 +12,8 @@ import shutil
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from psoas_coach.atomic import write_text_atomic
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.exceptions import VideoError
-from psoas_coach.outputs import Progress, analyze_file, input_stem
-from psoas_coach.pipeline import Analysis
+from psoas_coach.outputs import Progress, VideoKind, analyze_file, input_stem
 from psoas_coach.report.model import Report
 from psoas_coach.storage.crud.jobs import JobTicket
 from psoas_coach.storage.files import DataDir
@@ -79,27 +76,35 @@ def run_job(
         source = _link_input(data.path(ticket.input_path), work / "input", ticket)
         out = work / "out"
         config = job_config(ticket)
-        plain_video = ticket.kind == "video" and not (ticket.keypoints_only or ticket.blur_faces)
         result = analyze_file(
             source,
             out,
             config,
             stem=STEM,
-            video=plain_video,
+            video=video_kind(ticket, skeleton_video),
             workers=pose_workers,
             max_fps=MAX_FPS,
             progress=progress,
         )
         assert result.analysis is not None
         run = RunOutput(out, result.analysis.report)
-        run.files = {role: f"{STEM}.{ext}" for role, ext in (("json", "json"), ("html", "html"))}
+        run.files = {role: path.name for role, path in result.files.items()}
         _keypoints(run, source, ticket)
-        _video(run, source, ticket, skeleton_video, result.analysis, progress)
-        _plots(run, result.analysis)
         return run
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def video_kind(ticket: JobTicket, skeleton_video: bool) -> VideoKind | None:
+    """The annotated video the athlete's privacy policy allows: over the picture (face
+    pixelated when asked), or a skeleton from the keypoints alone (keypoints-only policy, and
+    keypoint uploads when the dashboard makes skeleton videos)."""
+    if ticket.kind == "video" and not ticket.keypoints_only:
+        return "blurred" if ticket.blur_faces else "plain"
+    if ticket.kind == "video" or skeleton_video:
+        return "skeleton"
+    return None
 
 
 def _link_input(stored: Path, folder: Path, ticket: JobTicket) -> Path:
@@ -122,44 +127,3 @@ def _keypoints(run: RunOutput, source: Path, ticket: JobTicket) -> None:
     name = f"{STEM}{stored_suffix(source.name)}"
     shutil.copyfile(source, run.folder / name)
     run.files["keypoints"] = name
-
-
-def _video(
-    run: RunOutput,
-    source: Path,
-    ticket: JobTicket,
-    skeleton_video: bool,
-    analysis: Analysis,
-    progress: Progress,
-) -> None:
-    """The annotated video the privacy policy allows (see :mod:`psoas_coach.web.privacy_video`)."""
-    from psoas_coach.web.privacy_video import write_blurred_video, write_skeleton_video
-
-    name = f"{STEM}.annotated.mp4"
-    target = run.folder / name
-    from_picture = ticket.kind == "video" and not ticket.keypoints_only
-    blurred = from_picture and ticket.blur_faces
-    skeleton = not from_picture and (ticket.kind == "video" or skeleton_video)
-    if (blurred or skeleton) and analysis.pose.time_s.size:
-        progress(0.92, "annotated video")
-        try:
-            if blurred:
-                write_blurred_video(source, analysis, target, max_fps=MAX_FPS)
-            else:
-                write_skeleton_video(analysis, target)
-        except VideoError as err:
-            run.report.warnings.append(f"annotated video not written: {err}")
-    if target.exists():
-        run.files["video"] = name
-
-
-def _plots(run: RunOutput, analysis: Analysis) -> None:
-    """Angle and hold plots as SVG files for the session page."""
-    from psoas_coach.report.plots import angles_svg, holds_svg
-
-    if analysis.kinematics.time_s.size:
-        write_text_atomic(run.folder / "angles.svg", angles_svg(analysis.kinematics, run.report))
-        run.files["angles"] = "angles.svg"
-    if run.report.reps:
-        write_text_atomic(run.folder / "holds.svg", holds_svg(run.report))
-        run.files["holds"] = "holds.svg"

@@ -20,8 +20,8 @@ from psoas_coach.live.events import (
     RepStarted,
     SetupChanged,
 )
-from psoas_coach.live.recorder import write_report_files
 from psoas_coach.live.replay import analyzer_for, frames_of, replay
+from psoas_coach.outputs import write_outputs
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.synth.generator import SynthRecording
 
@@ -119,13 +119,20 @@ def test_report_files_are_those_of_psoas_analyze(
     clean_march: SynthRecording, tmp_path: Path
 ) -> None:
     _, analysis = replay(clean_march.pose)
-    paths = write_report_files(analysis, tmp_path, "set")
-    assert [p.name for p in paths] == ["set.json", "set.html"]
-    data = json.loads(paths[0].read_text())
+    files = write_outputs(analysis, tmp_path, "set")
+    names = {role: p.name for role, p in files.items()}
+    assert names == {
+        "angles": "set.angles.svg",
+        "holds": "set.holds.svg",
+        "json": "set.json",
+        "html": "set.html",
+    }
+    data = json.loads(files["json"].read_text())
     assert data["schema"] == "psoas-coach/report@1"
     assert data["summary"]["reps"] == {"left": 2, "right": 2}
     assert {"index", "side", "start_s", "hold_s", "faults"} <= set(data["reps"][0])
-    assert "<svg" in paths[1].read_text()
+    html = files["html"].read_text()
+    assert files["angles"].read_text() in html and files["holds"].read_text() in html
 
 
 def test_an_upright_athlete_is_told_to_lie_down(clean_march: SynthRecording) -> None:

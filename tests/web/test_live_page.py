@@ -80,6 +80,8 @@ def test_a_live_set_is_saved_as_a_session(served: Served, api: Api) -> None:
     (recording,) = detail["recordings"]
     assert recording["latest_job"]["status"] == "done"
     result = api.ok("GET", f"/api/recordings/{recording['id']}")["result"]
-    assert {"json", "html", "keypoints"} <= set(result["files"])
+    assert {"json", "html", "keypoints", "angles"} <= set(result["files"])
     assert api.request("GET", result["files"]["keypoints"]).status_code == 200
-    assert api.request("GET", f"/sessions/{saved['session_id']}").status_code == 200
+    assert "<svg" in api.request("GET", result["files"]["angles"]).text
+    page = api.request("GET", f"/sessions/{saved['session_id']}")
+    assert page.status_code == 200 and "<svg" in page.text  # the saved set's plots are shown

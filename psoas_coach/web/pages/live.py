@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.live.recorder import LiveAnalysis, write_report_files
+from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
+from psoas_coach.outputs import write_outputs
 from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
@@ -133,8 +134,8 @@ def save_live_set(
     stored: str | None = None
     try:
         out = work / "out"
-        write_report_files(analysis, out, STEM)
-        output = RunOutput(out, analysis.report, {"json": f"{STEM}.json", "html": f"{STEM}.html"})
+        written = write_outputs(analysis, out, STEM)
+        output = RunOutput(out, analysis.report, {role: p.name for role, p in written.items()})
         size = 0
         if analysis.kinematics.time_s.size:
             upload = data.new_upload(".csv.gz")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.csv_io import read_keypoints
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.web.privacy_video import (
+from psoas_coach.report.privacy_video import (
     FACE_LANDMARKS,
     PIXEL_BLOCKS,
     SKELETON_WIDTH_PX,
@@ -20,6 +21,14 @@ from psoas_coach.web.privacy_video import (
     face_region,
     write_skeleton_video,
 )
+from tests.web.helpers import synthetic_csv
+
+
+@pytest.fixture(scope="module")
+def march_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic psoas-march keypoint CSV (28 s): 4 reps, three with faults, one clean."""
+    folder = tmp_path_factory.mktemp("inputs")
+    return synthetic_csv(folder / "march.csv.gz", seed=21, n_reps=4, fault_rate=0.3)
 
 
 def _pose_with_face(times: list[float], centre: tuple[float, float]) -> PoseSequence:

@@ -9,18 +9,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from psoas_coach.pipeline import Analysis
+from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import INDEX
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.annotate import nearest_index, write_annotated_video
 from psoas_coach.report.drawing import Image
+from psoas_coach.report.html import AnalysisLike
+from psoas_coach.report.model import Report
 
 #: Width of a skeleton-only video in pixels (height follows the recording's aspect ratio).
 SKELETON_WIDTH_PX = 720
@@ -40,7 +42,16 @@ FACE_HOLD_S = 2.0
 PIXEL_BLOCKS = 6
 
 
-def write_skeleton_video(analysis: Analysis, out: Path) -> int:
+@dataclass(frozen=True)
+class _Reframed:
+    """An analysis with its pose moved into the skeleton video's own picture."""
+
+    pose: PoseSequence
+    kinematics: Kinematics
+    report: Report
+
+
+def write_skeleton_video(analysis: AnalysisLike, out: Path) -> int:
     """Overlay of ``analysis`` on a plain background at the pose's frame times (at most
     :data:`SKELETON_MAX_FPS` per second); returns the frames written.
 
@@ -53,7 +64,8 @@ def write_skeleton_video(analysis: Analysis, out: Path) -> int:
     background[:] = SKELETON_BACKGROUND
     fps = min(analysis.report.fps if analysis.report.fps > 0 else 30.0, SKELETON_MAX_FPS)
     frames = ((t, background.copy()) for t in _frame_times(framed.time_s, fps))
-    return write_annotated_video(frames, replace(analysis, pose=framed), out, fps=fps)
+    reframed = _Reframed(framed, analysis.kinematics, analysis.report)
+    return write_annotated_video(frames, reframed, out, fps=fps)
 
 
 def _frame_times(time_s: npt.NDArray[np.float64], fps: float) -> list[float]:
@@ -85,7 +97,7 @@ def _framed_pose(pose: PoseSequence) -> PoseSequence:
     )
 
 
-def write_blurred_video(path: Path, analysis: Analysis, out: Path, *, max_fps: float) -> int:
+def write_blurred_video(path: Path, analysis: AnalysisLike, out: Path, *, max_fps: float) -> int:
     """Annotated video of the video at ``path`` with the face pixelated; frames written.
 
     Frame rate: the video's, capped at ``max_fps`` (frames per second), as ``psoas analyze``.

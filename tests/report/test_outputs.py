@@ -1,0 +1,40 @@
+"""The one writer of an analysis's files (``outputs.write_outputs``): what it writes, in which
+order, and that a warning met on the way reaches the stored reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from psoas_coach.outputs import write_outputs
+from tests.report.conftest import MakeAnalysis
+
+
+def test_plots_are_rendered_once_for_the_files_and_the_html(
+    make_analysis: MakeAnalysis, tmp_path: Path
+) -> None:
+    analysis = make_analysis([("left", 2.0, 3.0, []), ("right", 12.0, 3.0, [])])
+    files = write_outputs(analysis, tmp_path, "set")
+    assert sorted(files) == ["angles", "holds", "html", "json"]
+    html = files["html"].read_text()
+    for role in ("angles", "holds"):
+        assert files[role].read_text().startswith("<svg") and files[role].read_text() in html
+
+
+def test_a_video_that_cannot_be_drawn_is_a_warning_of_the_saved_report(
+    make_analysis: MakeAnalysis, tmp_path: Path
+) -> None:
+    analysis = make_analysis([("left", 2.0, 3.0, [])])
+    files = write_outputs(analysis, tmp_path, "set", video="plain", source=None)
+    assert "video" not in files and not list(tmp_path.glob("*.mp4"))
+    warning = "annotated video not written: there is no video to draw on"
+    assert warning in json.loads(files["json"].read_text())["warnings"]
+    assert warning in files["html"].read_text()
+
+
+def test_a_skeleton_video_needs_no_picture(make_analysis: MakeAnalysis, tmp_path: Path) -> None:
+    files = write_outputs(
+        make_analysis([("left", 2.0, 3.0, [])]), tmp_path, "set", video="skeleton"
+    )
+    assert files["video"].name == "set.annotated.mp4" and files["video"].stat().st_size > 0
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
