@@ -93,6 +93,17 @@ def enqueue_job(db: Session, *, recording: Recording, config: AnalysisConfig) ->
     return job
 
 
+def start_job(
+    db: Session, *, recording: Recording, config: AnalysisConfig, step: str
+) -> AnalysisJob:
+    """A job for ``recording`` that is already running (first attempt), at ``step``: its
+    result comes from elsewhere (a live set analysed as it happened), not from the queue."""
+    job = enqueue_job(db, recording=recording, config=config)
+    job.status, job.attempts, job.started_at, job.step = "running", 1, utcnow(), step
+    db.flush()
+    return job
+
+
 def reanalyze(db: Session, *, recordings: Iterable[Recording]) -> list[AnalysisJob]:
     """Queue a new analysis, with the athlete's current settings, of every recording that has an
     input and no queued or running job. Returns the new jobs (committed)."""

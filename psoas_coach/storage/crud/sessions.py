@@ -90,10 +90,11 @@ def create_recording(
     session: TrainingSession,
     kind: str,
     original_name: str,
-    stored_path: str,
+    stored_path: str | None,
     size_bytes: int,
 ) -> Recording:
-    """A new recording of ``session`` whose file is already in place at ``stored_path``."""
+    """A new recording of ``session`` whose file is already in place at ``stored_path``
+    (``None``: no file, e.g. a live set without frames)."""
     recording = Recording(
         session_id=session.id,
         kind=kind,

@@ -26,7 +26,7 @@ from psoas_coach.outputs import write_outputs
 from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
-from psoas_coach.storage.models import Athlete, Recording, utcnow
+from psoas_coach.storage.models import Athlete
 from psoas_coach.web.deps import AthleteDep, LoginDep
 from psoas_coach.web.middleware import PAGE_CSP
 from psoas_coach.web.runner import STEM, RunOutput
@@ -150,17 +150,15 @@ def save_live_set(
             check_upload_allowed(athlete)
             fields = {"date": dt.date.today(), "coach_comments": "live set"}
             session = sessions.create_session(db, athlete=athlete, fields=fields)
-            recording = Recording(
-                session_id=session.id,
+            recording = sessions.create_recording(
+                db,
+                session=session,
                 kind="keypoints",
                 original_name="live set.csv.gz",
                 stored_path=stored,
                 size_bytes=size,
             )
-            db.add(recording)
-            db.flush()
-            job = jobs.enqueue_job(db, recording=recording, config=config)
-            job.status, job.attempts, job.started_at, job.step = "running", 1, utcnow(), "live"
+            job = jobs.start_job(db, recording=recording, config=config, step="live")
             session_id, job_id = session.id, job.id
             db.commit()
     except BaseException:
