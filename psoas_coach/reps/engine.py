@@ -407,25 +407,11 @@ class RepEngine:
         m = RepMeasures(**{**m.__dict__, "previous_side": previous})
         faults = detect_faults(m, self.config)
         confidence, notes = rep_confidence(m.side, m.side_confidence, m.seen_share, m.not_measured)
-        rep = Rep(
+        rep = Rep.from_fields(
+            vars(m),
             index=pos + 1,
-            side=m.side,
-            start_s=m.start_s,
-            peak_s=m.peak_s,
-            end_s=m.end_s,
-            extension_s=m.extension_s,
-            hold_s=m.hold_s,
-            knee_angle_peak_deg=m.knee_angle_peak_deg,
-            hip_angle_peak_deg=m.hip_angle_peak_deg,
             faults=faults,
             cues=[cue_for(code) for code in faults],
-            excursion_deg=m.excursion_deg,
-            knee_angle_start_deg=m.knee_angle_start_deg,
-            hip_angle_start_deg=m.hip_angle_start_deg,
-            back_lift_thigh=m.back_lift_thigh,
-            support_drift_deg=m.support_drift_deg,
-            hold_start_s=m.hold_start_s,
-            hold_end_s=m.hold_end_s,
             side_confidence=round(m.side_confidence, 3),
             confidence=round(confidence, 3),
             confidence_notes=notes,

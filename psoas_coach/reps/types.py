@@ -8,6 +8,7 @@ not be measured is ``None`` (JSON ``null``), with the reason in ``Rep.not_measur
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -100,6 +101,12 @@ class Rep:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+    @classmethod
+    def from_fields(cls, values: Mapping[str, Any], **given: Any) -> Rep:
+        """A rep from the fields of ``values`` that a rep has (e.g. a rule's measures), with
+        ``given`` on top."""
+        return cls.from_dict({**values, **given})
 
     def figure(self, name: str) -> float | None:
         """The figure ``name`` (e.g. ``"hold_s"``), ``None`` when not measured."""
