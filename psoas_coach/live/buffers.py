@@ -8,10 +8,13 @@ flat however long the set lasts).
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import FloatArray
+from psoas_coach.reps.history import SignalHistory
+
+#: Values of one frame's landmarks in a ring row.
+_XY_WIDTH = NUM_LANDMARKS * 2
 
 
 class RunningMedian:
@@ -58,47 +61,35 @@ class RunningMedian:
 
 class FrameRing:
     """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels,
-    and one number per frame beside them (``aux``, e.g. the confidence in its leg labels)."""
+    and one number per frame beside them (``aux``, e.g. the confidence in its leg labels);
+    rows of a :class:`~psoas_coach.reps.history.SignalHistory`."""
 
     def __init__(self, capacity: int) -> None:
-        self._t = np.full(capacity, np.nan)
-        self._xy = np.full((capacity, NUM_LANDMARKS, 2), np.nan)
-        self._aux = np.full(capacity, np.nan)
-        self._next = 0
-        self._size = 0
+        self._rows = SignalHistory(capacity, _XY_WIDTH + 1)
 
     def reset(self) -> None:
         """Drop every frame."""
-        self._next = self._size = 0
+        self._rows.clear()
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._rows)
 
     def append(self, time_s: float, xy: FloatArray, aux: float = float("nan")) -> None:
         """Add one frame (``xy`` ``(33, 2)``) and its number ``aux``."""
-        self._t[self._next] = time_s
-        self._xy[self._next] = xy
-        self._aux[self._next] = aux
-        self._next = (self._next + 1) % self._t.size
-        self._size = min(self._size + 1, self._t.size)
+        self._rows.append(time_s, np.append(xy.ravel(), aux))
 
     def last(self, count: int) -> tuple[FloatArray, FloatArray]:
         """Copies of the latest ``count`` frames (fewer if fewer are kept), oldest first."""
-        order = self._order(count)
-        return self._t[order], self._xy[order]
+        t, rows = self._rows.last(count)
+        return t, rows[:, :_XY_WIDTH].reshape(-1, NUM_LANDMARKS, 2)
 
     def last_aux(self, count: int) -> FloatArray:
         """The numbers of the latest ``count`` frames, oldest first (as :meth:`last`)."""
-        return np.asarray(self._aux[self._order(count)], dtype=np.float64)
-
-    def _order(self, count: int) -> npt.NDArray[np.intp]:
-        count = min(count, self._size)
-        return np.asarray((self._next - count + np.arange(count)) % self._t.size)
+        return np.asarray(self._rows.last(count)[1][:, _XY_WIDTH], dtype=np.float64)
 
     def times(self) -> FloatArray:
         """Times of the kept frames in seconds, oldest first (a copy)."""
-        order = (self._next - self._size + np.arange(self._size)) % self._t.size
-        return np.asarray(self._t[order], dtype=np.float64)
+        return self._rows.times()
 
     def count_since(self, time_s: float) -> int:
         """How many kept frames are at or after ``time_s`` seconds."""

@@ -1,5 +1,5 @@
-"""A bounded, time-ordered buffer of per-frame signals for the repetition engine, and the
-layout of its rows."""
+"""A bounded, time-ordered ring of per-frame rows (the repetition engine's signal history, and
+under the live path's frame ring), and the layout of the engine's rows."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ class SignalHistory:
         """Drop every row."""
         self._next = 0
         self._size = 0
+
+    def last(self, count: int) -> tuple[FloatArray, FloatArray]:
+        """Times ``(N,)`` and values ``(N, width)`` of the latest ``count`` rows (fewer if
+        fewer are kept), oldest first (copies)."""
+        count = min(count, self._size)
+        order = (self._next - count + np.arange(count)) % self._t.size
+        return self._t[order], self._v[order]
+
+    def times(self) -> FloatArray:
+        """Times of the kept rows in seconds, oldest first (a copy)."""
+        return self.last(self._size)[0]
 
     def since(self, time_s: float) -> tuple[FloatArray, FloatArray]:
         """Times ``(N,)`` and values ``(N, width)`` of the rows at or after ``time_s``, in order."""
