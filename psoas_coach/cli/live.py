@@ -118,7 +118,7 @@ def _coach(
     )
     speaker = make_speaker(args.speak)
     try:
-        with LiveEngine(mediapipe_backend(), analyzer, restarts=source.restarts) as engine:
+        with LiveEngine(mediapipe_backend(), analyzer, chunks=source.chunks) as engine:
             return run_set(
                 source,
                 engine,

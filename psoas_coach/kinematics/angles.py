@@ -161,6 +161,8 @@ def pelvis_height(
     if normal[1] > 0:
         normal = -normal
     rel = midpoint(pose, "hip") - midpoint(pose, "shoulder")
+    if not thigh_px > 0:  # no thigh length known yet (or a body drawn as one point)
+        return np.full(len(rel), np.nan)
     return np.asarray(rel @ normal / thigh_px, dtype=np.float64)
 
 

@@ -11,12 +11,14 @@ offline video path.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
 
 from psoas_coach.live.analyzer import LiveAnalyzer
 from psoas_coach.live.events import Event, LiveStatus
 from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, to_full_pixels
+from psoas_coach.pose.chunks import RETRY_EARLIER_S, Span, settle_tracker
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.source.video import shrink_to_width
 
@@ -56,9 +58,11 @@ class LiveEngine:
             when unknown).
         pose_width: pictures wider than this many pixels are shrunk before estimation
             (``None``: never).
-        restarts: times (s) from which the estimator starts afresh, as the offline video
-            path does at the start of each chunk (``VideoFileSource.restarts``), so that a
-            file played live gives the landmarks ``psoas analyze`` gives.
+        chunks: the chunks of a file played live (``VideoFileSource.chunks``): at the start
+            of each the estimator is settled afresh on the pictures before it, as the offline
+            video path does (:func:`~psoas_coach.pose.chunks.settle_tracker`), so that the file
+            gives the landmarks ``psoas analyze`` gives. The engine then keeps the last few
+            seconds of shrunk pictures for that (none for a camera).
     """
 
     def __init__(
@@ -67,12 +71,13 @@ class LiveEngine:
         analyzer: LiveAnalyzer,
         *,
         pose_width: int | None = POSE_WIDTH,
-        restarts: list[float] | None = None,
+        chunks: list[Span] | None = None,
     ) -> None:
         self.backend = backend
         self.analyzer = analyzer
         self.pose_width = pose_width
-        self._restarts = sorted(t for t in restarts or [] if t > 0)
+        self._chunks = deque(sorted((s for s in chunks or [] if s.warm_s is not None), key=_start))
+        self._recent: deque[tuple[float, ImageArray]] = deque()
 
     def process(self, time_s: float, image_rgb: ImageArray) -> FrameResult:
         """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s."""
@@ -80,19 +85,39 @@ class LiveEngine:
         height, width = image_rgb.shape[:2]
         if self.analyzer.frame_size == (0, 0):
             self.analyzer.frame_size = (width, height)
-        if self._restarts and time_s >= self._restarts[0]:
-            while self._restarts and time_s >= self._restarts[0]:
-                self._restarts.pop(0)
-            self.backend.reset()
         small = shrink_to_width(image_rgb, self.pose_width)
+        self._settle_at_chunk_start(time_s)
         before = time.perf_counter()
         pose = self.backend.estimate(small, time_s)
         pose_ms = 1000.0 * (time.perf_counter() - before)
+        self._remember(time_s, small)
         pose = to_full_pixels(pose, (small.shape[1], small.shape[0]), (width, height))
         events = self.analyzer.update(time_s, pose)
         total_ms = 1000.0 * (time.perf_counter() - start)
         status = self.analyzer.status
         return FrameResult(time_s, pose, self.analyzer.landmarks, events, status, pose_ms, total_ms)
+
+    def _settle_at_chunk_start(self, time_s: float) -> None:
+        """Settle the estimator where a chunk of the offline path starts."""
+        span = None
+        while self._chunks and time_s >= self._chunks[0].start_s:
+            span = self._chunks.popleft()
+        if span is not None:
+            end = span.start_s
+            recent = list(self._recent)
+            settle_tracker(
+                self.backend, span, lambda start: [f for f in recent if start <= f[0] < end]
+            )
+
+    def _remember(self, time_s: float, small: ImageArray) -> None:
+        """Keep the pictures the next chunk's warm-up may replay."""
+        if not self._chunks:
+            self._recent.clear()
+            return
+        self._recent.append((time_s, small))
+        oldest = (self._chunks[0].warm_s or 0.0) - RETRY_EARLIER_S
+        while self._recent and self._recent[0][0] < oldest:
+            self._recent.popleft()
 
     def finish(self) -> list[Event]:
         """End the set (see :meth:`LiveAnalyzer.finish`)."""
@@ -112,6 +137,10 @@ class LiveEngine:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _start(span: Span) -> float:
+    return span.start_s
 
 
 def mediapipe_backend() -> PoseBackend:

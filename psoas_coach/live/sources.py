@@ -18,7 +18,7 @@ import numpy as np
 
 from psoas_coach.exceptions import InputError, InputNotFoundError
 from psoas_coach.pose.backend import ImageArray
-from psoas_coach.pose.chunks import plan_spans
+from psoas_coach.pose.chunks import Span, plan_spans
 from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, keyframe_times, probe_video
 
 Frames = Iterator[tuple[float, ImageArray]]
@@ -29,8 +29,9 @@ class FrameSource(Protocol):
 
     name: str
     fps: float
-    #: Times (s) from which the pose estimator should start afresh (empty for a camera).
-    restarts: list[float]
+    #: The chunks at whose start the pose estimator is settled afresh, as offline (empty for a
+    #: camera; see :class:`~psoas_coach.live.engine.LiveEngine`).
+    chunks: list[Span]
     #: Pictures dropped because they were late (a file played in real time).
     skipped: int
 
@@ -63,7 +64,7 @@ class CameraSource:
         import cv2
 
         self.name = f"camera {device}"
-        self.restarts: list[float] = []
+        self.chunks: list[Span] = []
         self.skipped = 0
         self.stall_timeout_s = stall_timeout_s
         self._log_level = cv2.getLogLevel()
@@ -125,8 +126,7 @@ class VideoFileSource:
         info = probe_video(path)
         self.fps = min(info.fps, max_fps)
         self.skipped = 0
-        #: Where the offline video path starts a fresh tracker (``pose.chunks.plan_spans``).
-        self.restarts = [s.start_s for s in plan_spans(info, keyframe_times(path), max_fps)]
+        self.chunks = plan_spans(info, keyframe_times(path), max_fps)
 
     def __iter__(self) -> Frames:
         """Pictures with their timestamps, paced like a camera when ``realtime``."""

@@ -59,8 +59,6 @@ def run_shared(
         with factory() as backend:
             while (task := pool.take()) is not None:
                 order, span = task
-                if own:
-                    backend.reset()
                 own[order] = run_span(job, span, backend, gate)
         results = pool.collect() | own
     return [results[order] for order in sorted(results)]
@@ -237,12 +235,8 @@ def _helper_main(
     try:
         with factory() as backend:
             counter = _ProgressSender(messages, index)
-            fresh = True
             while (task := _wait_for_task(tasks)) is not None:
                 order, span = task
-                if not fresh:
-                    backend.reset()
-                fresh = False
                 result = run_span(job, span, backend, counter.gate)
                 counter.flush()
                 messages.put(("chunk", index, (order, result)))

@@ -79,8 +79,6 @@ def estimate_video(
         with factory() as backend:
             results: list[ChunkResult] = []
             for span in spans:
-                if results:
-                    backend.reset()
                 results.append(run_span(job, span, backend, reporter.gate))
     else:
         results = run_shared(job, spans, factory, helpers, reporter.add)

@@ -118,7 +118,8 @@ class HelperFails(PoseBackend):
 
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
-    """A 9 s, 30 fps clip with a keyframe every second: three chunks, cut at 4 and 8 s."""
+    """A 9 s, 30 fps clip with a keyframe every second: two chunks, the second's tracker
+    started at the keyframe at 4 s, its kept frames from 5 s."""
     return steady_clip(tmp_path / "clip.mp4", 30, 9.0, gop=30, fixed_gop=True)
 
 
@@ -133,9 +134,10 @@ def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_pat
     np.testing.assert_array_equal(both.pose.time_s, alone.pose.time_s)
     np.testing.assert_array_equal(both.pose.xy, alone.pose.xy)
     pids = both.pose.z[:, 0]
-    assert set(pids) == {os.getpid(), pids[120]} and pids[0] == os.getpid() != pids[120]
-    # Chunks cut at the keyframes 4 s and 8 s; one process estimated each whole chunk.
-    for chunk in (pids[:120], pids[120:240], pids[240:]):
+    assert set(pids) == {os.getpid(), pids[150]} and pids[0] == os.getpid() != pids[150]
+    # Kept frames cut at 5 s (the keyframe at 4 s plus the warm-up); one process estimated
+    # each whole chunk.
+    for chunk in (pids[:150], pids[150:]):
         assert np.all(chunk == chunk[0]), "a chunk was split between processes"
     assert shares == sorted(shares) and shares[-1] == 1.0 and shares[0] < 0.5
     assert (both.warnings, both.info.frame_count) == ([], 270)
@@ -161,9 +163,9 @@ class ResetCounter(PoseBackend):
 def test_every_chunk_starts_a_fresh_tracker_in_one_process_too(clip: Path) -> None:
     result = estimate_video(clip, workers=1, backend_factory=ResetCounter, pose_width=None)
     counts = result.pose.xy[:, 0, 0]
-    np.testing.assert_array_equal(counts[:120], np.arange(1, 121))
-    np.testing.assert_array_equal(counts[120:240], np.arange(1, 121))
-    np.testing.assert_array_equal(counts[240:], np.arange(1, 31))
+    np.testing.assert_array_equal(counts[:150], np.arange(1, 151))
+    # The second chunk's tracker started at 4 s: 30 warm-up frames before its first kept one.
+    np.testing.assert_array_equal(counts[150:], np.arange(31, 151))
 
 
 @pytest.mark.parametrize(
