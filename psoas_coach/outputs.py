@@ -88,7 +88,8 @@ def analyze_file(
     (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default).
 
     Raises a :class:`~psoas_coach.exceptions.PsoasError` when nothing usable comes out; a
-    video's keypoint CSV is kept even when its analysis then fails.
+    video's keypoint CSV is kept even when its analysis then fails, but not when the run is
+    interrupted (Ctrl-C): then nothing of this input stays.
     """
     check_input(path)
     report_progress = progress or (lambda share, label: None)
@@ -102,20 +103,25 @@ def analyze_file(
     else:
         report_progress(0.0, "reading keypoints")
         pose = read_keypoints(path, result.warnings)
-    report_progress(0.85 if is_video(path) else 0.3, "analysing")
     if video in ("plain", "blurred") and not is_video(path):
         result.warnings.append("an annotated video needs a video input: none written")
         video = None
-    result.analysis = analyze_pose(pose, config, extra_warnings=result.warnings)
-    written = write_outputs(
-        result.analysis,
-        out_dir,
-        stem,
-        video=video,
-        source=path if is_video(path) else None,
-        max_fps=max_fps,
-        progress=report_progress,
-    )
+    try:
+        report_progress(0.85 if is_video(path) else 0.3, "analysing")
+        result.analysis = analyze_pose(pose, config, extra_warnings=result.warnings)
+        written = write_outputs(
+            result.analysis,
+            out_dir,
+            stem,
+            video=video,
+            source=path if is_video(path) else None,
+            max_fps=max_fps,
+            progress=report_progress,
+        )
+    except KeyboardInterrupt:
+        for kept in result.files.values():
+            kept.unlink(missing_ok=True)
+        raise
     result.files.update(written)
     result.outputs += list(written.values())
     report_progress(1.0, "done")
@@ -136,26 +142,34 @@ def write_outputs(
 
     The annotated video first (``plain`` and ``blurred`` draw over the pictures of the video
     at ``source``; a video that cannot be written becomes a warning of the report), then the
-    plots, then the JSON and HTML reports.
+    plots, then the JSON and HTML reports. Each file is written whole or not at all; when the
+    writing stops part-way (an error, Ctrl-C, a cancelled job), the files this call wrote are
+    removed again, so no half set is left.
     """
     from psoas_coach.report.html import write_html
     from psoas_coach.report.plots import render_plots
 
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
-    if video is not None and len(analysis.pose):
-        (progress or (lambda share, label: None))(0.9, "annotated video")
-        target = out_dir / f"{stem}.annotated.mp4"
-        if _write_video(analysis, target, video, source, max_fps):
-            files["video"] = target
-    plots = render_plots(analysis.kinematics, analysis.report)
-    for role, svg in (("angles", plots.angles), ("holds", plots.holds)):
-        if svg is not None:
-            files[role] = out_dir / f"{stem}.{role}.svg"
-            write_text_atomic(files[role], svg)
-    files["json"], files["html"] = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-    analysis.report.save(files["json"])
-    write_html(analysis, files["html"], plots)
+    try:
+        if video is not None and len(analysis.pose):
+            (progress or (lambda share, label: None))(0.9, "annotated video")
+            target = out_dir / f"{stem}.annotated.mp4"
+            if _write_video(analysis, target, video, source, max_fps):
+                files["video"] = target
+        plots = render_plots(analysis.kinematics, analysis.report)
+        for role, svg in (("angles", plots.angles), ("holds", plots.holds)):
+            if svg is not None:
+                write_text_atomic(out_dir / f"{stem}.{role}.svg", svg)
+                files[role] = out_dir / f"{stem}.{role}.svg"
+        analysis.report.save(out_dir / f"{stem}.json")
+        files["json"] = out_dir / f"{stem}.json"
+        write_html(analysis, out_dir / f"{stem}.html", plots)
+        files["html"] = out_dir / f"{stem}.html"
+    except BaseException:
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        raise
     return files
 
 
@@ -168,7 +182,7 @@ def _video_pose(
         path,
         workers=workers,
         max_fps=max_fps,
-        progress=lambda share: progress(0.85 * share, "pose estimation"),
+        progress=lambda done: progress(0.85 * done.share, done.label()),
     )
     result.warnings.extend(estimated.warnings)
     write_keypoints(estimated.pose, csv_path)

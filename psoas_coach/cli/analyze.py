@@ -119,6 +119,13 @@ def run(args: argparse.Namespace) -> int:
         _error_line("--workers must be at least 1 and --max-fps above 0")
         return 2
     rows = _analyze_all(args, config, console)
+    if rows and rows[-1].get("interrupted"):
+        done = sum(row["ok"] for row in rows)
+        _error_line(
+            f"{rows[-1]['name']}: interrupted; nothing of it was written "
+            f"({done} of {len(args.inputs)} inputs done)"
+        )
+        return 130
     if not args.quiet:
         _print_summary(rows, args.out)
     return 0 if all(row["ok"] for row in rows) else 1
@@ -128,7 +135,13 @@ def _analyze_all(
     args: argparse.Namespace, config: AnalysisConfig, console: Any
 ) -> list[dict[str, Any]]:
     """Analyse every input in turn under one progress display; a summary row per input."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from psoas_coach.outputs import input_stem
 
@@ -139,6 +152,8 @@ def _analyze_all(
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, disable=args.quiet, transient=True) as bar:
         for path in args.inputs:
@@ -150,6 +165,9 @@ def _analyze_all(
 
             try:
                 rows.append(_analyze_one(path, stem, args, config, progress))
+            except KeyboardInterrupt:  # Ctrl-C: stop here; the writers leave no half result
+                rows.append({"name": path.name, "ok": False, "interrupted": True})
+                return rows
             finally:
                 bar.remove_task(task)
     return rows

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,45 @@ from psoas_coach.pose.parallel import BackendFactory, run_shared
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.source.video import VideoInfo, keyframe_times, probe_video
 
-ProgressCallback = Callable[[float], None]
+
+@dataclass(frozen=True)
+class PoseProgress:
+    """How far a video's pose estimation is: ``frames`` of about ``total`` done in
+    ``elapsed_s`` seconds (``done`` once finished)."""
+
+    frames: int
+    total: int
+    elapsed_s: float
+    done: bool = False
+
+    @property
+    def share(self) -> float:
+        """Done share in [0, 1] (below 1 until finished)."""
+        return 1.0 if self.done else min(self.frames / max(self.total, 1), 0.99)
+
+    @property
+    def fps(self) -> float:
+        """Frames per second so far (0 before the first)."""
+        return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def left_s(self) -> float | None:
+        """Seconds left at the pace so far (``None`` before there is a pace)."""
+        if self.done:
+            return 0.0
+        return max(self.total - self.frames, 0) / self.fps if self.fps > 0 else None
+
+    def label(self) -> str:
+        """E.g. ``pose 812/1372 frames, 57 fps, 10 s left``."""
+        text = f"pose {self.frames}/{self.total} frames"
+        if self.fps > 0:
+            text += f", {self.fps:.0f} fps"
+        if (left := self.left_s) is not None and not self.done:
+            text += f", {left:.0f} s left" if left < 90 else f", {left / 60:.0f} min left"
+        return text
+
+
+ProgressCallback = Callable[[PoseProgress], None]
 
 
 @dataclass(frozen=True)
@@ -136,18 +175,20 @@ def _expected_frames(info: VideoInfo, max_fps: float) -> int:
 
 
 class _ProgressReporter:
-    """Turns frame counts into a done share for the caller's callback (calling process)."""
+    """Turns frame counts into :class:`PoseProgress` for the caller's callback (calling
+    process)."""
 
     def __init__(self, callback: ProgressCallback | None, expected_frames: int) -> None:
         self._callback = callback
         self._expected = expected_frames
         self._done = 0
+        self._started = time.perf_counter()
 
     def add(self, frames: int) -> None:
-        """Count ``frames`` more frames done and report the share (below 1 until finished)."""
+        """Count ``frames`` more frames done and report (not finished until :meth:`finish`)."""
         self._done += frames
         if self._callback is not None and frames:
-            self._callback(min(self._done / self._expected, 0.99))
+            self._callback(self._progress())
 
     def gate(self, time_s: float) -> bool:
         """A :data:`FrameGate` that counts each frame and never stops early."""
@@ -155,9 +196,13 @@ class _ProgressReporter:
         return True
 
     def finish(self) -> None:
-        """Report completion (1.0)."""
+        """Report completion."""
         if self._callback is not None:
-            self._callback(1.0)
+            self._callback(self._progress(done=True))
+
+    def _progress(self, done: bool = False) -> PoseProgress:
+        elapsed = time.perf_counter() - self._started
+        return PoseProgress(self._done, max(self._expected, self._done), elapsed, done)
 
 
 def _join(results: list[ChunkResult], info: VideoInfo, path: Path) -> VideoPoseResult:

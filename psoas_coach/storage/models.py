@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column,
 #: Athletes younger than this (years, by birth year) are youth athletes.
 ADULT_AGE_YEARS = 18
 #: Job states, in the order a job goes through them.
-JOB_STATES = ("queued", "running", "done", "failed")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -109,7 +109,8 @@ class TeamDetailOut(Out):
 
 
 class JobOut(Out):
-    """An analysis job: ``status`` queued, running, done or failed (``reason`` says why)."""
+    """An analysis job: ``status`` queued, running, done, failed or cancelled (``reason`` says
+    why)."""
 
     id: int
     recording_id: int

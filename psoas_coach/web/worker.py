@@ -34,8 +34,46 @@ PROGRESS_EVERY_S = 0.7
 ERROR_BACKOFF_S = 2.0
 
 
+class JobCancelledError(Exception):
+    """The running job was cancelled (or taken over) while it ran: drop its work."""
+
+
+class CoreBudget:
+    """The machine's cores shared by the jobs running at once: a job takes up to the pose
+    processes it wants, at least one, and never more than are free, so several uploads never
+    start more pose processes than there are cores. Use under :attr:`lock`."""
+
+    def __init__(self, cores: int) -> None:
+        self.total = max(1, cores)
+        self.free = self.total
+        self.lock = threading.Condition()
+
+    def take(self, wanted: int) -> int:
+        """Take up to ``wanted`` free cores (at least 1; call only while one is free)."""
+        assert self.free > 0
+        taken = max(1, min(wanted, self.free))
+        self.free -= taken
+        return taken
+
+    def give(self, cores: int) -> None:
+        """Give ``cores`` back and wake a thread waiting for one."""
+        with self.lock:
+            self.free += cores
+            self.lock.notify_all()
+
+
+def machine_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class AnalysisWorker:
-    """``settings.analysis_workers`` threads running queued analysis jobs until :meth:`stop`."""
+    """``settings.analysis_workers`` threads running queued analysis jobs until :meth:`stop`;
+    together they never run more pose processes than the machine has cores (:class:`CoreBudget`:
+    a job waits in the queue, saying so, until a core is free)."""
 
     def __init__(
         self, settings: Settings, session_factory: sessionmaker[Session], data: DataDir
@@ -47,6 +85,7 @@ class AnalysisWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.cores = CoreBudget(machine_cores())
 
     def start(self) -> None:
         """Start the threads (daemon threads: they never keep the process alive)."""
@@ -76,29 +115,56 @@ class AnalysisWorker:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                with self._sessions() as db:
-                    ticket = job_crud.claim_next_job(db)
+                claimed = self._claim()
             except Exception:
                 log.exception("claiming a job failed; retrying")
                 self._stopping.wait(ERROR_BACKOFF_S)
                 continue
-            if ticket is None:
+            if claimed is None:
                 self._wake.wait(self._settings.worker_poll_s)
                 self._wake.clear()
                 continue
-            self._run(ticket)
+            ticket, cores = claimed
+            try:
+                self._run(ticket, cores)
+            finally:
+                self.cores.give(cores)
 
-    def _run(self, ticket: JobTicket) -> None:
-        """Run one claimed job to done or failed; never raises."""
+    def _claim(self) -> tuple[JobTicket, int] | None:
+        """The next queued job with the cores it may use, once a core is free; ``None`` when
+        the queue is empty (or the worker stops)."""
+        with self.cores.lock:
+            noted = False
+            while self.cores.free == 0 and not self._stopping.is_set():
+                if not noted:
+                    with self._sessions() as db:
+                        job_crud.note_queued(
+                            db, f"waiting for a free core: all {self.cores.total} are analysing"
+                        )
+                    noted = True
+                self.cores.lock.wait(self._settings.worker_poll_s)
+            if self._stopping.is_set():
+                return None
+            with self._sessions() as db:
+                ticket = job_crud.claim_next_job(db)
+            if ticket is None:
+                return None
+            return ticket, self.cores.take(self._settings.pose_workers)
+
+    def _run(self, ticket: JobTicket, cores: int) -> None:
+        """Run one claimed job, with ``cores`` pose processes, to done or failed; never raises."""
         log.info("job %d: analysing %s", ticket.job_id, ticket.original_name)
         try:
             output = run_job(
                 ticket,
                 self._data,
-                pose_workers=self._settings.pose_workers,
+                pose_workers=cores,
                 skeleton_video=self._settings.skeleton_video,
                 progress=self._progress_writer(ticket),
             )
+        except JobCancelledError:
+            log.info("job %d: cancelled; its work was dropped", ticket.job_id)
+            return
         except PsoasError as err:
             self._fail(ticket, str(err))
             return
@@ -127,7 +193,8 @@ class AnalysisWorker:
             log.exception("job %d: recording the failure failed", ticket.job_id)
 
     def _progress_writer(self, ticket: JobTicket) -> Callable[[float, str], None]:
-        """A progress callback that writes at most every :data:`PROGRESS_EVERY_S` seconds."""
+        """A progress callback that writes at most every :data:`PROGRESS_EVERY_S` seconds and
+        raises :class:`JobCancelledError` once the job is no longer running as ours (cancelled)."""
         last = [0.0]
 
         def write(share: float, step: str) -> None:
@@ -137,11 +204,14 @@ class AnalysisWorker:
             last[0] = now
             try:
                 with self._sessions() as db:
-                    job_crud.set_progress(
+                    ours = job_crud.set_progress(
                         db, job_id=ticket.job_id, attempt=ticket.attempt, progress=share, step=step
                     )
             except Exception:
                 log.exception("job %d: progress not recorded", ticket.job_id)
+                return
+            if not ours:
+                raise JobCancelledError(f"job {ticket.job_id} is no longer running")
 
         return write
 

@@ -21,7 +21,12 @@ from psoas_coach.pose.backend import FakeBackend, FramePose, ImageArray, PoseBac
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, joint
 from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
 from psoas_coach.pose.types import PoseSequence
-from psoas_coach.pose.video_pose import VideoPoseResult, estimate_video, estimate_video_plain
+from psoas_coach.pose.video_pose import (
+    PoseProgress,
+    VideoPoseResult,
+    estimate_video,
+    estimate_video_plain,
+)
 from tests.source.test_video import real_video, steady_clip, write_clip
 
 #: Seconds the calling process waits for a helper to start before giving up.
@@ -125,10 +130,11 @@ def clip(tmp_path: Path) -> Path:
 
 def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_path: Path) -> None:
     factory = partial(PidBackend, tmp_path / "helper-started")
-    shares: list[float] = []
+    reports: list[PoseProgress] = []
     both = estimate_video(
-        clip, workers=2, backend_factory=factory, pose_width=None, progress=shares.append
+        clip, workers=2, backend_factory=factory, pose_width=None, progress=reports.append
     )
+    shares = [p.share for p in reports]
     alone = estimate_video(clip, workers=1, backend_factory=factory, pose_width=None)
     np.testing.assert_allclose(alone.pose.time_s, np.arange(270) / 30, atol=1e-3)
     np.testing.assert_array_equal(both.pose.time_s, alone.pose.time_s)
@@ -141,6 +147,18 @@ def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_pat
         assert np.all(chunk == chunk[0]), "a chunk was split between processes"
     assert shares == sorted(shares) and shares[-1] == 1.0 and shares[0] < 0.5
     assert (both.warnings, both.info.frame_count) == ([], 270)
+    assert reports[-1].done and reports[-1].frames == 270 and reports[-1].fps > 0
+    assert [p.frames for p in reports] == sorted(p.frames for p in reports)
+
+
+def test_progress_says_frames_pace_and_time_left() -> None:
+    half = PoseProgress(frames=600, total=1200, elapsed_s=10.0)
+    assert (half.share, half.fps, half.left_s) == (0.5, 60.0, 10.0)
+    assert half.label() == "pose 600/1200 frames, 60 fps, 10 s left"
+    assert PoseProgress(100, 20000, 10.0).label() == "pose 100/20000 frames, 10 fps, 33 min left"
+    assert PoseProgress(0, 10, 0.0).label() == "pose 0/10 frames"
+    finished = PoseProgress(10, 10, 2.0, done=True)
+    assert finished.share == 1.0 and finished.label() == "pose 10/10 frames, 5 fps"
 
 
 class ResetCounter(PoseBackend):

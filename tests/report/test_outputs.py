@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from psoas_coach.outputs import write_outputs
 from tests.report.conftest import MakeAnalysis
 
@@ -38,3 +40,15 @@ def test_a_skeleton_video_needs_no_picture(make_analysis: MakeAnalysis, tmp_path
     )
     assert files["video"].name == "set.annotated.mp4" and files["video"].stat().st_size > 0
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_writing_stopped_part_way_leaves_no_half_set(
+    make_analysis: MakeAnalysis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("psoas_coach.report.html.write_html", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(make_analysis(), tmp_path, "set")
+    assert list(tmp_path.iterdir()) == [], "plots and JSON written before the stop stayed"

@@ -189,3 +189,27 @@ def test_a_stale_attempt_cannot_finish_a_job(factory: Factory) -> None:
         stale = jobs.complete_job(db, job_id=first.job_id, attempt=1, result_fields={})
         assert not stale.kept
         assert not jobs.set_progress(db, job_id=first.job_id, attempt=1, progress=0.5, step="x")
+
+
+def test_a_cancelled_job_ends_and_its_worker_is_told(factory: Factory) -> None:
+    with factory() as db:
+        rec = _recording(db, _team(db, "c@x.org"))
+        queued = jobs.enqueue_job(
+            db, recording=rec, config=jobs.effective_config(rec.session.athlete)
+        )
+        waiting = jobs.enqueue_job(
+            db, recording=rec, config=jobs.effective_config(rec.session.athlete)
+        )
+        db.commit()
+        running = jobs.claim_next_job(db)
+        assert running is not None and running.job_id == queued.id
+        jobs.note_queued(db, "waiting for a free core")
+        db.refresh(waiting)
+        assert waiting.step == "waiting for a free core"
+        assert jobs.cancel_job(db, job=queued)
+        assert (queued.status, queued.reason) == ("cancelled", "cancelled by the coach")
+        assert not jobs.set_progress(db, job_id=queued.id, attempt=1, progress=0.5, step="x")
+        assert not jobs.complete_job(db, job_id=queued.id, attempt=1, result_fields={}).kept
+        assert not jobs.cancel_job(db, job=queued), "an ended job cannot be cancelled again"
+        assert jobs.cancel_job(db, job=waiting) and waiting.status == "cancelled"
+        assert jobs.claim_next_job(db) is None, "a cancelled job is never claimed"

@@ -151,6 +151,12 @@ def claim_next_job(db: Session) -> JobTicket | None:
     return None
 
 
+def note_queued(db: Session, step: str) -> None:
+    """Say ``step`` (why they wait) on every queued job."""
+    db.execute(update(AnalysisJob).where(AnalysisJob.status == "queued").values(step=step[:100]))
+    db.commit()
+
+
 def _ticket(db: Session, job_id: int) -> JobTicket | None:
     job = db.get(AnalysisJob, job_id, populate_existing=True)
     assert job is not None
@@ -187,6 +193,18 @@ def set_progress(db: Session, *, job_id: int, attempt: int, progress: float, ste
         job.progress, job.step = max(0.0, min(progress, 1.0)), step[:100]
     db.commit()
     return job is not None
+
+
+def cancel_job(db: Session, *, job: AnalysisJob) -> bool:
+    """Stop a queued or running job: it ends ``cancelled``. A running job's worker sees that at
+    its next progress write and drops its work (nothing of it is stored). False when the job
+    had already ended."""
+    if job.status not in ACTIVE_STATES:
+        return False
+    job.status, job.finished_at, job.step = "cancelled", utcnow(), "cancelled"
+    job.reason = "cancelled by the coach"
+    db.commit()
+    return True
 
 
 def fail_job(db: Session, *, job_id: int, attempt: int, reason: str) -> None:

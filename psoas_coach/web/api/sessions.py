@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 
-from psoas_coach.storage.crud import sessions
+from psoas_coach.storage.crud import jobs, sessions
+from psoas_coach.storage.crud.jobs import ACTIVE_STATES
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import (
     DataDirDep,
@@ -91,7 +92,7 @@ def session_status(session: TrainingSessionDep) -> SessionStatusOut:
     return SessionStatusOut(
         session_id=session.id,
         jobs=[views.job_out(j) for j in latest],
-        finished=all(j.status in ("done", "failed") for j in latest),
+        finished=all(j.status not in ACTIVE_STATES for j in latest),
     )
 
 
@@ -118,5 +119,16 @@ def delete_recording(recording: RecordingDep, db: SessionDep, data: DataDirDep) 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
 def get_job(job: JobDep) -> JobOut:
-    """An analysis job's state: queued, running (with progress), done or failed (reason)."""
+    """An analysis job's state: queued, running (with progress), done, failed or cancelled
+    (reason)."""
+    return views.job_out(job)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job: JobDep, db: SessionDep) -> JobOut:
+    """Stop a queued or running analysis (409 when it has already ended); nothing of it is kept."""
+    if not jobs.cancel_job(db, job=job):
+        raise HTTPException(
+            status_code=409, detail=f"job {job.id} has already ended ({job.status})"
+        )
     return views.job_out(job)

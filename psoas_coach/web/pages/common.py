@@ -16,6 +16,8 @@ from psoas_coach.web.templating import config_fields
 NOTICES = {
     "uploaded": "Upload received: the analysis runs in the background and this page updates.",
     "reanalyzing": "Analysis queued again with the current settings.",
+    "cancelled": "Analysis cancelled: nothing of it was kept. Re-run the session to analyse again.",
+    "already-ended": "That analysis had already ended.",
     "nothing-to-rerun": "Nothing to re-run: no recording with a file, or all are queued.",
     "saved": "Saved.",
     "review-saved": "Review saved. The automatic result is unchanged.",

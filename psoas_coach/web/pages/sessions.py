@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from psoas_coach.storage.crud import sessions
+from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import TrainingSession
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import (
     DataDirDep,
+    JobDep,
     LoginDep,
     RecordingDep,
     ResultDep,
@@ -123,6 +124,16 @@ def reanalyze_session(session: TrainingSessionDep, db: SessionDep, worker: Worke
     queued = services.reanalyze(db, session.recordings, worker)
     notice = "reanalyzing" if queued else "nothing-to-rerun"
     return redirect(f"/sessions/{session.id}", notice, "#recordings")
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(job: JobDep, db: SessionDep) -> Response:
+    """Stop a queued or running analysis; back to its session."""
+    stopped = jobs.cancel_job(db, job=job)
+    session_id = job.recording.session_id
+    return redirect(
+        f"/sessions/{session_id}", "cancelled" if stopped else "already-ended", "#recordings"
+    )
 
 
 @router.post("/sessions/{session_id}/delete")

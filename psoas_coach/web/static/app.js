@@ -27,8 +27,10 @@ function checkUploadSize() {
   });
 }
 
-const LABELS = { queued: "queued", running: "analysing", done: "analysed", failed: "failed" };
-const CLASSES = { queued: "wait", running: "busy", done: "ok", failed: "bad" };
+const LABELS = {
+  queued: "queued", running: "analysing", done: "analysed", failed: "failed", cancelled: "cancelled",
+};
+const CLASSES = { queued: "wait", running: "busy", done: "ok", failed: "bad", cancelled: "muted" };
 
 function showJob(job) {
   const box = document.querySelector(`[data-job="${job.id}"]`);

@@ -1,0 +1,72 @@
+"""The analysis worker's own rules: cores shared by the jobs at once, a cancelled job stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from psoas_coach.web.worker import PROGRESS_EVERY_S, CoreBudget
+from tests.source.test_video import real_video as real_video_file
+from tests.web.helpers import Api, Served
+
+
+def test_jobs_at_once_never_take_more_cores_than_the_machine_has() -> None:
+    budget = CoreBudget(2)
+    with budget.lock:
+        first = budget.take(2)
+    assert (first, budget.free) == (2, 0)
+    with pytest.raises(AssertionError):
+        budget.take(1)  # callers wait for a free core first
+    budget.give(first)
+    with budget.lock:
+        assert [budget.take(2), budget.free] == [2, 0]
+    budget.give(2)
+    with budget.lock:
+        assert budget.take(1) == 1 and budget.take(4) == 1 and budget.free == 0
+
+
+def test_a_waiting_thread_wakes_when_cores_come_back() -> None:
+    budget = CoreBudget(1)
+    with budget.lock:
+        budget.take(1)
+    woke = threading.Event()
+
+    def wait() -> None:
+        with budget.lock:
+            while budget.free == 0:
+                budget.lock.wait(5.0)
+            woke.set()
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    assert not woke.wait(0.2)
+    budget.give(1)
+    assert woke.wait(5.0)
+    thread.join()
+
+
+@pytest.mark.slow
+def test_a_running_video_job_is_cancelled_and_leaves_nothing(api: Api, served: Served) -> None:
+    team = api.team()
+    session = api.session(api.athlete(team["id"])["id"])
+    video = real_video_file("leg_raise_1.mp4")  # 8 s of real video: seconds of pose work
+    answer = api.upload(session["id"], video.name, video.read_bytes())
+    assert answer.status_code == 202
+    job_id = answer.json()["latest_job"]["id"]
+    deadline = time.monotonic() + 60
+    while (job := api.ok("GET", f"/api/jobs/{job_id}"))["progress"] <= 0.05:
+        assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["status"] == "running" and "frames" in job["step"], job  # e.g. "pose 40/200 ..."
+    cancelled = api.ok("POST", f"/api/jobs/{job_id}/cancel")
+    assert cancelled["status"] == "cancelled"
+    status = api.wait(session["id"])
+    assert [j["status"] for j in status["jobs"]] == ["cancelled"]
+    assert api.request("POST", f"/api/jobs/{job_id}/cancel").status_code == 409
+    time.sleep(2 * PROGRESS_EVERY_S + 1.0)  # the worker notices at its next progress write
+    recording = api.ok("GET", f"/api/recordings/{answer.json()['id']}")
+    assert recording["result"] is None
+    work = served.settings.data_dir / "work"
+    assert not work.exists() or not any(work.iterdir()), "the cancelled job's work was kept"
