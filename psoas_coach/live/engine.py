@@ -76,7 +76,7 @@ class LiveEngine:
         self.backend = backend
         self.analyzer = analyzer
         self.pose_width = pose_width
-        self._chunks = deque(sorted((s for s in chunks or [] if s.warm_s is not None), key=_start))
+        self._chunks = deque(s for s in chunks or [] if s.warm_s is not None)  # in time order
         self._recent: deque[tuple[float, ImageArray]] = deque()
 
     def process(self, time_s: float, image_rgb: ImageArray) -> FrameResult:
@@ -104,7 +104,7 @@ class LiveEngine:
             span = self._chunks.popleft()
         if span is not None:
             end = span.start_s
-            recent = list(self._recent)
+            recent = self._recent
             settle_tracker(
                 self.backend, span, lambda start: [f for f in recent if start <= f[0] < end]
             )
@@ -137,10 +137,6 @@ class LiveEngine:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _start(span: Span) -> float:
-    return span.start_s
 
 
 def mediapipe_backend() -> PoseBackend:

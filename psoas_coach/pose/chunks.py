@@ -131,8 +131,9 @@ def settle_tracker(backend: PoseBackend, span: Span, frames_from: FramesFrom) ->
     starts = [span.warm_s]
     if span.warm_s > 0.0:
         starts.append(max(0.0, span.warm_s - RETRY_EARLIER_S))
-    for start in starts:
-        backend.reset()
+    for attempt, start in enumerate(starts):
+        if attempt:
+            backend.reset()
         found = [backend.estimate(image, t) is not None for t, image in frames_from(start)]
         locked = len(found) >= LOCK_FRAMES and all(found[-LOCK_FRAMES:])
         if locked or not any(found):

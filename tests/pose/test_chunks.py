@@ -126,16 +126,16 @@ def _frames_from(start_s: float) -> list[tuple[float, ImageArray]]:
 def test_the_tracker_warms_up_on_the_second_before_the_chunk() -> None:
     backend = Scripted(lambda t: True)
     settle_tracker(backend, SPAN, _frames_from)
-    assert backend.log[:2] == ["reset", "reset"]
-    assert backend.log[2:] == [t for t, _ in _frames_from(20.0)]
-    assert len(backend.log[2:]) == round(WARMUP_S * 30)
+    assert backend.log[:1] == ["reset"]
+    assert backend.log[1:] == [t for t, _ in _frames_from(20.0)]
+    assert len(backend.log[1:]) == round(WARMUP_S * 30)
 
 
 def test_a_tracker_that_lost_the_body_starts_again_earlier() -> None:
     backend = Scripted(lambda t: t < 20.5)  # seen at the cut, lost before the chunk
     settle_tracker(backend, SPAN, _frames_from)
-    second = backend.log.index("reset", 2)
-    assert backend.log[2:second] == [t for t, _ in _frames_from(20.0)]
+    second = backend.log.index("reset", 1)
+    assert backend.log[1:second] == [t for t, _ in _frames_from(20.0)]
     assert backend.log[second + 1 :] == [t for t, _ in _frames_from(20.0 - RETRY_EARLIER_S)]
 
 
@@ -143,7 +143,7 @@ def test_no_retry_where_nobody_was_seen_or_the_tracker_held() -> None:
     for found in (lambda t: False, lambda t: t > SPAN.start_s - LOCK_FRAMES / 30 - 1e-6):
         backend = Scripted(found)
         settle_tracker(backend, SPAN, _frames_from)
-        assert backend.log.count("reset") == 2, "one warm-up, no retry"
+        assert backend.log.count("reset") == 1, "one warm-up, no retry"
 
 
 def test_the_first_chunk_starts_cold() -> None:
