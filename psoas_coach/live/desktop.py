@@ -55,8 +55,8 @@ def run_set(
     """Play ``source`` through ``engine`` until it ends or the athlete ends the set."""
     frames, error = 0, None
     try:
-        for time_s, image in source:
-            result = engine.process(time_s, image)
+        for time_s, image, pose_image in source:
+            result = engine.process(time_s, image, pose_image)
             frames += 1
             _deliver(result.events, speaker, on_event)
             if window and not _show(image, result, engine):

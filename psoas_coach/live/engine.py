@@ -17,13 +17,16 @@ from types import TracebackType
 
 from psoas_coach.live.analyzer import LiveAnalyzer
 from psoas_coach.live.events import Event, LiveStatus
-from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, to_full_pixels
+from psoas_coach.pose.backend import (
+    POSE_WIDTH,
+    FramePose,
+    ImageArray,
+    PoseBackend,
+    to_full_pixels,
+)
 from psoas_coach.pose.chunks import RETRY_EARLIER_S, Span, settle_tracker
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.source.video import shrink_to_width
-
-#: Pictures are shrunk to this width (pixels) before pose estimation, as offline.
-POSE_WIDTH = 640
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,17 @@ class LiveEngine:
         self._chunks = deque(s for s in chunks or [] if s.warm_s is not None)  # in time order
         self._recent: deque[tuple[float, ImageArray]] = deque()
 
-    def process(self, time_s: float, image_rgb: ImageArray) -> FrameResult:
-        """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s."""
+    def process(
+        self, time_s: float, image_rgb: ImageArray, pose_image: ImageArray | None = None
+    ) -> FrameResult:
+        """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s;
+        ``pose_image`` is the picture already shrunk for the estimator (a file's, shrunk as
+        the offline path does; ``None``: shrunk here to ``pose_width``)."""
         start = time.perf_counter()
         height, width = image_rgb.shape[:2]
         if self.analyzer.frame_size == (0, 0):
             self.analyzer.frame_size = (width, height)
-        small = shrink_to_width(image_rgb, self.pose_width)
+        small = shrink_to_width(image_rgb, self.pose_width) if pose_image is None else pose_image
         self._settle_at_chunk_start(time_s)
         before = time.perf_counter()
         pose = self.backend.estimate(small, time_s)

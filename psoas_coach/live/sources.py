@@ -1,7 +1,8 @@
 """Where live pictures come from: a camera, or a video file played as if it were one.
 
-A source is an iterable of ``(time_s, image)`` pairs: seconds since the set started and an
-upright RGB ``(H, W, 3)`` uint8 picture. A camera that cannot be opened, or stops sending
+A source is an iterable of :class:`Picture`: seconds since the set started, an upright RGB
+``(H, W, 3)`` uint8 picture and, from a file, the picture shrunk for the pose estimator as
+``psoas analyze`` shrinks it. A camera that cannot be opened, or stops sending
 pictures for ``stall_timeout_s`` seconds, raises :class:`~psoas_coach.exceptions.InputError`
 with a one-line message; a file that breaks part-way raises ``VideoError`` after the pictures
 it could decode.
@@ -12,16 +13,31 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from psoas_coach.exceptions import InputError, InputNotFoundError
-from psoas_coach.pose.backend import ImageArray
+from psoas_coach.pose.backend import POSE_WIDTH, ImageArray
 from psoas_coach.pose.chunks import Span, plan_spans
-from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, keyframe_times, probe_video
+from psoas_coach.source.video import (
+    VIDEO_SUFFIXES,
+    iter_full_and_shrunk,
+    keyframe_times,
+    probe_video,
+)
 
-Frames = Iterator[tuple[float, ImageArray]]
+
+class Picture(NamedTuple):
+    """One picture of a live set: its time (s), the upright RGB picture and the picture the
+    pose estimator gets (``None``: the engine shrinks ``image`` itself)."""
+
+    time_s: float
+    image: ImageArray
+    pose_image: ImageArray | None = None
+
+
+Frames = Iterator[Picture]
 
 
 class FrameSource(Protocol):
@@ -36,7 +52,7 @@ class FrameSource(Protocol):
     skipped: int
 
     def __iter__(self) -> Frames:
-        """``(time_s, image)`` per picture."""
+        """A :class:`Picture` per picture."""
         ...
 
     def close(self) -> None:
@@ -88,7 +104,9 @@ class CameraSource:
             now = time.monotonic()
             if ok and bgr is not None:
                 last = now
-                yield now - origin, np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                yield Picture(
+                    now - origin, np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                )
             elif now - last > self.stall_timeout_s:
                 raise InputError(
                     f"{self.name}: stopped sending pictures at {last - origin:.1f} s "
@@ -114,15 +132,25 @@ class VideoFileSource:
             would be shown is skipped, as a camera drops frames a slow reader misses);
             False plays every picture as fast as they can be processed.
         max_fps: pictures per second kept from faster files (as ``psoas analyze`` does).
+        pose_width: each picture also comes shrunk to this width for the pose estimator,
+            as ``psoas analyze`` shrinks it (``None``: not shrunk).
     """
 
-    def __init__(self, path: Path, *, realtime: bool = True, max_fps: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        realtime: bool = True,
+        max_fps: float = 30.0,
+        pose_width: int | None = POSE_WIDTH,
+    ) -> None:
         if not path.exists():
             raise InputNotFoundError(f"{path}: file not found")
         self.path = path
         self.name = path.name
         self.realtime = realtime
         self.max_fps = max_fps
+        self.pose_width = pose_width
         info = probe_video(path)
         self.fps = min(info.fps, max_fps)
         self.skipped = 0
@@ -132,14 +160,15 @@ class VideoFileSource:
         """Pictures with their timestamps, paced like a camera when ``realtime``."""
         origin = time.monotonic()
         period = 1.0 / self.fps
-        for time_s, image in iter_frames(self.path, max_fps=self.max_fps):
+        pictures = iter_full_and_shrunk(self.path, max_fps=self.max_fps, max_width=self.pose_width)
+        for time_s, image, small in pictures:
             if self.realtime:
                 wait = origin + time_s - time.monotonic()
                 if wait < -period:
                     self.skipped += 1
                     continue
                 time.sleep(max(0.0, wait))
-            yield time_s, image
+            yield Picture(time_s, image, small)
 
     def close(self) -> None:
         """Nothing held between pictures."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,11 @@ from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import FloatArray, PoseSequence
 
 ImageArray = npt.NDArray[np.uint8]
+
+#: Pictures are shrunk to this width (pixels) before pose estimation, offline and live:
+#: BlazePose works at 256 x 256 inside, and its cost is the same at 640 px as at full size,
+#: while converting and shrinking smaller pictures is cheaper.
+POSE_WIDTH: Final[int] = 640
 
 
 @dataclass(frozen=True)

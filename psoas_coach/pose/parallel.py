@@ -64,6 +64,14 @@ def run_shared(
     return [results[order] for order in sorted(results)]
 
 
+def machine_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _cores_for(processes: int) -> list[int | None]:
     """One CPU core per process when the processes exactly fill the allowed cores, else ``None``.
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from psoas_coach.exceptions import InputNotFoundError, VideoError
-from psoas_coach.pose.backend import FramePose, PoseBackend, stack_frames
+from psoas_coach.pose.backend import POSE_WIDTH, FramePose, PoseBackend, stack_frames
 from psoas_coach.pose.chunks import ChunkResult, VideoJob, plan_spans, run_span
-from psoas_coach.pose.parallel import BackendFactory, run_shared
+from psoas_coach.pose.parallel import BackendFactory, machine_cores, run_shared
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.source.video import VideoInfo, keyframe_times, probe_video
 
@@ -93,7 +93,7 @@ def estimate_video(
     max_fps: float = 30.0,
     backend_factory: BackendFactory | None = None,
     progress: ProgressCallback | None = None,
-    pose_width: int | None = 640,
+    pose_width: int | None = POSE_WIDTH,
 ) -> VideoPoseResult:
     """Landmarks of every frame of the video at ``path`` (at most ``max_fps`` frames per second).
 
@@ -112,7 +112,9 @@ def estimate_video(
     spans = plan_spans(info, keyframe_times(path), max_fps)
     helpers = max(0, min(workers, len(spans)) - 1)
     helpers = helpers if _can_spawn() else 0
-    job = VideoJob(path, info, max_fps, pose_width, decode_threads=1 if helpers else 0)
+    # Alone with a core to spare, this process decodes on a thread of its own.
+    prefetch = helpers == 0 and machine_cores() > 1
+    job = VideoJob(path, info, max_fps, pose_width, 1 if helpers or prefetch else 0, prefetch)
     reporter = _ProgressReporter(progress, _expected_frames(info, max_fps))
     if helpers == 0:
         with factory() as backend:

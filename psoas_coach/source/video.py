@@ -7,6 +7,7 @@ portrait) is applied, so every image is upright as a player would show it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from psoas_coach.exceptions import InputNotFoundError, VideoError
 if TYPE_CHECKING:
     from av.container import InputContainer
     from av.video.frame import VideoFrame
+    from av.video.plane import VideoPlane
     from av.video.stream import VideoStream
 
 ImageArray = npt.NDArray[np.uint8]
@@ -110,7 +112,22 @@ def iter_frames(
     """
     if not path.exists():
         raise InputNotFoundError(f"video {path.name}: file not found")
-    return _generate(path, max_fps, start_s, end_s, max_width, decode_threads, seek_s)
+    frames = _generate(path, max_fps, start_s, end_s, decode_threads, seek_s)
+    return ((time_s, _to_image(frame, max_width)) for time_s, frame in frames)
+
+
+def iter_full_and_shrunk(
+    path: Path, *, max_fps: float | None = 30.0, max_width: int | None = None
+) -> Iterator[tuple[float, ImageArray, ImageArray]]:
+    """Yield ``(time_s, image, shrunk)`` per frame: the frames of :func:`iter_frames` at full
+    size and, from the same decoded frame, exactly as ``iter_frames(max_width=max_width)``
+    shrinks them (a file played live gives its estimator the pictures the offline path does).
+    Errors as :func:`iter_frames`.
+    """
+    if not path.exists():
+        raise InputNotFoundError(f"video {path.name}: file not found")
+    for time_s, frame in _generate(path, max_fps, 0.0, None, 0, None):
+        yield time_s, _to_image(frame, None), _to_image(frame, max_width)
 
 
 def keyframe_times(path: Path) -> list[float]:
@@ -138,11 +155,11 @@ def _generate(
     max_fps: float | None,
     start_s: float,
     end_s: float | None,
-    max_width: int | None,
     decode_threads: int,
     seek_s: float | None = None,
-) -> Iterator[tuple[float, ImageArray]]:
-    """The body of :func:`iter_frames` (opens the file on first use)."""
+) -> Iterator[tuple[float, VideoFrame]]:
+    """The kept decoded frames with their times (opens the file on first use); see
+    :func:`iter_frames`."""
     with _open(path) as container:
         stream = _video_stream(container, path)
         _set_threads(stream, decode_threads)
@@ -162,7 +179,7 @@ def _generate(
             if not slots.keep(time_s) or time_s < start_s:
                 continue
             reached.time_s = time_s
-            yield time_s, _to_image(frame, max_width)
+            yield time_s, frame
         end = duration if end_s is None else min(end_s, duration)
         _check_complete(path, reached.time_s, end, stream)
 
@@ -304,15 +321,78 @@ def _frame_time_s(frame: VideoFrame, origin: int, previous_s: float, stream: Vid
 def _to_image(frame: VideoFrame, max_width: int | None) -> ImageArray:
     """The upright ``(H, W, 3)`` uint8 RGB picture of ``frame``, at most ``max_width`` px wide.
 
-    Converts at full size, then shrinks with OpenCV's area filter (cheaper than scaling in
-    the colour conversion).
+    A picture to shrink is shrunk on its Y, U and V planes with OpenCV's area filter and
+    converted to RGB at the small size (:func:`_shrunk_rgb`: a quarter of the cost of
+    converting at full size first); other formats, and pictures kept at full size, convert
+    at full size (FFmpeg) and shrink after.
     """
     rotation = _rotation_of(frame)
-    image = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
     upright_w = frame.height if rotation in (90, 270) else frame.width
     if max_width is not None and upright_w > max_width:
-        image = _shrink(image, max_width / upright_w)
+        scale = max_width / upright_w
+        image = _shrunk_rgb(frame, scale)
+        if image is None:
+            image = _shrink(np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8), scale)
+    else:
+        image = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
     return _rotate_upright(image, rotation)
+
+
+#: Planar 4:2:0 formats converted on their planes, with their colour range (True: full).
+_PLANAR_420: Final[dict[str, bool]] = {"yuv420p": False, "yuvj420p": True}
+#: (Kr, Kb) luma weights by FFmpeg colour space (AVCOL_SPC_*); others, and unspecified,
+#: convert as BT.601, as FFmpeg does.
+_LUMA_WEIGHTS: Final[dict[int, tuple[float, float]]] = {
+    1: (0.2126, 0.0722),  # BT.709
+    4: (0.30, 0.11),  # FCC
+    7: (0.212, 0.087),  # SMPTE 240M
+    9: (0.2627, 0.0593),  # BT.2020 non-constant luminance
+}
+_BT601: Final[tuple[float, float]] = (0.299, 0.114)
+#: FFmpeg's AVCOL_RANGE_JPEG: full-range samples.
+_FULL_RANGE: Final[int] = 2
+
+
+def _shrunk_rgb(frame: VideoFrame, scale: float) -> ImageArray | None:
+    """``frame`` (still coded, not rotated) shrunk by ``scale`` and converted to RGB on its
+    planes, as FFmpeg would convert it (its colour space and range); ``None`` for a format
+    other than 8-bit planar 4:2:0."""
+    import cv2
+
+    full_range = _PLANAR_420.get(frame.format.name)
+    if full_range is None:
+        return None
+    full_range = full_range or frame.color_range == _FULL_RANGE
+    size = (max(1, round(frame.width * scale)), max(1, round(frame.height * scale)))
+    planes = [
+        cv2.resize(_plane_array(plane), size, interpolation=cv2.INTER_AREA)
+        for plane in frame.planes[:3]
+    ]
+    matrix = _yuv_to_rgb(_LUMA_WEIGHTS.get(frame.colorspace, _BT601), full_range)
+    return np.asarray(cv2.transform(cv2.merge(planes), matrix), dtype=np.uint8)
+
+
+def _plane_array(plane: VideoPlane) -> ImageArray:
+    """The samples of one picture plane, without the line padding (no copy)."""
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(plane.height, plane.line_size)
+    return np.asarray(rows[:, : plane.width], dtype=np.uint8)
+
+
+@functools.cache
+def _yuv_to_rgb(weights: tuple[float, float], full_range: bool) -> npt.NDArray[np.float64]:
+    """The 3 x 4 affine map from (Y, U, V) samples to (R, G, B) for luma weights (Kr, Kb)."""
+    kr, kb = weights
+    kg = 1.0 - kr - kb
+    luma, chroma = (1.0, 1.0) if full_range else (255.0 / 219.0, 255.0 / 224.0)
+    linear = np.array(
+        [
+            [luma, 0.0, chroma * 2 * (1 - kr)],
+            [luma, -chroma * 2 * (1 - kb) * kb / kg, -chroma * 2 * (1 - kr) * kr / kg],
+            [luma, chroma * 2 * (1 - kb), 0.0],
+        ]
+    )
+    offset = -linear @ np.array([0.0 if full_range else 16.0, 128.0, 128.0])
+    return np.hstack([linear, offset[:, None]])
 
 
 def shrink_to_width(image: ImageArray, max_width: int | None) -> ImageArray:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoas_coach.exceptions import PsoasError
+from psoas_coach.pose.parallel import machine_cores
 from psoas_coach.storage.crud import jobs as job_crud
 from psoas_coach.storage.crud.jobs import JobTicket
 from psoas_coach.storage.crud.results import summary_fields
@@ -60,14 +61,6 @@ class CoreBudget:
         with self.lock:
             self.free += cores
             self.lock.notify_all()
-
-
-def machine_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class AnalysisWorker:

@@ -55,12 +55,13 @@ def test_settled_angles_follow_the_offline_ones() -> None:
 
 
 def _live_on_video(name: str) -> tuple[LiveAnalyzer, PoseSequence]:
-    """The real estimator on every picture of a video played as a camera (as fast as possible)."""
+    """The real estimator on every picture of a video played as a camera (as fast as possible),
+    settled at the offline chunks' starts as ``psoas live --source FILE`` does."""
     source = VideoFileSource(real_video(name), realtime=False)
     analyzer = LiveAnalyzer(fps=source.fps, source=name)
-    with LiveEngine(mediapipe_backend(), analyzer) as engine:
-        for time_s, image in source:
-            engine.process(time_s, image)
+    with LiveEngine(mediapipe_backend(), analyzer, chunks=source.chunks) as engine:
+        for time_s, image, pose_image in source:
+            engine.process(time_s, image, pose_image)
         engine.finish()
     return analyzer, analyzer.analysis().pose
 

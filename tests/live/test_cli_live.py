@@ -114,7 +114,7 @@ def test_a_file_plays_at_its_own_frame_rate_unless_fast(short_real_mp4: Path) ->
     for realtime, at_least_s in ((True, 1.8), (False, 0.0)):
         source = VideoFileSource(short_real_mp4, realtime=realtime)
         start = time.monotonic()
-        times = [t for t, _ in source]
+        times = [picture.time_s for picture in source]
         assert time.monotonic() - start >= at_least_s
         assert len(times) + source.skipped == 60  # a late picture is skipped, as a camera would
         assert times == sorted(times) and (realtime or source.skipped == 0)

@@ -18,6 +18,7 @@ import pytest
 
 from psoas_coach.exceptions import InputNotFoundError, PoseBackendError, VideoError
 from psoas_coach.pose.backend import FakeBackend, FramePose, ImageArray, PoseBackend
+from psoas_coach.pose.chunks import plan_spans
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, joint
 from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
 from psoas_coach.pose.types import PoseSequence
@@ -27,6 +28,7 @@ from psoas_coach.pose.video_pose import (
     estimate_video,
     estimate_video_plain,
 )
+from psoas_coach.source.video import keyframe_times, probe_video
 from tests.source.test_video import real_video, steady_clip, write_clip
 
 #: Seconds the calling process waits for a helper to start before giving up.
@@ -124,8 +126,11 @@ class HelperFails(PoseBackend):
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
     """A 9 s, 30 fps clip with a keyframe every second: two chunks, the second's tracker
-    started at the keyframe at 4 s, its kept frames from 5 s."""
-    return steady_clip(tmp_path / "clip.mp4", 30, 9.0, gop=30, fixed_gop=True)
+    started at the keyframe at 5 s (the one nearest the middle), its kept frames from 6 s."""
+    path = steady_clip(tmp_path / "clip.mp4", 30, 9.0, gop=30, fixed_gop=True)
+    spans = plan_spans(probe_video(path), keyframe_times(path), 30.0)
+    assert [(s.warm_s, s.start_s) for s in spans] == [(None, 0.0), (5.0, 6.0)]
+    return path
 
 
 def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_path: Path) -> None:
@@ -140,10 +145,10 @@ def test_parallel_chunks_join_into_the_single_process_result(clip: Path, tmp_pat
     np.testing.assert_array_equal(both.pose.time_s, alone.pose.time_s)
     np.testing.assert_array_equal(both.pose.xy, alone.pose.xy)
     pids = both.pose.z[:, 0]
-    assert set(pids) == {os.getpid(), pids[150]} and pids[0] == os.getpid() != pids[150]
-    # Kept frames cut at 5 s (the keyframe at 4 s plus the warm-up); one process estimated
+    assert set(pids) == {os.getpid(), pids[180]} and pids[0] == os.getpid() != pids[180]
+    # Kept frames cut at 6 s (the keyframe at 5 s plus the warm-up); one process estimated
     # each whole chunk.
-    for chunk in (pids[:150], pids[150:]):
+    for chunk in (pids[:180], pids[180:]):
         assert np.all(chunk == chunk[0]), "a chunk was split between processes"
     assert shares == sorted(shares) and shares[-1] == 1.0 and shares[0] < 0.5
     assert (both.warnings, both.info.frame_count) == ([], 270)
@@ -181,9 +186,9 @@ class ResetCounter(PoseBackend):
 def test_every_chunk_starts_a_fresh_tracker_in_one_process_too(clip: Path) -> None:
     result = estimate_video(clip, workers=1, backend_factory=ResetCounter, pose_width=None)
     counts = result.pose.xy[:, 0, 0]
-    np.testing.assert_array_equal(counts[:150], np.arange(1, 151))
-    # The second chunk's tracker started at 4 s: 30 warm-up frames before its first kept one.
-    np.testing.assert_array_equal(counts[150:], np.arange(31, 151))
+    np.testing.assert_array_equal(counts[:180], np.arange(1, 181))
+    # The second chunk's tracker started at 5 s: 30 warm-up frames before its first kept one.
+    np.testing.assert_array_equal(counts[180:], np.arange(31, 121))
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,61 @@ def test_max_width_shrinks_keeping_the_aspect_ratio(tmp_path: Path) -> None:
     assert image[:8, :16].mean() > 200 and image[8:, 16:].mean() < 50
 
 
+def colourful_image(width: int, height: int) -> Image:
+    """A smooth picture with every hue and brightness (no detail finer than a few pixels)."""
+    x = np.linspace(0.0, 1.0, width)[None, :]
+    y = np.linspace(0.0, 1.0, height)[:, None]
+    channels = [
+        0.5 + 0.45 * np.sin(2 * np.pi * (x + phase) + 3 * y) * np.cos(np.pi * y)
+        for phase in (0.0, 1 / 3, 2 / 3)
+    ]
+    return np.asarray(np.stack(channels, axis=-1) * 255, dtype=np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("pix_fmt", "colorspace", "color_range", "size"),
+    [
+        ("yuv420p", "itu601", "MPEG", (320, 180)),
+        ("yuv420p", "itu709", "MPEG", (320, 180)),
+        ("yuv420p", "bt2020", "MPEG", (322, 182)),
+        ("yuv420p", "itu601", "JPEG", (321, 181)),  # odd sizes: chroma planes round up
+        ("yuvj420p", "itu709", "JPEG", (320, 180)),
+    ],
+)
+def test_shrinking_on_the_planes_matches_converting_at_full_size(
+    pix_fmt: str, colorspace: str, color_range: str, size: tuple[int, int]
+) -> None:
+    import av
+    import cv2
+
+    from psoas_coach.source.video import _to_image
+
+    rgb = colourful_image(*size)
+    coded = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+        format=pix_fmt, dst_colorspace=colorspace, dst_color_range=color_range
+    )
+    fast = _to_image(coded, 128)
+    height = round(size[1] * 128 / size[0])
+    by_ffmpeg = cv2.resize(
+        coded.to_ndarray(format="rgb24"), (128, height), interpolation=cv2.INTER_AREA
+    )
+    original = cv2.resize(rgb, (128, height), interpolation=cv2.INTER_AREA)
+    assert fast.shape == by_ffmpeg.shape == (height, 128, 3)
+    to_ffmpeg = np.abs(fast.astype(int) - by_ffmpeg.astype(int))
+    to_original = np.abs(fast.astype(int) - original.astype(int))
+    assert to_ffmpeg.mean() < 1.5 and to_ffmpeg.max() <= 12
+    assert to_original.mean() < 2.5
+
+
+def test_a_rotated_picture_is_shrunk_to_its_upright_width(tmp_path: Path) -> None:
+    clip = write_clip(
+        tmp_path / "rotated.mp4", [marker_image(128, 64)] * 2, [0.0, 0.1], rotation_deg=90
+    )
+    _, image = next(iter_frames(clip, max_width=32))
+    assert image.shape == (64, 32, 3)
+    assert image[32:, :16].mean() > 200 and image[:32, 16:].mean() < 50
+
+
 def test_accepted_suffixes() -> None:
     assert {".mp4", ".mov", ".avi", ".webm", ".mkv"} == set(VIDEO_SUFFIXES)
 
