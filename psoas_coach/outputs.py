@@ -153,9 +153,8 @@ def write_outputs(
     files: dict[str, Path] = {}
     try:
         if video is not None and len(analysis.pose):
-            (progress or (lambda share, label: None))(0.9, "annotated video")
             target = out_dir / f"{stem}.annotated.mp4"
-            if _write_video(analysis, target, video, source, max_fps):
+            if _write_video(analysis, target, video, source, max_fps, progress):
                 files["video"] = target
         plots = render_plots(analysis.kinematics, analysis.report)
         for role, svg in (("angles", plots.angles), ("holds", plots.holds)):
@@ -191,23 +190,40 @@ def _video_pose(
 
 
 def _write_video(
-    analysis: AnalysisLike, out: Path, kind: VideoKind, source: Path | None, max_fps: float
+    analysis: AnalysisLike,
+    out: Path,
+    kind: VideoKind,
+    source: Path | None,
+    max_fps: float,
+    progress: Progress | None,
 ) -> bool:
-    """Write the annotated video of ``kind``; False (and a report warning) when it fails."""
+    """Write the annotated video of ``kind``; False (and a report warning) when it fails.
+
+    ``progress`` hears the frames written (from 0.86 to 0.98 of the job; whatever it raises,
+    e.g. a cancelled job, stops the writing and leaves no file).
+    """
     from psoas_coach.report.annotate import write_annotated_video
     from psoas_coach.report.privacy_video import write_blurred_video, write_skeleton_video
     from psoas_coach.source.video import iter_frames, probe_video
 
+    total = len(analysis.pose)
+    report = progress or (lambda share, label: None)
+
+    def written(count: int) -> None:
+        report(0.86 + 0.12 * min(count / total, 1.0), f"annotated video {count}/{total} frames")
+
+    written(0)
     try:
         if kind == "skeleton":
-            write_skeleton_video(analysis, out)
+            write_skeleton_video(analysis, out, progress=written)
         elif source is None:
             raise VideoError("there is no video to draw on")
         elif kind == "blurred":
-            write_blurred_video(source, analysis, out, max_fps=max_fps)
+            write_blurred_video(source, analysis, out, max_fps=max_fps, progress=written)
         else:
             fps = min(probe_video(source).fps, max_fps)
-            write_annotated_video(iter_frames(source, max_fps=max_fps), analysis, out, fps=fps)
+            frames = iter_frames(source, max_fps=max_fps)
+            write_annotated_video(frames, analysis, out, fps=fps, progress=written)
     except VideoError as err:
         analysis.report.warnings.append(f"annotated video not written: {err}")
         return False

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +51,12 @@ class _Reframed:
     report: Report
 
 
-def write_skeleton_video(analysis: AnalysisLike, out: Path) -> int:
+def write_skeleton_video(
+    analysis: AnalysisLike, out: Path, *, progress: Callable[[int], None] | None = None
+) -> int:
     """Overlay of ``analysis`` on a plain background at the pose's frame times (at most
-    :data:`SKELETON_MAX_FPS` per second); returns the frames written.
+    :data:`SKELETON_MAX_FPS` per second); returns the frames written (``progress`` is told
+    the count after each, as :func:`write_annotated_video` does).
 
     The picture frames the body: the keypoints' bounding box plus a margin, scaled to
     :data:`SKELETON_WIDTH_PX` wide (even sizes, as H.264 needs).
@@ -65,7 +68,7 @@ def write_skeleton_video(analysis: AnalysisLike, out: Path) -> int:
     fps = min(analysis.report.fps if analysis.report.fps > 0 else 30.0, SKELETON_MAX_FPS)
     frames = ((t, background.copy()) for t in _frame_times(framed.time_s, fps))
     reframed = _Reframed(framed, analysis.kinematics, analysis.report)
-    return write_annotated_video(frames, reframed, out, fps=fps)
+    return write_annotated_video(frames, reframed, out, fps=fps, progress=progress)
 
 
 def _frame_times(time_s: npt.NDArray[np.float64], fps: float) -> list[float]:
@@ -97,8 +100,16 @@ def _framed_pose(pose: PoseSequence) -> PoseSequence:
     )
 
 
-def write_blurred_video(path: Path, analysis: AnalysisLike, out: Path, *, max_fps: float) -> int:
-    """Annotated video of the video at ``path`` with the face pixelated; frames written.
+def write_blurred_video(
+    path: Path,
+    analysis: AnalysisLike,
+    out: Path,
+    *,
+    max_fps: float,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Annotated video of the video at ``path`` with the face pixelated; frames written
+    (``progress`` is told the count after each).
 
     Frame rate: the video's, capped at ``max_fps`` (frames per second), as ``psoas analyze``.
     """
@@ -106,7 +117,7 @@ def write_blurred_video(path: Path, analysis: AnalysisLike, out: Path, *, max_fp
 
     fps = min(probe_video(path).fps, max_fps)
     frames = _blurred(iter_frames(path, max_fps=max_fps), analysis.pose)
-    return write_annotated_video(frames, analysis, out, fps=fps)
+    return write_annotated_video(frames, analysis, out, fps=fps, progress=progress)
 
 
 def _blurred(

@@ -52,3 +52,32 @@ def test_writing_stopped_part_way_leaves_no_half_set(
     with pytest.raises(KeyboardInterrupt):
         write_outputs(make_analysis(), tmp_path, "set")
     assert list(tmp_path.iterdir()) == [], "plots and JSON written before the stop stayed"
+
+
+class Stop(Exception):
+    """What a cancelled job's progress callback raises."""
+
+
+def test_the_annotated_video_reports_its_frames_and_a_cancel_there_leaves_nothing(
+    make_analysis: MakeAnalysis, tmp_path: Path
+) -> None:
+    heard: list[tuple[float, str]] = []
+
+    def cancel_after_ten(share: float, label: str) -> None:
+        heard.append((share, label))
+        if label.startswith("annotated video 10/"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        write_outputs(
+            make_analysis([("left", 2.0, 3.0, [])]),
+            tmp_path,
+            "set",
+            video="skeleton",
+            progress=cancel_after_ten,
+        )
+    assert list(tmp_path.iterdir()) == [], "a half-written video or report stayed"
+    total = heard[0][1].split("/")[1]
+    assert [label for _, label in heard[:3]] == [f"annotated video {n}/{total}" for n in range(3)]
+    shares = [share for share, _ in heard]
+    assert shares == sorted(shares) and 0.8 < shares[0] < shares[-1] < 1.0
