@@ -9,6 +9,7 @@ setting                     environment variable               default
 ``analysis_workers``        ``PSOAS_ANALYSIS_WORKERS``         1 (analyses at once, 1-2)
 ``pose_workers``            ``PSOAS_POSE_WORKERS``             2 (processes per video analysis)
 ``secure_cookies``          ``PSOAS_SECURE_COOKIES``           off (turn on behind HTTPS)
+``trusted_proxies``         ``PSOAS_TRUSTED_PROXIES``          none (addresses of reverse proxies)
 =========================== ================================== ===============================
 """
 
@@ -46,6 +47,9 @@ class Settings:
         login_max_failures: wrong passwords for one e-mail address within
             ``login_window_min`` that lock it out until the oldest leaves that window.
         login_window_min: the failed-login window, minutes.
+        trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
+            ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed; empty (the
+            default): those headers are ignored, the client is the connection's address.
     """
 
     data_dir: Path
@@ -60,6 +64,7 @@ class Settings:
     worker_poll_s: float = 1.0
     login_max_failures: int = 5
     login_window_min: float = 15.0
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.analysis_workers <= 4:
@@ -93,4 +98,5 @@ class Settings:
             analysis_workers=int(env.get("PSOAS_ANALYSIS_WORKERS", base.analysis_workers)),
             pose_workers=int(env.get("PSOAS_POSE_WORKERS", base.pose_workers)),
             secure_cookies=env.get("PSOAS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            trusted_proxies=env.get("PSOAS_TRUSTED_PROXIES", "").strip(),
         )
