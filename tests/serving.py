@@ -18,17 +18,23 @@ from psoas_coach.live.server import WS_IMPLEMENTATION
 
 @contextmanager
 def serve_app(
-    app: FastAPI, *, lifespan: Literal["on", "off"] = "off", start_timeout_s: float = 60.0
+    app: FastAPI,
+    *,
+    lifespan: Literal["on", "off"] = "off",
+    start_timeout_s: float = 60.0,
+    config: uvicorn.Config | None = None,
 ) -> Iterator[str]:
     """Run ``app`` until the block ends; yields its base URL (``http://127.0.0.1:PORT``).
 
-    ``lifespan="on"`` runs the app's start-up and shut-down (the dashboard's services).
+    ``lifespan="on"`` runs the app's start-up and shut-down (the dashboard's services);
+    ``config`` replaces the test configuration (e.g. the one ``psoas serve`` makes).
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan=lifespan)
+    if config is None:
+        config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+    from psoas_coach.web.settings import Settings
 
 
 def register(commands: Any) -> None:
@@ -56,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from psoas_coach.live.server import WS_IMPLEMENTATION
     from psoas_coach.storage.db import display_url
     from psoas_coach.web.app import create_app
     from psoas_coach.web.settings import Settings
@@ -82,8 +87,28 @@ def run(args: argparse.Namespace) -> int:
     print(f"  data directory: {settings.data_dir.resolve()}", flush=True)
     print(f"  database:       {display_url(settings.resolved_database_url)}", flush=True)
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws=WS_IMPLEMENTATION)
+    uvicorn.Server(server_config(app, settings, host=args.host, port=args.port)).run()
     return 0
+
+
+def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration of the dashboard: ``X-Forwarded-*`` headers are believed only
+    from ``settings.trusted_proxies`` (by default from no one, so a client cannot pose as
+    another address to the login throttle)."""
+    import uvicorn
+
+    from psoas_coach.live.server import WS_IMPLEMENTATION
+
+    trusted = settings.trusted_proxies
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        ws=WS_IMPLEMENTATION,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 def _database_problem(url: str) -> str | None:

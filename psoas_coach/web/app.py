@@ -25,9 +25,13 @@ from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.db import make_engine, make_session_factory, upgrade_schema
 from psoas_coach.storage.files import DataDir
 from psoas_coach.web.api import api_router
-from psoas_coach.web.deps import LoginDep
+from psoas_coach.web.deps import LoginDep, request_has_login
 from psoas_coach.web.errors import install_error_handlers
-from psoas_coach.web.middleware import SecurityHeadersMiddleware, UploadLimitMiddleware
+from psoas_coach.web.middleware import (
+    BodyLimitMiddleware,
+    LoginFirstMiddleware,
+    SecurityHeadersMiddleware,
+)
 from psoas_coach.web.pages import page_router
 from psoas_coach.web.pages.live import LIVE_STATIC_URL
 from psoas_coach.web.settings import Settings
@@ -106,7 +110,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_window_min * 60.0
     )
-    app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(LoginFirstMiddleware, has_login=request_has_login)
+    app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(api_router())

@@ -92,6 +92,15 @@ def get_optional_login(request: Request, db: SessionDep) -> LoginSession | None:
 OptionalLoginDep = Annotated[LoginSession | None, Depends(get_optional_login)]
 
 
+def request_has_login(request: Request) -> bool:
+    """True when the request's cookie is a valid login (for checks made before routing)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    with request.app.state.session_factory() as db:
+        return accounts.get_login(db, token_hash=token_hash(token)) is not None
+
+
 async def get_login(request: Request, login: OptionalLoginDep) -> LoginSession:
     """The logged-in coach's login; 401 without one. State-changing requests must carry the
     login's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``), else 403."""

@@ -7,6 +7,7 @@ what went wrong and where to go.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import quote
 
@@ -60,10 +61,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 def _encodable(value: Any) -> Any:
-    """``value`` with text that UTF-8 cannot carry (unpaired surrogates) replaced by ``?``;
-    validation errors echo the input, which may be just such text."""
+    """``value`` with text that UTF-8 cannot carry (unpaired surrogates) replaced by ``?`` and
+    numbers JSON cannot carry (``Infinity``, ``NaN``, which a client may send) written as
+    text; validation errors echo the input, which may be just such a value."""
     if isinstance(value, str):
         return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, list):
         return [_encodable(v) for v in value]
     if isinstance(value, dict):

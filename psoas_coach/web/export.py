@@ -13,6 +13,10 @@ Contents::
 
 Raw and annotated videos are not included (they are pictures, not data; download them from
 the session page while they are kept).
+
+A text cell of the CSV files that starts with = + - @, a tab or a carriage return is written
+with a leading single quote (') so that a spreadsheet shows it as text and never runs it as a
+formula (OWASP's CSV injection advice); numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from psoas_coach.storage.models import Athlete, Result, TrainingSession
 from psoas_coach.web import views
 
 README = __doc__ or ""
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SESSION_COLUMNS = (
     "session_id",
     "date",
@@ -181,9 +187,17 @@ def _rep_rows(data: DataDir, session: TrainingSession, result: Result) -> list[d
     return rows
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` for a CSV cell: text a spreadsheet would run as a formula (it starts with one
+    of :data:`FORMULA_STARTS`) gets a leading single quote; anything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()

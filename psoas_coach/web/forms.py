@@ -2,6 +2,8 @@
 
 Text may hold any Unicode except NUL and unpaired surrogates (neither can be stored as UTF-8 in
 every database); form fields left empty mean "not given" for numbers, dates and choices.
+Bounds of an optional number sit on the number inside ``... | None``: on the union, pydantic
+would apply them to ``None`` too and fail with a TypeError (a server error) for ``null``.
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ class MemberIn(BaseModel):
     email: Annotated[str, Field(min_length=3, max_length=254)]
 
 
-BirthYear = Annotated[int | None, Optional, Field(ge=MIN_BIRTH_YEAR, le=dt.date.today().year)]
+BirthYear = Annotated[
+    Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=dt.date.today().year)] | None, Optional
+]
 
 
 class AthleteIn(BaseModel):
@@ -129,7 +133,7 @@ class AthleteUpdate(BaseModel):
     config_overrides: ConfigOverrides | None = None
 
 
-Count = Annotated[int | None, Optional, Field(ge=1, le=100)]
+Count = Annotated[Annotated[int, Field(ge=1, le=100)] | None, Optional]
 
 
 class SessionIn(BaseModel):
@@ -142,8 +146,8 @@ class SessionIn(BaseModel):
     band: Annotated[Text, Field(max_length=100)] = ""
     sets: Count = None
     reps: Count = None
-    hold_s: Annotated[float | None, Optional, Field(ge=0, le=120)] = None
-    rpe: Annotated[int | None, Optional, Field(ge=0, le=10)] = None
+    hold_s: Annotated[Annotated[float, Field(ge=0, le=120)] | None, Optional] = None
+    rpe: Annotated[Annotated[int, Field(ge=0, le=10)] | None, Optional] = None
     pain_notes: Note = ""
     coach_comments: Note = ""
 

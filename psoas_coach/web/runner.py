@@ -65,13 +65,15 @@ def run_job(
     pose_workers: int,
     skeleton_video: bool,
     progress: Progress,
+    work: Path | None = None,
 ) -> RunOutput:
-    """Analyse the ticket's input into a new folder in ``work/`` and return it.
+    """Analyse the ticket's input into ``work`` (by default a new folder in ``work/``) and
+    return it.
 
     Raises what :func:`~psoas_coach.outputs.analyze_file` raises (a
     :class:`~psoas_coach.exceptions.PsoasError` for bad input); the work folder is removed then.
     """
-    work = data.new_work_folder(f"job{ticket.job_id}")
+    work = work or data.new_work_folder(f"job{ticket.job_id}")
     try:
         source = _link_input(data.path(ticket.input_path), work / "input", ticket)
         out = work / "out"

@@ -105,16 +105,27 @@ def add_team_member(db: Session, team: Team, email: str) -> Coach:
     return coach
 
 
+def consent_missing(athlete: Athlete, doing: str) -> str | None:
+    """Why ``athlete`` may not be recorded (a youth athlete without recorded guardian
+    consent), with the way forward; ``None`` when they may. ``doing`` names the action."""
+    if athlete.is_youth() and not athlete.guardian_consent:
+        return (
+            f"{athlete.name} is under 18: record the guardian's consent on the athlete's "
+            f"page before {doing}"
+        )
+    return None
+
+
+def check_consent(athlete: Athlete, doing: str) -> None:
+    """409 (with :func:`consent_missing`'s reason) when ``athlete`` may not be recorded."""
+    reason = consent_missing(athlete, doing)
+    if reason is not None:
+        raise HTTPException(status_code=409, detail=reason)
+
+
 def check_upload_allowed(athlete: Athlete) -> None:
     """409 for a youth athlete without recorded guardian consent."""
-    if athlete.is_youth() and not athlete.guardian_consent:
-        raise HTTPException(
-            status_code=409,
-            detail=(
-                f"{athlete.name} is under 18: record the guardian's consent on the athlete's "
-                "page before uploading recordings"
-            ),
-        )
+    check_consent(athlete, "uploading recordings")
 
 
 def upload_recording(

@@ -8,7 +8,9 @@ setting                     environment variable               default
 ``max_upload_mb``           ``PSOAS_MAX_UPLOAD_MB``            500 (megabytes per upload)
 ``analysis_workers``        ``PSOAS_ANALYSIS_WORKERS``         1 (analyses at once, 1-2)
 ``pose_workers``            ``PSOAS_POSE_WORKERS``             2 (processes per video analysis)
+``analysis_memory_mb``      ``PSOAS_ANALYSIS_MEMORY_MB``       4000 (address space per analysis)
 ``secure_cookies``          ``PSOAS_SECURE_COOKIES``           off (turn on behind HTTPS)
+``trusted_proxies``         ``PSOAS_TRUSTED_PROXIES``          none (addresses of reverse proxies)
 =========================== ================================== ===============================
 """
 
@@ -38,6 +40,8 @@ class Settings:
         max_upload_mb: largest accepted upload, megabytes (10^6 bytes).
         analysis_workers: analyses run at the same time (threads in the server).
         pose_workers: processes sharing the pose estimation of one video.
+        analysis_memory_mb: address space of each analysis process (and of each of its pose
+            processes), megabytes; an analysis needing more fails with that reason.
         max_attempts: a job interrupted this many times (crashes) fails instead of re-queueing.
         session_days: a login lasts this many days.
         secure_cookies: mark cookies ``Secure`` (HTTPS only).
@@ -46,6 +50,9 @@ class Settings:
         login_max_failures: wrong passwords for one e-mail address within
             ``login_window_min`` that lock it out until the oldest leaves that window.
         login_window_min: the failed-login window, minutes.
+        trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
+            ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed; empty (the
+            default): those headers are ignored, the client is the connection's address.
     """
 
     data_dir: Path
@@ -53,6 +60,7 @@ class Settings:
     max_upload_mb: float = 500.0
     analysis_workers: int = 1
     pose_workers: int = 2
+    analysis_memory_mb: float = 4000.0
     max_attempts: int = 3
     session_days: int = 14
     secure_cookies: bool = False
@@ -60,12 +68,17 @@ class Settings:
     worker_poll_s: float = 1.0
     login_max_failures: int = 5
     login_window_min: float = 15.0
+    trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.analysis_workers <= 4:
             raise ValueError(f"analysis_workers must be 1-4, found {self.analysis_workers}")
         if self.pose_workers < 1 or self.max_upload_mb <= 0:
             raise ValueError("pose_workers must be at least 1 and max_upload_mb above 0")
+        if self.analysis_memory_mb < 500:
+            raise ValueError(
+                f"analysis_memory_mb must be at least 500, found {self.analysis_memory_mb:g}"
+            )
 
     @property
     def resolved_database_url(self) -> str:
@@ -92,5 +105,7 @@ class Settings:
             max_upload_mb=float(env.get("PSOAS_MAX_UPLOAD_MB", base.max_upload_mb)),
             analysis_workers=int(env.get("PSOAS_ANALYSIS_WORKERS", base.analysis_workers)),
             pose_workers=int(env.get("PSOAS_POSE_WORKERS", base.pose_workers)),
+            analysis_memory_mb=float(env.get("PSOAS_ANALYSIS_MEMORY_MB", base.analysis_memory_mb)),
             secure_cookies=env.get("PSOAS_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            trusted_proxies=env.get("PSOAS_TRUSTED_PROXIES", "").strip(),
         )

@@ -93,7 +93,10 @@ def _check_content(path: Path, name: str, suffix: str) -> None:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     if suffix in CSV_SUFFIXES:
-        if not _csv_header_ok(head, gzipped=suffix == ".csv.gz"):
+        gzipped = suffix == ".csv.gz"
+        if gzipped and _gunzip_head(head) is None:
+            raise refuse(415, f"{name}: not a valid gzip file (corrupt or truncated)")
+        if not _csv_header_ok(head, gzipped=gzipped):
             raise refuse(415, f"{name}: not a keypoint CSV (the first line must start with time_s)")
     elif not _video_signature_ok(head, suffix):
         raise refuse(415, f"{name}: not a {suffix[1:]} video (its content is of another type)")
@@ -107,13 +110,19 @@ def _video_signature_ok(head: bytes, suffix: str) -> bool:
     return head[:4] == b"\x1a\x45\xdf\xa3"  # Matroska / WebM (EBML)
 
 
+def _gunzip_head(head: bytes) -> bytes | None:
+    """The first bytes inflated from the start of a gzip file; ``None`` when it is not one."""
+    if head[:2] != b"\x1f\x8b":
+        return None
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, SNIFF_BYTES)
+    except (zlib.error, gzip.BadGzipFile):
+        return None
+
+
 def _csv_header_ok(head: bytes, *, gzipped: bool) -> bool:
-    if gzipped:
-        if head[:2] != b"\x1f\x8b":
-            return False
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, SNIFF_BYTES)
-        except (zlib.error, gzip.BadGzipFile):
-            return False
-    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    text_head = _gunzip_head(head) if gzipped else head
+    if text_head is None:
+        return False
+    text = text_head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     return text.startswith("time_s")

@@ -1,5 +1,6 @@
 """The analysis worker: threads inside the server that claim queued jobs from the database and
-run them (:func:`psoas_coach.web.runner.run_job`), one job per thread at a time.
+run them (:func:`psoas_coach.web.runner.run_job`), one job per thread at a time, each in a
+child process with a memory limit (:mod:`psoas_coach.web.isolation`).
 
 A finished job's folder is renamed from ``work/`` into ``results/`` and only then recorded, in
 one transaction, with the job marked done; a failed job records its one-line reason. Jobs are
@@ -24,7 +25,8 @@ from psoas_coach.storage.crud import jobs as job_crud
 from psoas_coach.storage.crud.jobs import JobTicket
 from psoas_coach.storage.crud.results import summary_fields
 from psoas_coach.storage.files import DataDir
-from psoas_coach.web.runner import RunOutput, run_job
+from psoas_coach.web.isolation import AnalysisCrashError, run_job_isolated
+from psoas_coach.web.runner import RunOutput
 from psoas_coach.web.settings import Settings
 
 log = logging.getLogger("psoas_coach.web.worker")
@@ -148,18 +150,23 @@ class AnalysisWorker:
         """Run one claimed job, with ``cores`` pose processes, to done or failed; never raises."""
         log.info("job %d: analysing %s", ticket.job_id, ticket.original_name)
         try:
-            output = run_job(
+            output = run_job_isolated(
                 ticket,
                 self._data,
                 pose_workers=cores,
                 skeleton_video=self._settings.skeleton_video,
                 progress=self._progress_writer(ticket),
+                memory_limit_mb=self._settings.analysis_memory_mb,
             )
         except JobCancelledError:
             log.info("job %d: cancelled; its work was dropped", ticket.job_id)
             return
         except PsoasError as err:
             self._fail(ticket, str(err))
+            return
+        except AnalysisCrashError as err:
+            log.error("job %d: unexpected failure: %s", ticket.job_id, err)
+            self._fail(ticket, f"unexpected failure ({err})")
             return
         except Exception as err:
             log.exception("job %d: unexpected failure", ticket.job_id)

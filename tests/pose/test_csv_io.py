@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from psoas_coach.exceptions import InputNotFoundError, KeypointCSVError
+from psoas_coach.pose import csv_io
 from psoas_coach.pose.csv_io import HEADER, read_keypoints, write_keypoints
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import PoseSequence
+from psoas_coach.synth import hostile
 
 
 def small_pose(frames: int = 5) -> PoseSequence:
@@ -73,7 +77,7 @@ def _good_row(t: float) -> list[str]:
         ("short-row", "row 2 has 3 fields"),
         ("time-empty", "row 2: time_s is empty"),
         ("binary", "not a text CSV file"),
-        ("bad-gzip", "cannot be read"),
+        ("bad-gzip", "not a valid gzip file (corrupt or truncated)"),
     ],
 )
 def test_malformed_csv_messages(tmp_path: Path, content: str | None, message: str) -> None:
@@ -128,3 +132,86 @@ def test_rows_out_of_order_repeated_or_without_time_are_repaired_with_a_warning(
         assert warnings == []
     else:
         assert len(warnings) >= 1 and note in warnings[-1] and "k.csv" in warnings[-1]
+
+
+def _semicolons(path: Path) -> None:
+    path.write_bytes(hostile.header_line(";") + hostile.row_line(0.0, ";", ","))
+
+
+def _decimal_commas(path: Path) -> None:
+    path.write_bytes(hostile.header_line() + hostile.row_line(0.0, ",", ","))
+
+
+def _tabs(path: Path) -> None:
+    path.write_bytes(hostile.header_line("\t") + hostile.row_line(0.0, "\t"))
+
+
+def _long_line(path: Path) -> None:
+    hostile.zero_bomb(path, inflated_bytes=20_000_000)
+
+
+def _too_late(path: Path) -> None:
+    path.write_bytes(hostile.header_line() + hostile.row_line(0.0) + hostile.row_line(9000.0))
+
+
+def _too_many_rows(path: Path) -> None:
+    hostile.rows_bomb(path, inflated_bytes=101 * len(hostile.row_line(0.0)))
+
+
+def _blank_lines(path: Path) -> None:
+    hostile.write_gzip(path, [hostile.header_line(), b"\n" * 20_000])
+
+
+def _quoted_field(path: Path) -> None:
+    path.write_bytes(hostile.header_line() + b'"' + b"1\n" * 100_000)
+
+
+DEFAULT = csv_io.CSVLimits()
+HOSTILE: list[tuple[str, Callable[[Path], object], csv_io.CSVLimits, str]] = [
+    (
+        "corrupt.csv.gz",
+        hostile.corrupt_gzip,
+        DEFAULT,
+        "not a valid gzip file (corrupt or truncated)",
+    ),
+    ("truncated.csv.gz", hostile.truncated_gzip, DEFAULT, "not a valid gzip file (corrupt or"),
+    ("semi.csv", _semicolons, DEFAULT, "columns separated by ';': the keypoint CSV must be comma-"),
+    ("tabs.csv", _tabs, DEFAULT, "columns separated by tabs"),
+    ("commas.csv", _decimal_commas, DEFAULT, "(decimal commas? numbers must use '.')"),
+    ("zeros.csv.gz", _long_line, DEFAULT, "line 2 is longer than 16384 bytes"),
+    ("late.csv", _too_late, DEFAULT, "row 3: time_s 9000 s is past 7200 s"),
+    ("quoted.csv", _quoted_field, DEFAULT, "row 2: not valid CSV (field larger than field limit"),
+    # the row and text limits, made small (the same code as the real ones, without writing
+    # hundreds of megabytes)
+    ("many.csv.gz", _too_many_rows, csv_io.CSVLimits(rows=100), "more than 100 rows: too long"),
+    ("blank.csv.gz", _blank_lines, csv_io.CSVLimits(text_bytes=10_000), "more than 0.01 MB"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "limits", "message"), HOSTILE)
+def test_hostile_files_are_refused_within_limits(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    make: Any,
+    limits: csv_io.CSVLimits,
+    message: str,
+) -> None:
+    monkeypatch.setattr(csv_io, "LIMITS", limits)
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(KeypointCSVError) as info:
+        read_keypoints(path)
+    text = str(info.value)
+    assert text.startswith(f"keypoint CSV {name}: ") and message in text, text
+    assert "\n" not in text
+
+
+def test_a_recording_at_the_row_limit_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_io, "LIMITS", csv_io.CSVLimits(rows=100))
+    path = hostile.rows_bomb(
+        tmp_path / "full.csv.gz", inflated_bytes=100 * len(hostile.row_line(0.0))
+    )
+    assert len(read_keypoints(path)) == 100

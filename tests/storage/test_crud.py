@@ -130,6 +130,26 @@ def test_youth_athletes_default_to_keypoints_only(factory: Factory) -> None:
         )
 
 
+def test_a_birth_year_made_youth_turns_keypoints_only_on(factory: Factory) -> None:
+    youth_year = dt.date.today().year - 13
+    with factory() as db:
+        team = _team(db, "corrected@x.org")
+        athlete = roster.create_athlete(db, team=team, fields={"name": "C", "birth_year": 1990})
+        assert not athlete.keypoints_only
+        # a form sends the box as it was shown for the adult: the youth rule still wins
+        changes = {"birth_year": youth_year, "keypoints_only": False}
+        roster.update_athlete(db, athlete=athlete, changes=changes)
+        assert athlete.is_youth() and athlete.keypoints_only
+        ticket_of = _recording(db, team, birth_year=1990).session.athlete
+        roster.update_athlete(db, athlete=ticket_of, changes={"birth_year": youth_year})
+        assert ticket_of.keypoints_only
+        # once a youth athlete, the coach may choose otherwise in a later change
+        roster.update_athlete(db, athlete=athlete, changes={"keypoints_only": False})
+        assert not athlete.keypoints_only
+        roster.update_athlete(db, athlete=athlete, changes={"name": "C2"})
+        assert not athlete.keypoints_only
+
+
 def test_each_job_is_claimed_once_by_concurrent_workers(factory: Factory) -> None:
     with factory() as db:
         rec = _recording(db, _team(db, "w@x.org"))

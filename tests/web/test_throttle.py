@@ -3,12 +3,17 @@ login page of a served dashboard."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from psoas_coach.cli.serve import server_config
+from psoas_coach.web.app import create_app
+from psoas_coach.web.settings import Settings
 from psoas_coach.web.throttle import CLIENT_FACTOR, LoginThrottle, retry_message
+from tests.serving import serve_app
 from tests.web.helpers import Api, csrf_of
 
 
@@ -97,3 +102,25 @@ def test_login_page_shows_the_lockout(server: str) -> None:
         locked = browser.post("/login", data={**form, "password": "correct horse"})
     assert locked.status_code == 429 and "Retry-After" in locked.headers
     assert "Too many failed logins: try again in 10 minutes." in locked.text
+
+
+@pytest.mark.parametrize(("trusted", "locked"), [("", True), ("127.0.0.1", False)])
+def test_forwarded_for_is_believed_only_from_trusted_proxies(
+    tmp_path: Path, trusted: str, locked: bool
+) -> None:
+    """``psoas serve``'s own server configuration: a client varying ``X-Forwarded-For`` is
+    still one client unless its address is a configured proxy."""
+    settings = Settings(data_dir=tmp_path, login_max_failures=1, trusted_proxies=trusted)
+    app = create_app(settings)
+    config = server_config(app, settings, host="127.0.0.1", port=0)
+    with serve_app(app, config=config) as url, httpx.Client(base_url=url) as client:
+        statuses = [
+            client.post(
+                "/api/auth/login",
+                json={"email": f"guess{i}@example.org", "password": "guess"},
+                headers={"X-Requested-With": "pytest", "X-Forwarded-For": f"203.0.113.{i}"},
+            ).status_code
+            for i in range(CLIENT_FACTOR + 1)
+        ]
+    assert statuses[:CLIENT_FACTOR] == [401] * CLIENT_FACTOR
+    assert statuses[-1] == (429 if locked else 401)

@@ -48,7 +48,7 @@ REFUSED = [
     ("clip.mp4", b"\x89PNG\r\n\x1a\n" + b"0" * 100, 415, "not a mp4 video"),
     ("clip.webm", b"\x00\x00\x00\x18ftypisom" + b"0" * 100, 415, "not a webm video"),
     ("keypoints.csv", b"frame,x,y\n1,2,3\n", 415, "not a keypoint CSV"),
-    ("keypoints.csv.gz", HEADER, 415, "not a keypoint CSV"),
+    ("keypoints.csv.gz", HEADER, 415, "not a valid gzip file (corrupt or truncated)"),
     ("empty.csv", b"", 400, "empty"),
     ("big.csv", HEADER + b"0" * int(LIMIT_MB * 1e6), 413, "too large"),
 ]

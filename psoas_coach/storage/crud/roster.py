@@ -121,9 +121,16 @@ def create_athlete(db: Session, *, team: Team, fields: Mapping[str, Any]) -> Ath
 
 
 def update_athlete(db: Session, *, athlete: Athlete, changes: Mapping[str, Any]) -> Athlete:
-    """Apply ``changes`` (keys from :data:`ATHLETE_FIELDS`); consent is time-stamped."""
-    had_consent = athlete.guardian_consent
+    """Apply ``changes`` (keys from :data:`ATHLETE_FIELDS`); consent is time-stamped.
+
+    An athlete whose corrected birth year makes them a youth athlete gets the youth rules of
+    :func:`create_athlete`: ``keypoints_only`` is turned on (whatever the same change says:
+    a form sends the box as it was for an adult); the coach may turn it off afterwards.
+    """
+    had_consent, was_youth = athlete.guardian_consent, athlete.is_youth()
     apply_changes(athlete, changes, ATHLETE_FIELDS)
+    if athlete.is_youth() and not was_youth:
+        athlete.keypoints_only = True
     if athlete.guardian_consent != had_consent:
         _stamp_consent(athlete)
     db.commit()

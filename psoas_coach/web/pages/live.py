@@ -31,7 +31,7 @@ from psoas_coach.web.deps import AthleteDep, LoginDep
 from psoas_coach.web.middleware import PAGE_CSP
 from psoas_coach.web.runner import STEM, RunOutput
 from psoas_coach.web.security import SESSION_COOKIE, token_hash
-from psoas_coach.web.services import check_upload_allowed
+from psoas_coach.web.services import check_consent, check_upload_allowed, consent_missing
 from psoas_coach.web.worker import publish_output
 
 log = logging.getLogger("psoas_coach.web.live")
@@ -47,11 +47,15 @@ MAX_LIVE_SETS = 4
 #: Close code of a refused WebSocket (before the handshake: answered HTTP 403).
 POLICY_VIOLATION = 1008
 _active: set[int] = set()
+#: What a live set does, in the consent refusal.
+LIVE_ACTION = "coaching a live set"
 
 
 @router.get("/athletes/{athlete_id}/live", response_class=HTMLResponse)
 def live_page(athlete: AthleteDep, login: LoginDep) -> HTMLResponse:
-    """The live coaching page, its WebSocket pointed at this athlete's endpoint."""
+    """The live coaching page, its WebSocket pointed at this athlete's endpoint; 409 (a page
+    saying to record the guardian's consent first) for a youth athlete without it."""
+    check_consent(athlete, LIVE_ACTION)
     page = (LIVE_STATIC_DIR / "index.html").read_text(encoding="utf-8")
     name = escape(athlete.name)
     for old, new in (
@@ -73,12 +77,18 @@ def live_page(athlete: AthleteDep, login: LoginDep) -> HTMLResponse:
 @router.websocket("/athletes/{athlete_id}/live/ws")
 async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
     """The live protocol (:mod:`psoas_coach.live.protocol`) for a logged-in coach of the
-    athlete's team; refused (HTTP 403) otherwise. Each ended set is saved (``saved``)."""
+    athlete's team; refused (HTTP 403) otherwise. A youth athlete without recorded guardian
+    consent gets an ``error`` message saying so, before any picture is taken, and the socket
+    closes. Each ended set is saved (``saved``)."""
     config = await run_in_threadpool(_authorize, websocket, athlete_id)
     if config is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
     await websocket.accept()
+    if isinstance(config, str):
+        await websocket.send_json({"type": "error", "message": config})
+        await websocket.close(code=POLICY_VIOLATION)
+        return
     if len(_active) >= MAX_LIVE_SETS:
         message = f"server busy: {MAX_LIVE_SETS} live sets running"
         await websocket.send_json({"type": "error", "message": message})
@@ -105,8 +115,9 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
         _active.discard(id(websocket))
 
 
-def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | None:
-    """The athlete's analysis settings if the request may open their live page, else None."""
+def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | str | None:
+    """The athlete's analysis settings if the request may open their live page, None if it
+    may not, the reason if the athlete may not be recorded (consent missing)."""
     origin = websocket.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
         return None
@@ -118,7 +129,9 @@ def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | None:
         if login is None:
             return None
         athlete = roster.get_athlete(db, athlete_id=athlete_id, coach_id=login.coach_id)
-        return None if athlete is None else jobs.effective_config(athlete)
+        if athlete is None:
+            return None
+        return consent_missing(athlete, LIVE_ACTION) or jobs.effective_config(athlete)
 
 
 def save_live_set(
