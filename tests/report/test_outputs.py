@@ -54,7 +54,7 @@ def test_writing_stopped_part_way_leaves_no_half_set(
     assert list(tmp_path.iterdir()) == [], "plots and JSON written before the stop stayed"
 
 
-class Stop(Exception):
+class CancelledError(Exception):
     """What a cancelled job's progress callback raises."""
 
 
@@ -66,9 +66,9 @@ def test_the_annotated_video_reports_its_frames_and_a_cancel_there_leaves_nothin
     def cancel_after_ten(share: float, label: str) -> None:
         heard.append((share, label))
         if label.startswith("annotated video 10/"):
-            raise Stop
+            raise CancelledError
 
-    with pytest.raises(Stop):
+    with pytest.raises(CancelledError):
         write_outputs(
             make_analysis([("left", 2.0, 3.0, [])]),
             tmp_path,
