@@ -129,14 +129,12 @@ class AnalysisWorker:
         """The next queued job with the cores it may use, once a core is free; ``None`` when
         the queue is empty (or the worker stops)."""
         with self.cores.lock:
-            noted = False
             while self.cores.free == 0 and not self._stopping.is_set():
-                if not noted:
-                    with self._sessions() as db:
-                        job_crud.note_queued(
-                            db, f"waiting for a free core: all {self.cores.total} are analysing"
-                        )
-                    noted = True
+                # Every round: jobs uploaded meanwhile must say why they wait too.
+                with self._sessions() as db:
+                    job_crud.note_queued(
+                        db, f"waiting for a free core: all {self.cores.total} are analysing"
+                    )
                 self.cores.lock.wait(self._settings.worker_poll_s)
             if self._stopping.is_set():
                 return None

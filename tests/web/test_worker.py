@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
+from psoas_coach.pose.parallel import machine_cores
 from psoas_coach.web.worker import PROGRESS_EVERY_S, CoreBudget
 from tests.source.test_video import real_video as real_video_file
 from tests.web.helpers import Api, Served
+
+
+@pytest.fixture(scope="module")
+def server_options() -> dict[str, Any]:
+    """Two analyses at once, each asking for every core of the machine."""
+    return {"max_upload_mb": 50.0, "analysis_workers": 2, "pose_workers": machine_cores()}
 
 
 def test_jobs_at_once_never_take_more_cores_than_the_machine_has() -> None:
@@ -70,3 +78,31 @@ def test_a_running_video_job_is_cancelled_and_leaves_nothing(api: Api, served: S
     assert recording["result"] is None
     work = served.settings.data_dir / "work"
     assert not work.exists() or not any(work.iterdir()), "the cancelled job's work was kept"
+
+
+@pytest.mark.slow
+def test_two_uploads_at_once_share_the_cores_and_the_second_says_it_waits(
+    api: Api, served: Served
+) -> None:
+    team = api.team()
+    session = api.session(api.athlete(team["id"])["id"])
+    names = ["leg_raise_1.mp4", "leg_raise_3.mp4"]  # 12.7 s and 11.1 s of real video
+    jobs = [
+        api.upload(session["id"], name, real_video_file(name).read_bytes()).json()["latest_job"]
+        for name in names
+    ]
+    seen: set[tuple[str, str]] = set()
+    deadline = time.monotonic() + 240
+    while True:
+        states = [api.ok("GET", f"/api/jobs/{job['id']}") for job in jobs]
+        running = [s for s in states if s["status"] == "running"]
+        waiting = [s for s in states if s["status"] == "queued"]
+        # The first job holds every core, so the second may not start meanwhile.
+        assert len(running) <= 1, states
+        seen |= {(s["status"], s["step"].split(":")[0]) for s in waiting if running}
+        if all(s["status"] in ("done", "failed", "cancelled") for s in states):
+            break
+        assert time.monotonic() < deadline, states
+        time.sleep(0.2)
+    assert [s["status"] for s in states] == ["done", "done"], states
+    assert ("queued", "waiting for a free core") in seen, seen

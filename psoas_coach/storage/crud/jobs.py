@@ -152,8 +152,13 @@ def claim_next_job(db: Session) -> JobTicket | None:
 
 
 def note_queued(db: Session, step: str) -> None:
-    """Say ``step`` (why they wait) on every queued job."""
-    db.execute(update(AnalysisJob).where(AnalysisJob.status == "queued").values(step=step[:100]))
+    """Say ``step`` (why they wait) on every queued job that does not say it yet."""
+    step = step[:100]
+    db.execute(
+        update(AnalysisJob)
+        .where(AnalysisJob.status == "queued", AnalysisJob.step != step)
+        .values(step=step)
+    )
     db.commit()
 
 
