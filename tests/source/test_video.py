@@ -182,6 +182,47 @@ def test_max_width_shrinks_keeping_the_aspect_ratio(tmp_path: Path) -> None:
     assert image[:8, :16].mean() > 200 and image[8:, 16:].mean() < 50
 
 
+def test_frames_nothing_uses_are_not_decoded_and_the_kept_ones_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from psoas_coach.source import video
+
+    clip = steady_clip(tmp_path / "clip.mp4", 60, 4.0, gop=60)  # x264 makes B-frames
+    every = list(iter_frames(clip, max_fps=None))  # nothing dropped: every frame decoded
+    skipped: list[bool] = []
+    skip = video._UnusedFrames.skip
+
+    def counted(self: video._UnusedFrames, packet: object) -> bool:
+        skipped.append(skip(self, packet))  # type: ignore[arg-type]
+        return skipped[-1]
+
+    monkeypatch.setattr(video._UnusedFrames, "skip", counted)
+    thinned = list(iter_frames(clip, max_fps=30.0))
+    assert [t for t, _ in thinned] == [t for t, _ in every][::2]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(thinned, every[::2], strict=True))
+    assert sum(skipped) >= len(every) // 5, "dropped B-frames were decoded"
+    skipped.clear()
+    later = list(iter_frames(clip, max_fps=30.0, start_s=2.5, seek_s=2.0))  # 2 s: keyframe
+    assert [t for t, _ in later] == [t for t, _ in thinned if t >= 2.5 - 1e-6]
+    assert all(
+        np.array_equal(a, b) for (_, a), (_, b) in zip(later, thinned[-len(later) :], strict=True)
+    )
+    assert sum(skipped) > 0
+
+
+def test_unreferenced_h264_access_units_are_told_by_their_slice_headers() -> None:
+    from psoas_coach.source.video import _unreferenced_h264
+
+    def unit(*headers: int) -> bytes:
+        return b"".join(len(b"xx").to_bytes(4, "big") + bytes([h]) + b"x" for h in headers)
+
+    assert _unreferenced_h264(unit(0x06, 0x01), 4)  # SEI, then a slice with nal_ref_idc 0
+    assert not _unreferenced_h264(unit(0x21), 4)  # a slice with nal_ref_idc 1
+    assert not _unreferenced_h264(unit(0x65), 4)  # IDR slice
+    assert not _unreferenced_h264(unit(0x06), 4)  # no slice at all
+    assert not _unreferenced_h264(unit(0x01)[:-1], 4)  # cut short: not trusted
+
+
 def colourful_image(width: int, height: int) -> Image:
     """A smooth picture with every hue and brightness (no detail finer than a few pixels)."""
     x = np.linspace(0.0, 1.0, width)[None, :]
