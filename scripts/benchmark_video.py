@@ -8,9 +8,9 @@
 
 By default the input is made the way phones and ffmpeg's defaults make video: the real
 ``../shared/real/leg_raise_1.mp4`` looped to 46 s, 1280x720 at 30 fps (``--clip 1080p30`` or
-``1080p60``: 1920x1080 at 30 or 60 fps), H.264 (libx264, crf 23, preset medium) with its default keyframe
-interval of 250 frames. Prints each wall time, the real-time factor (video seconds per wall
-second), the speed-up over (a), the peak resident memory of each contender (all its
+``1080p60``: 1920x1080 at 30 or 60 fps), H.264 (libx264, crf 23, preset medium) with its
+default keyframe interval of 250 frames. Prints each wall time, the real-time factor (video
+seconds per wall second), the speed-up over (a), the peak resident memory of each contender (all its
 processes together) and whether the targets are met: (b) at least 2.5x real time (2x for
 1080p or 60 fps) and 1.6x the plain loop, (c) at least as fast as the plain loop.
 
