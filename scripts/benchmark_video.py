@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from proc_stats import tree_rss_bytes
 
 from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.pipeline import analyze_pose
@@ -151,24 +152,6 @@ class MemoryMeter:
     def sample(self) -> None:
         """Take one sample now (also taken every ``every_s`` s)."""
         self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(os.getpid()))
-
-
-def tree_rss_bytes(pid: int) -> float:
-    """Resident memory of process ``pid`` and all its descendants, bytes (0 if gone)."""
-    total = 0.0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += float(line.split()[1]) * 1024
-    return total
 
 
 def make_benchmark_video(

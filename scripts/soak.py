@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+from proc_stats import tree_rss_bytes
 
 from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.synth import hostile
@@ -33,20 +34,7 @@ HEADERS = {"X-Requested-With": "soak"}
 
 def rss_mb(pid: int) -> float:
     """Resident memory of process ``pid`` and all its descendants, megabytes."""
-    total = 0.0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            tasks = Path(f"/proc/{current}/task").glob("*/children")
-            children = [c for task in tasks for c in task.read_text().split()]
-        except OSError:
-            continue
-        lines = [x for x in status.splitlines() if x.startswith("VmRSS:")]  # none: a zombie
-        total += int(lines[0].split()[1]) if lines else 0
-        pending += [int(c) for c in children]
-    return total / 1024
+    return tree_rss_bytes(pid) / 1e6
 
 
 def inputs(folder: Path) -> dict[str, Path]:

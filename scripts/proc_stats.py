@@ -1,0 +1,23 @@
+"""Process figures the benchmark scripts share (Linux /proc)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def tree_rss_bytes(pid: int) -> float:
+    """Resident memory of process ``pid`` and all its descendants, bytes (0 if gone)."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += float(line.split()[1]) * 1024
+    return total
