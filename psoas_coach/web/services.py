@@ -60,7 +60,7 @@ def authenticate(db: Session, data: LoginIn, throttle: LoginThrottle, client: st
     if not security.verify_password(stored, data.password) or coach is None:
         throttle.failed(data.email, client)
         raise HTTPException(status_code=401, detail="wrong e-mail or password")
-    throttle.succeeded(data.email)
+    throttle.succeeded(data.email, client)
     if security.needs_rehash(coach.password_hash):
         new_hash = security.hash_password(data.password)
         accounts.set_password_hash(db, coach=coach, password_hash=new_hash)
