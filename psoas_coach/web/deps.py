@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.crud import accounts, invitations, jobs, roster, sessions
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import (
@@ -22,6 +22,7 @@ from psoas_coach.storage.models import (
     Recording,
     Result,
     Team,
+    TeamInvitation,
     TrainingSession,
 )
 from psoas_coach.web.security import (
@@ -165,6 +166,23 @@ def get_result(result_id: int, login: LoginDep, db: SessionDep) -> Result:
 
 
 TeamDep = Annotated[Team, Depends(get_team)]
+
+
+def get_invitation(invitation_id: int, login: LoginDep, db: SessionDep) -> TeamInvitation:
+    """Invitation ``invitation_id`` addressed to the logged-in coach (404 otherwise)."""
+    found = invitations.get_for_coach(db, invitation_id=invitation_id, coach=login.coach)
+    return _found(found, "invitation")
+
+
+def get_team_invitation(invitation_id: int, team: TeamDep, db: SessionDep) -> TeamInvitation:
+    """Invitation ``invitation_id`` of team ``team_id``, one of the coach's teams (404
+    otherwise)."""
+    found = invitations.get_for_team(db, invitation_id=invitation_id, team=team)
+    return _found(found, "invitation")
+
+
+InvitationDep = Annotated[TeamInvitation, Depends(get_invitation)]
+TeamInvitationDep = Annotated[TeamInvitation, Depends(get_team_invitation)]
 AthleteDep = Annotated[Athlete, Depends(get_athlete)]
 TrainingSessionDep = Annotated[TrainingSession, Depends(get_training_session)]
 RecordingDep = Annotated[Recording, Depends(get_recording)]

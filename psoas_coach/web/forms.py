@@ -55,20 +55,22 @@ def _check_overrides(value: dict[str, float]) -> dict[str, float]:
 ConfigOverrides = Annotated[dict[str, float], AfterValidator(_check_overrides)]
 
 
+def _email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in value):
+        raise ValueError("enter an e-mail address like coach@example.org")
+    return value.lower()
+
+
+Email = Annotated[Text, Field(min_length=3, max_length=254), AfterValidator(_email)]
+
+
 class SignupIn(BaseModel):
     """A new coach account."""
 
-    email: Annotated[Text, Field(min_length=3, max_length=254)]
+    email: Email
     name: Name
     password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1000)]
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        local, _, domain = value.partition("@")
-        if not local or "." not in domain or any(c.isspace() for c in value):
-            raise ValueError("enter an e-mail address like coach@example.org")
-        return value.lower()
 
 
 class LoginIn(BaseModel):
@@ -93,9 +95,9 @@ class TeamUpdate(BaseModel):
 
 
 class MemberIn(BaseModel):
-    """Add a coach (by the e-mail of their account) to a team."""
+    """Invite a coach to a team by e-mail (with or without an account yet)."""
 
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    email: Email
 
 
 BirthYear = Annotated[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psoas_coach.storage.models import Coach, LoginSession, utcnow
@@ -20,11 +21,17 @@ def get_coach_by_email(db: Session, *, email: str) -> Coach | None:
     return db.scalar(select(Coach).where(Coach.email == normalize_email(email)))
 
 
-def create_coach(db: Session, *, email: str, name: str, password_hash: str) -> Coach:
-    """A new coach account (the caller checks that the e-mail is free)."""
+def create_coach(db: Session, *, email: str, name: str, password_hash: str) -> Coach | None:
+    """A new coach account; ``None`` (and nothing written) when the e-mail has one already."""
+    if get_coach_by_email(db, email=email) is not None:
+        return None
     coach = Coach(email=normalize_email(email), name=name.strip(), password_hash=password_hash)
     db.add(coach)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # the same e-mail signed up by another request at the same moment
+        db.rollback()
+        return None
     return coach
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep, ThrottleDep, client_address
 from psoas_coach.web.forms import LoginIn, SignupIn
-from psoas_coach.web.schemas import MeOut
+from psoas_coach.web.schemas import MeOut, SignupOut
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -27,11 +27,12 @@ def require_custom_header(
 CustomHeader = Depends(require_custom_header)
 
 
-@router.post("/signup", response_model=MeOut, status_code=201, dependencies=[CustomHeader])
-def signup(data: SignupIn, db: SessionDep, settings: SettingsDep, response: Response) -> MeOut:
-    """Create a coach account and log it in."""
-    coach = services.signup(db, data)
-    return views.me_out(services.start_login(db, coach, response, settings))
+@router.post("/signup", response_model=SignupOut, status_code=202, dependencies=[CustomHeader])
+def signup(data: SignupIn, db: SessionDep) -> SignupOut:
+    """Create a coach account unless the e-mail has one; then log in with ``/login``. The
+    answer is the same either way, and nobody is logged in."""
+    services.signup(db, data)
+    return SignupOut(message=services.SIGNUP_MESSAGE)
 
 
 @router.post(

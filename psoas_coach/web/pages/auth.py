@@ -20,6 +20,7 @@ from psoas_coach.web.deps import (
 )
 from psoas_coach.web.errors import field_message
 from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.pages.common import notice_of, redirect
 from psoas_coach.web.templating import render_plain
 
 router = APIRouter()
@@ -41,6 +42,7 @@ def _form_page(
         "error": error,
         "next": _safe_next(request.query_params.get("next")),
         "email": "",
+        "notice": notice_of(request),
     }
     response = render_plain(request, name, context, status)
     response.set_cookie(
@@ -113,19 +115,15 @@ def signup_submit(
     db: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    """Create the account, log in and go to the teams page."""
+    """Create the account (unless the e-mail has one: the answer is the same) and go to the
+    login page."""
     _check_prelogin_csrf(request, csrf_token)
     try:
-        data = SignupIn(email=email, name=name, password=password)
-        coach = services.signup(db, data)
+        services.signup(db, SignupIn(email=email, name=name, password=password))
     except ValidationError as err:
         message = "; ".join(field_message(dict(e)) for e in err.errors())
         return _form_page(request, "signup.html", settings, error=message, status=422)
-    except HTTPException as err:
-        return _form_page(request, "signup.html", settings, error=str(err.detail), status=409)
-    response = RedirectResponse("/teams", status_code=303)
-    services.start_login(db, coach, response, settings)
-    return response
+    return redirect("/login", "signed-up")
 
 
 @router.post("/logout")
