@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_va
 from psoas_coach.config import PRESETS, AnalysisConfig
 from psoas_coach.exceptions import ConfigError
 from psoas_coach.faults.base import fault_codes
-from psoas_coach.web.security import MIN_PASSWORD_LENGTH
+from psoas_coach.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 #: Oldest birth year accepted.
 MIN_BIRTH_YEAR = 1900
@@ -63,6 +63,8 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[Text, Field(min_length=3, max_length=254), AfterValidator(_email)]
+#: A new password: the sign-up rules (see :func:`psoas_coach.web.security.password_problem`).
+NewPassword = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 
 
 class SignupIn(BaseModel):
@@ -70,14 +72,21 @@ class SignupIn(BaseModel):
 
     email: Email
     name: Name
-    password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1000)]
+    password: NewPassword
 
 
 class LoginIn(BaseModel):
     """E-mail and password."""
 
     email: Annotated[str, Field(max_length=254)]
-    password: Annotated[str, Field(max_length=1000)]
+    password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class PasswordChangeIn(BaseModel):
+    """The logged-in coach's current password and the new one."""
+
+    current_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: NewPassword
 
 
 class TeamIn(BaseModel):

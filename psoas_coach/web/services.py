@@ -1,5 +1,5 @@
-"""Operations shared by the API and the pages that touch more than one row: accounts and
-logins, team invitations, uploads that queue an analysis, re-runs, and deletions that
+"""Operations shared by the API and the pages that touch more than one row: accounts, logins
+and passwords, team invitations, uploads that queue an analysis, re-runs, and deletions that
 remove files with their rows."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from psoas_coach.storage.models import (
     TrainingSession,
 )
 from psoas_coach.web import security, views
-from psoas_coach.web.forms import LoginIn, OverrideIn, SignupIn
+from psoas_coach.web.forms import LoginIn, OverrideIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.settings import Settings
 from psoas_coach.web.throttle import LoginThrottle, retry_message
 from psoas_coach.web.uploads import store_upload
@@ -126,6 +126,29 @@ def accept_invitation(db: Session, invitation: TeamInvitation, coach_id: int) ->
     team = invitation.team
     invitations.accept(db, invitation=invitation, coach=coach)
     return team
+
+
+def change_password(
+    db: Session,
+    login: LoginSession,
+    data: PasswordChangeIn,
+    throttle: LoginThrottle,
+    client: str | None,
+) -> None:
+    """Replace the logged-in coach's password and end their other logins. 403 when the
+    current password is wrong (counted as a failed login: a stolen cookie cannot guess it
+    freely); 429 while the throttle locks the account out from ``client``."""
+    coach = login.coach
+    check_throttle(throttle, coach.email, client)
+    if not security.verify_password(coach.password_hash, data.current_password):
+        throttle.failed(coach.email, client)
+        raise HTTPException(status_code=403, detail="the current password is wrong")
+    accounts.change_password(
+        db,
+        coach=coach,
+        password_hash=security.hash_password(data.new_password),
+        keep_token_hash=login.token_hash,
+    )
 
 
 def consent_missing(athlete: Athlete, doing: str) -> str | None:

@@ -1,13 +1,16 @@
 """Team invitations and account changes in the database, on both back-ends: an invitation gives
-no access until it is accepted; a taken e-mail gets no second account."""
+no access until it is accepted; a taken e-mail gets no second account; a new password ends
+the account's other logins."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoas_coach.storage.crud import accounts, invitations, roster
-from psoas_coach.storage.models import Coach, Membership, Team, TeamInvitation
+from psoas_coach.storage.models import Coach, LoginSession, Membership, Team, TeamInvitation
 
 Factory = sessionmaker[Session]
 
@@ -65,3 +68,23 @@ def test_a_taken_email_gets_no_second_account(factory: Factory) -> None:
         assert db.scalar(select(func.count()).select_from(Coach)) == 1
         db.refresh(first)
         assert (first.name, first.password_hash) == ("ana@x.org", "x")
+
+
+def test_a_new_password_ends_the_other_logins(factory: Factory) -> None:
+    with factory() as db:
+        coach, other = _coach(db, "ana@x.org"), _coach(db, "bea@x.org")
+        for token in ("t1", "t2", "t3"):
+            accounts.create_login(
+                db, coach=coach, token_hash=token, csrf_token="c", lifetime=dt.timedelta(days=1)
+            )
+        accounts.create_login(
+            db, coach=other, token_hash="t4", csrf_token="c", lifetime=dt.timedelta(days=1)
+        )
+        ended = accounts.change_password(db, coach=coach, password_hash="new", keep_token_hash="t1")
+        assert ended == 2
+        left = set(db.scalars(select(LoginSession.token_hash)))
+        assert left == {"t1", "t4"}
+        assert accounts.change_password(db, coach=coach, password_hash="newer") == 1
+        assert set(db.scalars(select(LoginSession.token_hash))) == {"t4"}
+        db.refresh(coach)
+        assert coach.password_hash == "newer"

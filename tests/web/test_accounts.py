@@ -1,10 +1,12 @@
-"""Accounts from the outside: sign-up tells nobody whether an e-mail has an account."""
+"""Accounts from the outside: sign-up tells nobody whether an e-mail has an account, and a
+coach changes their password (the current one required; their other logins end)."""
 
 from __future__ import annotations
 
 import statistics
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -59,3 +61,44 @@ def test_signup_page_answers_a_taken_email_like_a_new_one(server: str, api: Api)
             answers.append((answer.status_code, answer.headers["location"], page.status_code))
             assert "Sign-up received: log in" in page.text
     assert answers[0] == answers[1] == (303, "/login?notice=signed-up", 200)
+
+
+def _password(api: Api, current: str, new: str) -> httpx.Response:
+    body = {"current_password": current, "new_password": new}
+    return api.request("POST", "/api/auth/password", json=body)
+
+
+def test_password_change_needs_the_current_one_and_ends_other_logins(server: str) -> None:
+    email = _email()
+    here, elsewhere = Api(server), Api(server)
+    here.signup(email)
+    assert elsewhere.login(email).status_code == 200
+    refusals = [
+        (_password(here, "wrong password", "brand new pw"), 403),
+        (_password(here, "correct horse", "short"), 422),
+        (here.http.post("/api/auth/password", json={}), 403),  # no CSRF token
+    ]
+    for response, status in refusals:
+        assert response.status_code == status, response.text
+    assert elsewhere.request("GET", "/api/auth/me").status_code == 200
+    assert _password(here, "correct horse", "brand new pw").status_code == 204
+    assert here.request("GET", "/api/auth/me").status_code == 200
+    assert elsewhere.request("GET", "/api/auth/me").status_code == 401
+    assert elsewhere.login(email).status_code == 401
+    assert elsewhere.login(email, "brand new pw").status_code == 200
+    here.close()
+    elsewhere.close()
+
+
+def test_account_page_changes_the_password(server: str, api: Api) -> None:
+    page = api.http.get("/account")
+    assert page.status_code == 200 and api.coach["email"] in page.text
+    form: dict[str, Any] = {"csrf_token": csrf_of(page.text), "new_password": "new password 1"}
+    wrong = api.http.post("/account/password", data={**form, "current_password": "nope"})
+    assert wrong.status_code == 403 and "The current password is wrong." in wrong.text
+    right = api.http.post("/account/password", data={**form, "current_password": "correct horse"})
+    assert (
+        right.status_code == 303 and right.headers["location"] == "/account?notice=password-changed"
+    )
+    assert "Password changed" in api.http.get(right.headers["location"]).text
+    assert api.login(api.coach["email"], "new password 1").status_code == 200

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,20 @@ def set_password_hash(db: Session, *, coach: Coach, password_hash: str) -> None:
     """Replace a coach's password hash (e.g. after an argon2 parameter upgrade)."""
     coach.password_hash = password_hash
     db.commit()
+
+
+def change_password(
+    db: Session, *, coach: Coach, password_hash: str, keep_token_hash: str | None = None
+) -> int:
+    """Set a new password hash and end every login of ``coach`` but ``keep_token_hash`` (the
+    one that asked, if any); returns how many logins were ended."""
+    coach.password_hash = password_hash
+    query = delete(LoginSession).where(LoginSession.coach_id == coach.id)
+    if keep_token_hash is not None:
+        query = query.where(LoginSession.token_hash != keep_token_hash)
+    ended = cast("CursorResult[Any]", db.execute(query)).rowcount
+    db.commit()
+    return ended
 
 
 def create_login(

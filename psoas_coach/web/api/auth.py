@@ -1,4 +1,4 @@
-"""``/api/auth``: sign up, log in, log out, who am I.
+"""``/api/auth``: sign up, log in, log out, change the password, who am I.
 
 Sign-up and login have no login yet to take a CSRF token from: they need the custom header
 ``X-Requested-With`` instead, which a cross-site form cannot send.
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep, ThrottleDep, client_address
-from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.forms import LoginIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.schemas import MeOut, SignupOut
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
@@ -62,6 +62,26 @@ def login(
 def logout(login: LoginDep, db: SessionDep, response: Response) -> None:
     """End this login."""
     services.end_login(db, login, response)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    responses={
+        403: {"description": "wrong current password"},
+        429: {"description": "too many wrong passwords; see Retry-After"},
+    },
+)
+def change_password(
+    data: PasswordChangeIn,
+    login: LoginDep,
+    request: Request,
+    db: SessionDep,
+    throttle: ThrottleDep,
+) -> None:
+    """Change the logged-in coach's password (the current one is required); every other
+    login of the coach ends, this one stays."""
+    services.change_password(db, login, data, throttle, client_address(request))
 
 
 @router.get("/me", response_model=MeOut)

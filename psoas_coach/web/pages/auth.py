@@ -1,5 +1,5 @@
-"""Sign-up, login and logout pages. Before login, the forms carry a double-submit CSRF token
-(cookie and hidden field must match)."""
+"""Sign-up, login, logout and account (password change) pages. Before login, the forms carry
+a double-submit CSRF token (cookie and hidden field must match)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from psoas_coach.web.deps import (
     client_address,
 )
 from psoas_coach.web.errors import field_message
-from psoas_coach.web.forms import LoginIn, SignupIn
+from psoas_coach.web.forms import LoginIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.pages.common import notice_of, redirect
-from psoas_coach.web.templating import render_plain
+from psoas_coach.web.templating import render, render_plain
 
 router = APIRouter()
 
@@ -124,6 +124,44 @@ def signup_submit(
         message = "; ".join(field_message(dict(e)) for e in err.errors())
         return _form_page(request, "signup.html", settings, error=message, status=422)
     return redirect("/login", "signed-up")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, login: LoginDep) -> HTMLResponse:
+    """The coach's account: change the password."""
+    return _account_page(request, login)
+
+
+def _account_page(
+    request: Request, login: LoginDep, *, error: str = "", status: int = 200
+) -> HTMLResponse:
+    context = {"error": error, "notice": notice_of(request)}
+    return render(request, "account.html", login, context, status)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    login: LoginDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    current_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+) -> Response:
+    """Change the password (the current one required); the coach's other logins end."""
+    try:
+        data = PasswordChangeIn(current_password=current_password, new_password=new_password)
+        services.change_password(db, login, data, throttle, client_address(request))
+    except ValidationError as err:
+        message = "; ".join(field_message(dict(e)) for e in err.errors())
+        return _account_page(request, login, error=message, status=422)
+    except HTTPException as exc:  # 403 wrong current password, 429 locked out
+        page = _account_page(
+            request, login, error=f"{exc.detail}.".capitalize(), status=exc.status_code
+        )
+        page.headers.update(exc.headers or {})
+        return page
+    return redirect("/account", "password-changed")
 
 
 @router.post("/logout")

@@ -31,6 +31,7 @@ NOTICES = {
     "joined": "You joined the team.",
     "declined": "Invitation declined.",
     "signed-up": SIGNUP_MESSAGE,
+    "password-changed": "Password changed. Your other logins were ended.",
     "deleted": "Deleted, with all its files.",
 }
 
