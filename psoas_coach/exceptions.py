@@ -11,7 +11,9 @@ Hierarchy::
     │   ├── NoPersonError         nobody found in the recording
     │   └── PostureError          the person is not lying down (standing or sitting)
     ├── ConfigError               a configuration file or option is invalid
-    └── PoseBackendError          the pose estimator failed to start or run
+    ├── PoseBackendError          the pose estimator failed to start or run
+    └── AccountError              a coach account cannot be changed (unknown e-mail, a
+                                  password against the rules, a database that cannot be used)
 
 Messages name the thing, what was expected and what was found, e.g.
 ``keypoint CSV x.csv: column left_knee_x missing``. The CLI turns them into one line and a
@@ -59,3 +61,7 @@ class ConfigError(PsoasError):
 
 class PoseBackendError(PsoasError):
     """The pose estimator could not be started or failed while running."""
+
+
+class AccountError(PsoasError):
+    """A coach account cannot be changed from the command line (``psoas user``)."""

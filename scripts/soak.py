@@ -93,9 +93,11 @@ def main() -> int:
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
+        account = {"email": "soak@example.org", "name": "Soak", "password": "soak soak soak"}
+        client.post("/api/auth/signup", json=account, headers=HEADERS)
         me = client.post(
-            "/api/auth/signup",
-            json={"email": "soak@example.org", "name": "Soak", "password": "soak soak soak"},
+            "/api/auth/login",
+            json={"email": account["email"], "password": account["password"]},
             headers=HEADERS,
         ).json()
         client.headers["X-CSRF-Token"] = me["csrf_token"]

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from psoas_coach import __version__
-from psoas_coach.cli import analyze, faults, live, serve
+from psoas_coach.cli import analyze, faults, live, serve, user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     faults.register(commands)
     serve.register(commands)
     live.register(commands)
+    user.register(commands)
     return parser
 
 

@@ -1,5 +1,5 @@
 """The dashboard's tables: Coach → Team (Membership) → Athlete → Session → Recording → AnalysisJob
-→ Result, with RepOverride beside a Result.
+→ Result, with RepOverride beside a Result and TeamInvitation beside a Team.
 
 Times are naive UTC datetimes (the same on SQLite and PostgreSQL); durations in seconds, angles in
 degrees. Stored files are paths relative to the data directory with generated names. The schema
@@ -113,6 +113,24 @@ class Membership(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     team: Mapped[Team] = relationship(back_populates="memberships")
     coach: Mapped[Coach] = relationship()
+
+
+class TeamInvitation(Base):
+    """A coach invited to a team by e-mail, until they accept (and become a member) or decline.
+
+    ``email`` is stored lower-case and need not have an account yet: the invitation waits for
+    one. An invitation gives no access to the team; only the membership made on acceptance does.
+    """
+
+    __tablename__ = "team_invitations"
+    __table_args__ = (UniqueConstraint("team_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = _fk("teams.id")
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int | None] = _fk("coaches.id", nullable=True, on_delete="SET NULL")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    team: Mapped[Team] = relationship(lazy="joined")
+    invited_by: Mapped[Coach | None] = relationship(lazy="joined")
 
 
 class Athlete(Base):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
-from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.crud import accounts, invitations, jobs, roster, sessions
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import (
@@ -22,6 +22,7 @@ from psoas_coach.storage.models import (
     Recording,
     Result,
     Team,
+    TeamInvitation,
     TrainingSession,
 )
 from psoas_coach.web.security import (
@@ -36,6 +37,10 @@ from psoas_coach.web.throttle import LoginThrottle
 from psoas_coach.web.worker import AnalysisWorker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Largest object id a path may name (64-bit signed, what both databases compare with); a
+#: larger one is refused (422) before it reaches the database, where it would overflow.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Path(ge=-MAX_ID, le=MAX_ID)]
 T = TypeVar("T")
 
 
@@ -130,41 +135,58 @@ def _found(obj: T | None, what: str) -> T:
     return obj
 
 
-def get_team(team_id: int, login: LoginDep, db: SessionDep) -> Team:
+def get_team(team_id: ObjectId, login: LoginDep, db: SessionDep) -> Team:
     """Team ``team_id`` of the coach's teams (404 otherwise)."""
     return _found(roster.get_team(db, team_id=team_id, coach_id=login.coach_id), "team")
 
 
-def get_athlete(athlete_id: int, login: LoginDep, db: SessionDep) -> Athlete:
+def get_athlete(athlete_id: ObjectId, login: LoginDep, db: SessionDep) -> Athlete:
     """Athlete ``athlete_id`` of the coach's teams (404 otherwise)."""
     athlete = roster.get_athlete(db, athlete_id=athlete_id, coach_id=login.coach_id)
     return _found(athlete, "athlete")
 
 
-def get_training_session(session_id: int, login: LoginDep, db: SessionDep) -> TrainingSession:
+def get_training_session(session_id: ObjectId, login: LoginDep, db: SessionDep) -> TrainingSession:
     """Session ``session_id`` of the coach's teams (404 otherwise)."""
     found = sessions.get_session(db, session_id=session_id, coach_id=login.coach_id)
     return _found(found, "session")
 
 
-def get_recording(recording_id: int, login: LoginDep, db: SessionDep) -> Recording:
+def get_recording(recording_id: ObjectId, login: LoginDep, db: SessionDep) -> Recording:
     """Recording ``recording_id`` of the coach's teams (404 otherwise)."""
     found = sessions.get_recording(db, recording_id=recording_id, coach_id=login.coach_id)
     return _found(found, "recording")
 
 
-def get_job(job_id: int, login: LoginDep, db: SessionDep) -> AnalysisJob:
+def get_job(job_id: ObjectId, login: LoginDep, db: SessionDep) -> AnalysisJob:
     """Job ``job_id`` of the coach's teams (404 otherwise)."""
     return _found(jobs.get_job(db, job_id=job_id, coach_id=login.coach_id), "job")
 
 
-def get_result(result_id: int, login: LoginDep, db: SessionDep) -> Result:
+def get_result(result_id: ObjectId, login: LoginDep, db: SessionDep) -> Result:
     """Result ``result_id`` of the coach's teams (404 otherwise)."""
     found = result_crud.get_result(db, result_id=result_id, coach_id=login.coach_id)
     return _found(found, "result")
 
 
 TeamDep = Annotated[Team, Depends(get_team)]
+
+
+def get_invitation(invitation_id: ObjectId, login: LoginDep, db: SessionDep) -> TeamInvitation:
+    """Invitation ``invitation_id`` addressed to the logged-in coach (404 otherwise)."""
+    found = invitations.get_for_coach(db, invitation_id=invitation_id, coach=login.coach)
+    return _found(found, "invitation")
+
+
+def get_team_invitation(invitation_id: ObjectId, team: TeamDep, db: SessionDep) -> TeamInvitation:
+    """Invitation ``invitation_id`` of team ``team_id``, one of the coach's teams (404
+    otherwise)."""
+    found = invitations.get_for_team(db, invitation_id=invitation_id, team=team)
+    return _found(found, "invitation")
+
+
+InvitationDep = Annotated[TeamInvitation, Depends(get_invitation)]
+TeamInvitationDep = Annotated[TeamInvitation, Depends(get_team_invitation)]
 AthleteDep = Annotated[Athlete, Depends(get_athlete)]
 TrainingSessionDep = Annotated[TrainingSession, Depends(get_training_session)]
 RecordingDep = Annotated[Recording, Depends(get_recording)]

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_va
 from psoas_coach.config import PRESETS, AnalysisConfig
 from psoas_coach.exceptions import ConfigError
 from psoas_coach.faults.base import fault_codes
-from psoas_coach.web.security import MIN_PASSWORD_LENGTH
+from psoas_coach.web.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 #: Oldest birth year accepted.
 MIN_BIRTH_YEAR = 1900
@@ -55,27 +55,38 @@ def _check_overrides(value: dict[str, float]) -> dict[str, float]:
 ConfigOverrides = Annotated[dict[str, float], AfterValidator(_check_overrides)]
 
 
+def _email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in value):
+        raise ValueError("enter an e-mail address like coach@example.org")
+    return value.lower()
+
+
+Email = Annotated[Text, Field(min_length=3, max_length=254), AfterValidator(_email)]
+#: A new password: the sign-up rules (see :func:`psoas_coach.web.security.password_problem`).
+NewPassword = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+
+
 class SignupIn(BaseModel):
     """A new coach account."""
 
-    email: Annotated[Text, Field(min_length=3, max_length=254)]
+    email: Email
     name: Name
-    password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1000)]
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        local, _, domain = value.partition("@")
-        if not local or "." not in domain or any(c.isspace() for c in value):
-            raise ValueError("enter an e-mail address like coach@example.org")
-        return value.lower()
+    password: NewPassword
 
 
 class LoginIn(BaseModel):
     """E-mail and password."""
 
     email: Annotated[str, Field(max_length=254)]
-    password: Annotated[str, Field(max_length=1000)]
+    password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class PasswordChangeIn(BaseModel):
+    """The logged-in coach's current password and the new one."""
+
+    current_password: Annotated[str, Field(max_length=MAX_PASSWORD_LENGTH)]
+    new_password: NewPassword
 
 
 class TeamIn(BaseModel):
@@ -93,9 +104,9 @@ class TeamUpdate(BaseModel):
 
 
 class MemberIn(BaseModel):
-    """Add a coach (by the e-mail of their account) to a team."""
+    """Invite a coach to a team by e-mail (with or without an account yet)."""
 
-    email: Annotated[str, Field(min_length=3, max_length=254)]
+    email: Email
 
 
 BirthYear = Annotated[

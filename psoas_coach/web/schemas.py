@@ -36,6 +36,24 @@ class MeOut(Out):
     csrf_token: str
 
 
+class SignupOut(Out):
+    """The answer to a sign-up, the same whether the e-mail was new or had an account."""
+
+    message: str
+
+
+class InvitationOut(Out):
+    """A pending invitation of ``email`` to a team, by ``invited_by`` (a name; empty when
+    that account was removed)."""
+
+    id: int
+    team_id: int
+    team_name: str
+    email: str
+    invited_by: str
+    created_at: dt.datetime
+
+
 class TeamOut(Out):
     """A team and its analysis settings (preset and threshold overrides)."""
 
@@ -101,10 +119,11 @@ class RosterEntry(Out):
 
 
 class TeamDetailOut(Out):
-    """A team with its members and roster."""
+    """A team with its members, pending invitations and roster."""
 
     team: TeamOut
     members: list[MemberOut]
+    invitations: list[InvitationOut]
     roster: list[RosterEntry]
 
 

@@ -25,6 +25,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 #: Shortest accepted password, characters.
 MIN_PASSWORD_LENGTH = 8
+#: Longest accepted password, characters (bounds the hashing work a request can ask for).
+MAX_PASSWORD_LENGTH = 1000
 
 _hasher = PasswordHasher()
 
@@ -32,6 +34,15 @@ _hasher = PasswordHasher()
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salted; parameters from argon2-cffi's defaults)."""
     return _hasher.hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with ``password`` as a new password (the sign-up rules), or ``None``."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password is too short: at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password is too long: at most {MAX_PASSWORD_LENGTH} characters"
+    return None
 
 
 def verify_password(password_hash: str, password: str) -> bool:

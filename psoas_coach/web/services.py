@@ -1,5 +1,6 @@
-"""Operations shared by the API and the pages that touch more than one row: accounts and logins,
-uploads that queue an analysis, re-runs, and deletions that remove files with their rows."""
+"""Operations shared by the API and the pages that touch more than one row: accounts, logins
+and passwords, team invitations, uploads that queue an analysis, re-runs, and deletions that
+remove files with their rows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import HTTPException, Response
 from sqlalchemy.orm import Session
 
 from psoas_coach.report.model import Report
-from psoas_coach.storage.crud import accounts, jobs, roster, sessions
+from psoas_coach.storage.crud import accounts, invitations, jobs, roster, sessions
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import (
@@ -24,22 +25,30 @@ from psoas_coach.storage.models import (
     RepOverride,
     Result,
     Team,
+    TeamInvitation,
     TrainingSession,
 )
 from psoas_coach.web import security, views
-from psoas_coach.web.forms import LoginIn, OverrideIn, SignupIn
+from psoas_coach.web.forms import LoginIn, OverrideIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.settings import Settings
 from psoas_coach.web.throttle import LoginThrottle, retry_message
 from psoas_coach.web.uploads import store_upload
 from psoas_coach.web.worker import AnalysisWorker
 
+#: The answer to every sign-up, new e-mail or not (nothing tells whether an account existed).
+SIGNUP_MESSAGE = (
+    "Sign-up received: log in with this e-mail and password. "
+    "(An e-mail that already had an account keeps its own password.)"
+)
 
-def signup(db: Session, data: SignupIn) -> Coach:
-    """A new coach account; 409 when the e-mail already has one."""
-    if accounts.get_coach_by_email(db, email=data.email) is not None:
-        raise HTTPException(status_code=409, detail=f"{data.email}: an account already exists")
+
+def signup(db: Session, data: SignupIn) -> None:
+    """Create a coach account unless the e-mail has one already. Either way the password is
+    hashed (the same work, so the same time) and nobody is logged in: the answer cannot tell
+    whether the e-mail had an account. A waiting team invitation of the e-mail shows once its
+    new owner logs in."""
     password_hash = security.hash_password(data.password)
-    return accounts.create_coach(db, email=data.email, name=data.name, password_hash=password_hash)
+    accounts.create_coach(db, email=data.email, name=data.name, password_hash=password_hash)
 
 
 def authenticate(db: Session, data: LoginIn, throttle: LoginThrottle, client: str | None) -> Coach:
@@ -48,23 +57,29 @@ def authenticate(db: Session, data: LoginIn, throttle: LoginThrottle, client: st
     429 with ``Retry-After`` while ``throttle`` locks the e-mail address or the ``client``
     out, before any password is checked.
     """
-    wait_s = throttle.retry_after_s(data.email, client)
+    check_throttle(throttle, data.email, client)
+    coach = accounts.get_coach_by_email(db, email=data.email)
+    stored = coach.password_hash if coach is not None else security.DUMMY_HASH
+    if not security.verify_password(stored, data.password) or coach is None:
+        throttle.failed(data.email, client)
+        raise HTTPException(status_code=401, detail="wrong e-mail or password")
+    throttle.succeeded(data.email, client)
+    if security.needs_rehash(coach.password_hash):
+        new_hash = security.hash_password(data.password)
+        accounts.set_password_hash(db, coach=coach, password_hash=new_hash)
+    return coach
+
+
+def check_throttle(throttle: LoginThrottle, email: str, client: str | None) -> None:
+    """429 with ``Retry-After`` while ``throttle`` refuses passwords of ``email`` from
+    ``client``."""
+    wait_s = throttle.retry_after_s(email, client)
     if wait_s > 0:
         raise HTTPException(
             status_code=429,
             detail=retry_message(wait_s),
             headers={"Retry-After": str(math.ceil(wait_s))},
         )
-    coach = accounts.get_coach_by_email(db, email=data.email)
-    stored = coach.password_hash if coach is not None else security.DUMMY_HASH
-    if not security.verify_password(stored, data.password) or coach is None:
-        throttle.failed(data.email, client)
-        raise HTTPException(status_code=401, detail="wrong e-mail or password")
-    throttle.succeeded(data.email)
-    if security.needs_rehash(coach.password_hash):
-        new_hash = security.hash_password(data.password)
-        accounts.set_password_hash(db, coach=coach, password_hash=new_hash)
-    return coach
 
 
 def start_login(db: Session, coach: Coach, response: Response, settings: Settings) -> LoginSession:
@@ -96,13 +111,44 @@ def end_login(db: Session, login: LoginSession, response: Response) -> None:
     response.delete_cookie(security.SESSION_COOKIE, path="/")
 
 
-def add_team_member(db: Session, team: Team, email: str) -> Coach:
-    """Add the coach with ``email`` to ``team``; 404 when no account has that e-mail."""
-    coach = accounts.get_coach_by_email(db, email=email)
-    if coach is None:
-        raise HTTPException(status_code=404, detail=f"{email}: no coach has this e-mail")
-    roster.add_member(db, team=team, coach=coach)
-    return coach
+def invite_coach(db: Session, team: Team, email: str, invited_by_id: int) -> None:
+    """Invite the coach with ``email`` to ``team``: they join only when they accept. The
+    same whether or not the e-mail has an account (an invitation waits for one)."""
+    inviter = db.get(Coach, invited_by_id)
+    assert inviter is not None  # the logged-in coach
+    invitations.invite(db, team=team, email=email, invited_by=inviter)
+
+
+def accept_invitation(db: Session, invitation: TeamInvitation, coach_id: int) -> Team:
+    """The invited coach joins the invitation's team; returns the team."""
+    coach = db.get(Coach, coach_id)
+    assert coach is not None  # the logged-in coach
+    team = invitation.team
+    invitations.accept(db, invitation=invitation, coach=coach)
+    return team
+
+
+def change_password(
+    db: Session,
+    login: LoginSession,
+    data: PasswordChangeIn,
+    throttle: LoginThrottle,
+    client: str | None,
+) -> None:
+    """Replace the logged-in coach's password and end their other logins. 403 when the
+    current password is wrong (counted as a failed login: a stolen cookie cannot guess it
+    freely); 429 while the throttle locks the account out from ``client``."""
+    coach = login.coach
+    check_throttle(throttle, coach.email, client)
+    if not security.verify_password(coach.password_hash, data.current_password):
+        throttle.failed(coach.email, client)
+        raise HTTPException(status_code=403, detail="the current password is wrong")
+    accounts.change_password(
+        db,
+        coach=coach,
+        password_hash=security.hash_password(data.new_password),
+        keep_token_hash=login.token_hash,
+    )
 
 
 def consent_missing(athlete: Athlete, doing: str) -> str | None:

@@ -47,8 +47,10 @@ class Settings:
         secure_cookies: mark cookies ``Secure`` (HTTPS only).
         skeleton_video: make an annotated skeleton-only video for keypoint CSV uploads.
         worker_poll_s: how often idle workers look for jobs queued by another process, seconds.
-        login_max_failures: wrong passwords for one e-mail address within
-            ``login_window_min`` that lock it out until the oldest leaves that window.
+        login_max_failures: wrong passwords for one account from one client address within
+            ``login_window_min`` that lock that account out from that address until the
+            oldest leaves the window (see :mod:`psoas_coach.web.throttle` for the higher
+            ceilings per address and per account).
         login_window_min: the failed-login window, minutes.
         trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
             ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed; empty (the

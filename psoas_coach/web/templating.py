@@ -89,8 +89,8 @@ def render_plain(
 
 
 def render(
-    request: Request, name: str, login: LoginSession, context: dict[str, Any]
+    request: Request, name: str, login: LoginSession, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     """Render template ``name`` for the logged-in coach (navigation, CSRF token)."""
     page = {"coach": login.coach, "csrf_token": login.csrf_token, **context}
-    return templates.TemplateResponse(request, name, page)
+    return templates.TemplateResponse(request, name, page, status_code=status)

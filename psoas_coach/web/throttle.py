@@ -1,11 +1,20 @@
-"""Failed-login throttling: too many wrong passwords lock an e-mail address (and a client) out.
+"""Failed-login throttling: too many wrong passwords lock an account out, from one client
+address first.
 
-Every failed login counts against the e-mail address tried and against the client's address.
-When either has ``max_failures`` failures in the last ``window_s`` seconds (the client gets
-:data:`CLIENT_FACTOR` times as many, as one person may mistype several accounts), further
-attempts are refused, before any password is checked, until the oldest failure leaves the
-window. A successful login clears its e-mail address. Counts live in the server's memory: a
-restart forgets them, which is fine for a guard against guessing.
+Every failed login counts three ways, each in a sliding window of ``window_s`` seconds:
+
+- the account (e-mail address) *from that client address*: ``max_failures`` lock that account
+  out from that address only, so guessing at one account from a club's shared address does not
+  lock out the other coaches there, nor the account's owner at home;
+- the client address alone, for every account tried from it: :data:`CLIENT_FACTOR` times as
+  many lock that address out (someone trying many accounts);
+- the account alone, from every address: :data:`ACCOUNT_FACTOR` times as many lock the
+  account out everywhere (guessing spread over many addresses).
+
+A locked attempt is refused before any password is checked and is not counted, until the
+oldest failure leaves the window. A successful login clears the account's counts (its owner
+knows the password). Counts live in the server's memory: a restart forgets them, which is fine
+for a guard against guessing.
 """
 
 from __future__ import annotations
@@ -17,8 +26,11 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Final
 
-#: A client address may fail this many times more than one e-mail address.
-CLIENT_FACTOR: Final[int] = 4
+#: A client address may fail, over all accounts, this many times more than at one account.
+CLIENT_FACTOR: Final[int] = 10
+#: An account may fail, from all addresses together, this many times more than from one.
+ACCOUNT_FACTOR: Final[int] = 4
+_CLIENT: Final[str] = "client:"
 #: Keys kept before old ones are swept (bounds memory under a flood of made-up addresses).
 _SWEEP_ABOVE: Final[int] = 10_000
 
@@ -56,15 +68,20 @@ class LoginThrottle:
             for key, _ in self._limits(email, client):
                 self._failures.setdefault(key, deque()).append(now)
 
-    def succeeded(self, email: str) -> None:
-        """Forget the failures of ``email`` (its owner knows the password)."""
+    def succeeded(self, email: str, client: str | None) -> None:
+        """Forget the failures of ``email``, from ``client`` and from all addresses (its owner
+        knows the password); the client's own count stays."""
         with self._lock:
-            self._failures.pop(_email_key(email), None)
+            for key, _ in self._limits(email, client):
+                if not key.startswith(_CLIENT):
+                    self._failures.pop(key, None)
 
     def _limits(self, email: str, client: str | None) -> Iterable[tuple[str, int]]:
-        yield _email_key(email), self.max_failures
+        account = _email_key(email)
+        yield f"{account} {_CLIENT}{client or ''}", self.max_failures
+        yield account, self.max_failures * ACCOUNT_FACTOR
         if client:
-            yield f"client:{client}", self.max_failures * CLIENT_FACTOR
+            yield f"{_CLIENT}{client}", self.max_failures * CLIENT_FACTOR
 
     def _wait(self, key: str, limit: int, now: float) -> float:
         times = self._failures.get(key)

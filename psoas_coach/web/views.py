@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.report.model import Report
 from psoas_coach.reps.review import with_sides
+from psoas_coach.storage.crud import invitations, roster, sessions
 from psoas_coach.storage.crud import jobs as job_crud
 from psoas_coach.storage.crud import results as result_crud
-from psoas_coach.storage.crud import roster, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import (
     AnalysisJob,
@@ -19,6 +19,7 @@ from psoas_coach.storage.models import (
     RepOverride,
     Result,
     Team,
+    TeamInvitation,
     TrainingSession,
 )
 from psoas_coach.web import insights
@@ -26,6 +27,7 @@ from psoas_coach.web.schemas import (
     AthleteDetailOut,
     AthleteOut,
     CoachOut,
+    InvitationOut,
     JobOut,
     MemberOut,
     MeOut,
@@ -210,13 +212,26 @@ def roster_entry(db: Session, athlete: Athlete) -> RosterEntry:
 
 
 def team_detail(db: Session, team: Team) -> TeamDetailOut:
-    """A team with members and roster."""
+    """A team with members, pending invitations and roster."""
     members = [
         MemberOut(coach=CoachOut.model_validate(m.coach), role=m.role)
         for m in roster.team_members(db, team=team)
     ]
+    invited = [invitation_out(i) for i in invitations.team_invitations(db, team=team)]
     entries = [roster_entry(db, a) for a in roster.list_athletes(db, team=team)]
-    return TeamDetailOut(team=team_out(team), members=members, roster=entries)
+    return TeamDetailOut(team=team_out(team), members=members, invitations=invited, roster=entries)
+
+
+def invitation_out(invitation: TeamInvitation) -> InvitationOut:
+    """A pending invitation with its team's and inviter's names."""
+    return InvitationOut(
+        id=invitation.id,
+        team_id=invitation.team_id,
+        team_name=invitation.team.name,
+        email=invitation.email,
+        invited_by=invitation.invited_by.name if invitation.invited_by is not None else "",
+        created_at=invitation.created_at,
+    )
 
 
 def athlete_detail(

@@ -24,6 +24,7 @@ Factory = sessionmaker[Session]
 
 def _team(db: Session, email: str) -> Team:
     coach = accounts.create_coach(db, email=email, name=email, password_hash="x")
+    assert coach is not None
     return roster.create_team(db, name=f"team of {email}", owner=coach)
 
 

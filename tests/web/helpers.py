@@ -54,13 +54,14 @@ class Api:
         self.http.close()
 
     def signup(self, email: str, name: str = "Coach", password: str = "correct horse") -> None:
-        """Create an account and keep its login."""
+        """Create an account, then log in with it and keep the login."""
         body = {"email": email, "name": name, "password": password}
         response = self.http.post(
             "/api/auth/signup", json=body, headers={"X-Requested-With": "pytest"}
         )
-        assert response.status_code == 201, response.text
-        self._logged_in(response.json())
+        assert response.status_code == 202, response.text
+        logged_in = self.login(email, password)
+        assert logged_in.status_code == 200, logged_in.text
 
     def login(self, email: str, password: str = "correct horse") -> httpx.Response:
         """Log in; returns the response (the login is kept when it succeeded)."""

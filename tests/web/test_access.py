@@ -19,7 +19,15 @@ from fastapi.routing import iter_route_contexts
 
 from tests.web.helpers import Api, Served
 
-OBJECT_PARAMS = ("team_id", "athlete_id", "session_id", "recording_id", "job_id", "result_id")
+OBJECT_PARAMS = (
+    "team_id",
+    "athlete_id",
+    "session_id",
+    "recording_id",
+    "job_id",
+    "result_id",
+    "invitation_id",
+)
 FIXED_PARAMS = {"rep_index": "1", "kind": "json"}
 #: Routes whose path names no team-owned object (method, path).
 NO_OBJECT_ROUTES = {
@@ -29,13 +37,17 @@ NO_OBJECT_ROUTES = {
     ("GET", "/signup"),
     ("POST", "/signup"),
     ("POST", "/logout"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
     ("GET", "/teams"),
     ("POST", "/teams"),
     ("GET", "/openapi.json"),
     ("POST", "/api/auth/signup"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/password"),
     ("GET", "/api/auth/me"),
+    ("GET", "/api/invitations"),
     ("GET", "/api/health"),
     ("GET", "/api/faults"),
     ("GET", "/api/teams"),
@@ -75,12 +87,16 @@ def fill(path: str, ids: dict[str, int]) -> str:
 
 
 def world(api: Api, csv_bytes: bytes) -> dict[str, int]:
-    """A team with an athlete, a session and an analysed recording; every object's id."""
+    """A team with an athlete, a session, an analysed recording and an invitation of an
+    e-mail without an account; every object's id."""
     team = api.team("Owned")
+    invited = {"email": f"invited-{api.coach['id']}@example.org"}
+    detail = api.ok("POST", f"/api/teams/{team['id']}/members", json=invited)
     athlete = api.athlete(team["id"])
     session = api.session(athlete["id"])
     recording = api.upload(session["id"], "m.csv.gz", csv_bytes).json()
     api.wait(session["id"])
+    invitation_id = detail["invitations"][0]["id"]
     detail = api.ok("GET", f"/api/recordings/{recording['id']}")
     return {
         "team_id": team["id"],
@@ -89,18 +105,23 @@ def world(api: Api, csv_bytes: bytes) -> dict[str, int]:
         "recording_id": recording["id"],
         "job_id": detail["latest_job"]["id"],
         "result_id": detail["result"]["id"],
+        "invitation_id": invitation_id,
     }
 
 
 @pytest.fixture(scope="module")
 def two_coaches(served: Served, short_csv: Path) -> Iterator[dict[str, Any]]:
-    """Coaches A and B, each with their own team and objects."""
+    """Coaches A and B, each with their own team and objects; B has also invited A to their
+    team, and A has not answered: a pending invitation opens nothing."""
     coaches: dict[str, Any] = {}
     for name in ("a", "b"):
         api = Api(served.url)
         api.signup(f"access-{name}@example.org")
         coaches[name] = api
         coaches[f"{name}_ids"] = world(api, short_csv.read_bytes())
+    team_b = coaches["b_ids"]["team_id"]
+    coaches["b"].ok("POST", f"/api/teams/{team_b}/members", json={"email": "access-a@example.org"})
+    assert [i["team_id"] for i in coaches["a"].ok("GET", "/api/invitations")] == [team_b]
     yield coaches
     coaches["a"].close()
     coaches["b"].close()

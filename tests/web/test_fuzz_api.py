@@ -170,6 +170,8 @@ FOUND = [
     ("POST", "/api/auth/login", b'{"email": NaN}', 422),
     ("POST", "/api/athletes/{athlete}/sessions", b'{"rpe": null, "sets": null}', 201),
     ("PATCH", "/api/athletes/{athlete}", b'{"birth_year": null}', 200),  # bounds met None
+    ("GET", "/api/teams/18446744073709551616", b"", 422),  # SQLite: int too large (2**64)
+    ("POST", "/api/invitations/-18446744073709551616/accept", b"", 422),
 ]
 
 

@@ -12,7 +12,12 @@ import pytest
 from psoas_coach.cli.serve import server_config
 from psoas_coach.web.app import create_app
 from psoas_coach.web.settings import Settings
-from psoas_coach.web.throttle import CLIENT_FACTOR, LoginThrottle, retry_message
+from psoas_coach.web.throttle import (
+    ACCOUNT_FACTOR,
+    CLIENT_FACTOR,
+    LoginThrottle,
+    retry_message,
+)
 from tests.serving import serve_app
 from tests.web.helpers import Api, csrf_of
 
@@ -27,27 +32,66 @@ class Clock:
         return self.now
 
 
-def test_failures_lock_an_address_until_the_oldest_leaves_the_window() -> None:
+def test_failures_lock_an_account_from_that_address_until_the_oldest_leaves_the_window() -> None:
     clock = Clock()
     throttle = LoginThrottle(max_failures=3, window_s=60.0, clock=clock)
     for _ in range(2):
         throttle.failed("Ana@Example.org", "10.0.0.1")
         clock.now += 10.0
     assert throttle.retry_after_s("ana@example.org", "10.0.0.1") == 0.0
-    throttle.failed(" ANA@example.org", "10.0.0.1")  # same address, other spelling
-    assert throttle.retry_after_s("ana@example.org", "10.0.0.2") == pytest.approx(40.0)
-    assert throttle.retry_after_s("bea@example.org", "10.0.0.1") == 0.0
+    throttle.failed(" ANA@example.org", "10.0.0.1")  # same account, other spelling
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.1") == pytest.approx(40.0)
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.2") == 0.0  # the owner at home
+    assert throttle.retry_after_s("bea@example.org", "10.0.0.1") == 0.0  # a colleague
     clock.now += 40.0  # the first failure leaves the window
-    assert throttle.retry_after_s("ana@example.org", "10.0.0.2") == 0.0
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.1") == 0.0
 
 
-def test_success_clears_the_address_but_not_the_client() -> None:
+#: Who tries which account from where: (account, address, failures); then who is locked out.
+SHARED_ADDRESS_CASES = [
+    # one guesser at the club, one account: only that account from the club is locked
+    ([("ana", "club", 5)], {("ana", "club"): True, ("bea", "club"): False, ("ana", "home"): False}),
+    # mistakes on several accounts from the club stay under the address's ceiling
+    (
+        [(f"c{i}", "club", 4) for i in range(10)],
+        {("ana", "club"): False, ("c0", "club"): False, ("c0", "home"): False},
+    ),
+    # someone trying many accounts from one address: the address is locked
+    (
+        [(f"c{i}", "club", 5) for i in range(CLIENT_FACTOR)],
+        {("ana", "club"): True, ("ana", "home"): False},
+    ),
+    # guessing one account from many addresses: the account is locked everywhere
+    (
+        [("ana", f"bot{i}", 5) for i in range(ACCOUNT_FACTOR)],
+        {("ana", "home"): True, ("bea", "bot0"): False},
+    ),
+]
+
+
+@pytest.mark.parametrize(("failures", "locked"), SHARED_ADDRESS_CASES)
+def test_a_shared_address_is_locked_only_by_guessing_at_many_accounts(
+    failures: list[tuple[str, str, int]], locked: dict[tuple[str, str], bool]
+) -> None:
+    throttle = LoginThrottle(max_failures=5, window_s=900.0, clock=Clock())
+    for account, address, count in failures:
+        for _ in range(count):
+            if throttle.retry_after_s(f"{account}@x.org", address) == 0.0:  # as the login does
+                throttle.failed(f"{account}@x.org", address)
+    found = {
+        (account, address): throttle.retry_after_s(f"{account}@x.org", address) > 0.0
+        for account, address in locked
+    }
+    assert found == locked
+
+
+def test_success_clears_the_account_but_not_the_client() -> None:
     clock = Clock()
     throttle = LoginThrottle(max_failures=2, window_s=60.0, clock=clock)
     throttle.failed("ana@example.org", "10.0.0.1")
-    throttle.succeeded("ana@example.org")
+    throttle.succeeded("ana@example.org", "10.0.0.1")
     throttle.failed("ana@example.org", "10.0.0.1")
-    assert throttle.retry_after_s("ana@example.org", None) == 0.0
+    assert throttle.retry_after_s("ana@example.org", "10.0.0.1") == 0.0
     for i in range(2 * CLIENT_FACTOR - 2):
         throttle.failed(f"user{i}@example.org", "10.0.0.1")
     assert throttle.retry_after_s("new@example.org", "10.0.0.1") > 0.0
@@ -88,6 +132,24 @@ def test_api_refuses_logins_after_too_many_failures(server: str) -> None:
     assert other.login("free@example.org").status_code == 200
     for api in (owner, guesser, other):
         api.close()
+
+
+def test_guessing_from_a_shared_address_leaves_the_other_coaches_in(server: str) -> None:
+    """Every client of the test comes from 127.0.0.1, like the coaches of a club behind one
+    address: wrong passwords at four accounts (twelve failures) lock those accounts out
+    from here, not the address."""
+    club, guesser = Api(server), Api(server)
+    club.signup("club-coach@example.org")
+    for i in range(4):
+        colleague = Api(server)
+        colleague.signup(f"club-{i}@example.org")
+        colleague.close()
+        for _ in range(3):
+            assert guesser.login(f"club-{i}@example.org", "guess").status_code == 401
+        assert guesser.login(f"club-{i}@example.org").status_code == 429
+    assert club.login("club-coach@example.org").status_code == 200
+    club.close()
+    guesser.close()
 
 
 def test_login_page_shows_the_lockout(server: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from psoas_coach.storage.models import Coach, LoginSession, utcnow
@@ -20,11 +22,17 @@ def get_coach_by_email(db: Session, *, email: str) -> Coach | None:
     return db.scalar(select(Coach).where(Coach.email == normalize_email(email)))
 
 
-def create_coach(db: Session, *, email: str, name: str, password_hash: str) -> Coach:
-    """A new coach account (the caller checks that the e-mail is free)."""
+def create_coach(db: Session, *, email: str, name: str, password_hash: str) -> Coach | None:
+    """A new coach account; ``None`` (and nothing written) when the e-mail has one already."""
+    if get_coach_by_email(db, email=email) is not None:
+        return None
     coach = Coach(email=normalize_email(email), name=name.strip(), password_hash=password_hash)
     db.add(coach)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # the same e-mail signed up by another request at the same moment
+        db.rollback()
+        return None
     return coach
 
 
@@ -32,6 +40,20 @@ def set_password_hash(db: Session, *, coach: Coach, password_hash: str) -> None:
     """Replace a coach's password hash (e.g. after an argon2 parameter upgrade)."""
     coach.password_hash = password_hash
     db.commit()
+
+
+def change_password(
+    db: Session, *, coach: Coach, password_hash: str, keep_token_hash: str | None = None
+) -> int:
+    """Set a new password hash and end every login of ``coach`` but ``keep_token_hash`` (the
+    one that asked, if any); returns how many logins were ended."""
+    coach.password_hash = password_hash
+    query = delete(LoginSession).where(LoginSession.coach_id == coach.id)
+    if keep_token_hash is not None:
+        query = query.where(LoginSession.token_hash != keep_token_hash)
+    ended = cast("CursorResult[Any]", db.execute(query)).rowcount
+    db.commit()
+    return ended
 
 
 def create_login(

@@ -1,4 +1,4 @@
-"""``/api/auth``: sign up, log in, log out, who am I.
+"""``/api/auth``: sign up, log in, log out, change the password, who am I.
 
 Sign-up and login have no login yet to take a CSRF token from: they need the custom header
 ``X-Requested-With`` instead, which a cross-site form cannot send.
@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep, ThrottleDep, client_address
-from psoas_coach.web.forms import LoginIn, SignupIn
-from psoas_coach.web.schemas import MeOut
+from psoas_coach.web.forms import LoginIn, PasswordChangeIn, SignupIn
+from psoas_coach.web.schemas import MeOut, SignupOut
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -27,11 +27,12 @@ def require_custom_header(
 CustomHeader = Depends(require_custom_header)
 
 
-@router.post("/signup", response_model=MeOut, status_code=201, dependencies=[CustomHeader])
-def signup(data: SignupIn, db: SessionDep, settings: SettingsDep, response: Response) -> MeOut:
-    """Create a coach account and log it in."""
-    coach = services.signup(db, data)
-    return views.me_out(services.start_login(db, coach, response, settings))
+@router.post("/signup", response_model=SignupOut, status_code=202, dependencies=[CustomHeader])
+def signup(data: SignupIn, db: SessionDep) -> SignupOut:
+    """Create a coach account unless the e-mail has one; then log in with ``/login``. The
+    answer is the same either way, and nobody is logged in."""
+    services.signup(db, data)
+    return SignupOut(message=services.SIGNUP_MESSAGE)
 
 
 @router.post(
@@ -61,6 +62,26 @@ def login(
 def logout(login: LoginDep, db: SessionDep, response: Response) -> None:
     """End this login."""
     services.end_login(db, login, response)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    responses={
+        403: {"description": "wrong current password"},
+        429: {"description": "too many wrong passwords; see Retry-After"},
+    },
+)
+def change_password(
+    data: PasswordChangeIn,
+    login: LoginDep,
+    request: Request,
+    db: SessionDep,
+    throttle: ThrottleDep,
+) -> None:
+    """Change the logged-in coach's password (the current one is required); every other
+    login of the coach ends, this one stays."""
+    services.change_password(db, login, data, throttle, client_address(request))
 
 
 @router.get("/me", response_model=MeOut)

@@ -1,13 +1,14 @@
-"""``/api/teams``: the coach's teams, roster, settings, members, athletes and re-runs."""
+"""``/api/teams``: the coach's teams, roster, settings, members and invitations, athletes and
+re-runs."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from psoas_coach.storage.crud import roster
+from psoas_coach.storage.crud import invitations, roster
 from psoas_coach.storage.models import Coach
 from psoas_coach.web import services, views
-from psoas_coach.web.deps import LoginDep, SessionDep, TeamDep, WorkerDep
+from psoas_coach.web.deps import LoginDep, SessionDep, TeamDep, TeamInvitationDep, WorkerDep
 from psoas_coach.web.forms import AthleteIn, MemberIn, TeamIn, TeamUpdate
 from psoas_coach.web.schemas import (
     AthleteOut,
@@ -48,10 +49,17 @@ def update_team(team: TeamDep, data: TeamUpdate, db: SessionDep) -> TeamOut:
 
 
 @router.post("/{team_id}/members", response_model=TeamDetailOut)
-def add_member(team: TeamDep, data: MemberIn, db: SessionDep) -> TeamDetailOut:
-    """Add the coach with this e-mail (an existing account) to the team."""
-    services.add_team_member(db, team, data.email)
+def add_member(team: TeamDep, data: MemberIn, login: LoginDep, db: SessionDep) -> TeamDetailOut:
+    """Invite the coach with this e-mail to the team: they join when they accept
+    (``/api/invitations``). The same answer whether or not the e-mail has an account yet."""
+    services.invite_coach(db, team, data.email, login.coach_id)
     return views.team_detail(db, team)
+
+
+@router.delete("/{team_id}/invitations/{invitation_id}", status_code=204)
+def withdraw_invitation(invitation: TeamInvitationDep, db: SessionDep) -> None:
+    """Withdraw a pending invitation of the team."""
+    invitations.remove(db, invitation=invitation)
 
 
 @router.get("/{team_id}/athletes", response_model=list[RosterEntry])

@@ -1,5 +1,5 @@
-"""Sign-up, login and logout pages. Before login, the forms carry a double-submit CSRF token
-(cookie and hidden field must match)."""
+"""Sign-up, login, logout and account (password change) pages. Before login, the forms carry
+a double-submit CSRF token (cookie and hidden field must match)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from psoas_coach.web.deps import (
     client_address,
 )
 from psoas_coach.web.errors import field_message
-from psoas_coach.web.forms import LoginIn, SignupIn
-from psoas_coach.web.templating import render_plain
+from psoas_coach.web.forms import LoginIn, PasswordChangeIn, SignupIn
+from psoas_coach.web.pages.common import notice_of, redirect
+from psoas_coach.web.templating import render, render_plain
 
 router = APIRouter()
 
@@ -41,6 +42,7 @@ def _form_page(
         "error": error,
         "next": _safe_next(request.query_params.get("next")),
         "email": "",
+        "notice": notice_of(request),
     }
     response = render_plain(request, name, context, status)
     response.set_cookie(
@@ -113,19 +115,53 @@ def signup_submit(
     db: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    """Create the account, log in and go to the teams page."""
+    """Create the account (unless the e-mail has one: the answer is the same) and go to the
+    login page."""
     _check_prelogin_csrf(request, csrf_token)
     try:
-        data = SignupIn(email=email, name=name, password=password)
-        coach = services.signup(db, data)
+        services.signup(db, SignupIn(email=email, name=name, password=password))
     except ValidationError as err:
         message = "; ".join(field_message(dict(e)) for e in err.errors())
         return _form_page(request, "signup.html", settings, error=message, status=422)
-    except HTTPException as err:
-        return _form_page(request, "signup.html", settings, error=str(err.detail), status=409)
-    response = RedirectResponse("/teams", status_code=303)
-    services.start_login(db, coach, response, settings)
-    return response
+    return redirect("/login", "signed-up")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, login: LoginDep) -> HTMLResponse:
+    """The coach's account: change the password."""
+    return _account_page(request, login)
+
+
+def _account_page(
+    request: Request, login: LoginDep, *, error: str = "", status: int = 200
+) -> HTMLResponse:
+    context = {"error": error, "notice": notice_of(request)}
+    return render(request, "account.html", login, context, status)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    login: LoginDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    current_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+) -> Response:
+    """Change the password (the current one required); the coach's other logins end."""
+    try:
+        data = PasswordChangeIn(current_password=current_password, new_password=new_password)
+        services.change_password(db, login, data, throttle, client_address(request))
+    except ValidationError as err:
+        message = "; ".join(field_message(dict(e)) for e in err.errors())
+        return _account_page(request, login, error=message, status=422)
+    except HTTPException as exc:  # 403 wrong current password, 429 locked out
+        page = _account_page(
+            request, login, error=f"{exc.detail}.".capitalize(), status=exc.status_code
+        )
+        page.headers.update(exc.headers or {})
+        return page
+    return redirect("/account", "password-changed")
 
 
 @router.post("/logout")

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from psoas_coach.web.forms import TeamUpdate
+from psoas_coach.web.services import SIGNUP_MESSAGE
 from psoas_coach.web.templating import config_fields
 
 #: Messages shown after a form was handled, by the ``notice`` query parameter.
@@ -22,7 +23,15 @@ NOTICES = {
     "saved": "Saved.",
     "review-saved": "Review saved. The automatic result is unchanged.",
     "side-saved": "Leg saved: the session figures and the athlete's trends follow it.",
-    "member-added": "Coach added to the team.",
+    "invited": (
+        "Invitation saved: the coach joins the team once they accept it, after logging in "
+        "(or signing up with this e-mail)."
+    ),
+    "invitation-withdrawn": "Invitation withdrawn.",
+    "joined": "You joined the team.",
+    "declined": "Invitation declined.",
+    "signed-up": SIGNUP_MESSAGE,
+    "password-changed": "Password changed. Your other logins were ended.",
     "deleted": "Deleted, with all its files.",
 }
 

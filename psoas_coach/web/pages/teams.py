@@ -1,4 +1,5 @@
-"""Teams and the roster: athletes with their last session and flags, team settings, members."""
+"""Teams and the roster: athletes with their last session and flags, team settings, members
+and invitations (sent by a team's members, answered by the invited coach)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from psoas_coach.storage.crud import roster
+from psoas_coach.storage.crud import invitations, roster
 from psoas_coach.storage.models import Coach
 from psoas_coach.web import services, views
-from psoas_coach.web.deps import LoginDep, SessionDep, TeamDep, WorkerDep
+from psoas_coach.web.deps import (
+    InvitationDep,
+    LoginDep,
+    SessionDep,
+    TeamDep,
+    TeamInvitationDep,
+    WorkerDep,
+)
 from psoas_coach.web.forms import AthleteIn, MemberIn, TeamIn
 from psoas_coach.web.pages.common import notice_of, redirect, settings_form
 from psoas_coach.web.templating import render
@@ -30,7 +38,25 @@ def teams_page(request: Request, login: LoginDep, db: SessionDep) -> HTMLRespons
     """The coach's teams, and a form for a new one."""
     teams = roster.list_teams(db, coach_id=login.coach_id)
     rows = [(t, len(roster.list_athletes(db, team=t))) for t in teams]
-    return render(request, "teams.html", login, {"teams": rows, "notice": notice_of(request)})
+    invited = [
+        views.invitation_out(i) for i in invitations.coach_invitations(db, coach=login.coach)
+    ]
+    context = {"teams": rows, "invitations": invited, "notice": notice_of(request)}
+    return render(request, "teams.html", login, context)
+
+
+@router.post("/invitations/{invitation_id}/accept")
+def accept_invitation(invitation: InvitationDep, login: LoginDep, db: SessionDep) -> Response:
+    """Join the invitation's team and open it."""
+    team = services.accept_invitation(db, invitation, login.coach_id)
+    return redirect(f"/teams/{team.id}", "joined")
+
+
+@router.post("/invitations/{invitation_id}/decline")
+def decline_invitation(invitation: InvitationDep, db: SessionDep) -> Response:
+    """Decline the invitation."""
+    invitations.remove(db, invitation=invitation)
+    return redirect("/teams", "declined")
 
 
 @router.post("/teams")
@@ -72,10 +98,19 @@ def rename_team(team: TeamDep, data: Annotated[TeamIn, Form()], db: SessionDep) 
 
 
 @router.post("/teams/{team_id}/members")
-def add_member(team: TeamDep, data: Annotated[MemberIn, Form()], db: SessionDep) -> Response:
-    """Add a coach (existing account) to the team."""
-    services.add_team_member(db, team, data.email)
-    return redirect(f"/teams/{team.id}", "member-added", "#members")
+def add_member(
+    team: TeamDep, data: Annotated[MemberIn, Form()], login: LoginDep, db: SessionDep
+) -> Response:
+    """Invite a coach by e-mail; they join when they accept."""
+    services.invite_coach(db, team, data.email, login.coach_id)
+    return redirect(f"/teams/{team.id}", "invited", "#members")
+
+
+@router.post("/teams/{team_id}/invitations/{invitation_id}/withdraw")
+def withdraw_invitation(team: TeamDep, invitation: TeamInvitationDep, db: SessionDep) -> Response:
+    """Withdraw a pending invitation of the team."""
+    invitations.remove(db, invitation=invitation)
+    return redirect(f"/teams/{team.id}", "invitation-withdrawn", "#members")
 
 
 @router.post("/teams/{team_id}/reanalyze")
