@@ -76,6 +76,21 @@ class VideoJob:
     decode_threads: int = 0
     prefetch: bool = False
 
+    def frames(
+        self, start_s: float, end_s: float | None, seek_s: float | None = None
+    ) -> Iterator[tuple[float, ImageArray]]:
+        """The video's frames from ``start_s`` to ``end_s`` seconds as every worker reads
+        them (see :func:`~psoas_coach.source.video.iter_frames`)."""
+        return iter_frames(
+            self.path,
+            max_fps=self.max_fps,
+            start_s=start_s,
+            end_s=end_s,
+            max_width=self.pose_width,
+            decode_threads=self.decode_threads,
+            seek_s=seek_s,
+        )
+
 
 @dataclass(frozen=True)
 class Span:
@@ -172,15 +187,7 @@ def run_span(job: VideoJob, span: Span, backend: PoseBackend, gate: FrameGate) -
     poses: list[FramePose | None] = []
     warnings: list[str] = []
     first_s = span.start_s if span.warm_s is None else span.warm_s
-    decoded = iter_frames(
-        job.path,
-        max_fps=job.max_fps,
-        start_s=first_s,
-        end_s=span.end_s,
-        max_width=job.pose_width,
-        decode_threads=job.decode_threads,
-        seek_s=span.seek_s,
-    )
+    decoded = job.frames(first_s, span.end_s, span.seek_s)
     source = _prefetched(decoded) if job.prefetch else decoded
     with contextlib.ExitStack() as stack:
         stack.callback(_close, source)
@@ -297,14 +304,7 @@ def _warmup_frames(job: VideoJob, span: Span, start_s: float) -> Iterator[tuple[
     warm-up started earlier than the chunk's own decoder; up to a decoding break: the
     chunk's own decoding reports it)."""
     try:
-        yield from iter_frames(
-            job.path,
-            max_fps=job.max_fps,
-            start_s=start_s,
-            end_s=span.start_s,
-            max_width=job.pose_width,
-            decode_threads=job.decode_threads,
-        )
+        yield from job.frames(start_s, span.start_s)
     except VideoError:
         return
 
