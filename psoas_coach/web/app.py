@@ -35,7 +35,7 @@ from psoas_coach.web.middleware import (
 from psoas_coach.web.pages import page_router
 from psoas_coach.web.pages.live import LIVE_STATIC_URL
 from psoas_coach.web.settings import Settings
-from psoas_coach.web.throttle import LoginThrottle
+from psoas_coach.web.throttle import LoginThrottle, SignupLimit
 from psoas_coach.web.worker import AnalysisWorker
 
 log = logging.getLogger("psoas_coach.web")
@@ -110,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_window_min * 60.0
     )
+    app.state.signup_limit = SignupLimit(settings.signups_per_hour, window_s=3600.0)
     app.add_middleware(LoginFirstMiddleware, has_login=request_has_login)
     app.add_middleware(BodyLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -33,7 +33,7 @@ from psoas_coach.web.security import (
     token_hash,
 )
 from psoas_coach.web.settings import Settings
-from psoas_coach.web.throttle import LoginThrottle
+from psoas_coach.web.throttle import LoginThrottle, SignupLimit
 from psoas_coach.web.worker import AnalysisWorker
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,6 +68,12 @@ def get_login_throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
+def get_signup_limit(request: Request) -> SignupLimit:
+    """The app's sign-up counts per client address."""
+    limit: SignupLimit = request.app.state.signup_limit
+    return limit
+
+
 def client_address(request: Request) -> str | None:
     """The address the request came from (``None`` when the server cannot tell)."""
     return request.client.host if request.client is not None else None
@@ -83,6 +89,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DataDirDep = Annotated[DataDir, Depends(get_data_dir)]
 WorkerDep = Annotated[AnalysisWorker, Depends(get_worker)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+SignupLimitDep = Annotated[SignupLimit, Depends(get_signup_limit)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from fastapi import HTTPException, Response
@@ -31,7 +31,7 @@ from psoas_coach.storage.models import (
 from psoas_coach.web import security, views
 from psoas_coach.web.forms import LoginIn, OverrideIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.settings import Settings
-from psoas_coach.web.throttle import LoginThrottle, retry_message
+from psoas_coach.web.throttle import LoginThrottle, SignupLimit, retry_message, signup_retry_message
 from psoas_coach.web.uploads import store_upload
 from psoas_coach.web.worker import AnalysisWorker
 
@@ -42,11 +42,12 @@ SIGNUP_MESSAGE = (
 )
 
 
-def signup(db: Session, data: SignupIn) -> None:
+def signup(db: Session, data: SignupIn, limit: SignupLimit, client: str | None) -> None:
     """Create a coach account unless the e-mail has one already. Either way the password is
     hashed (the same work, so the same time) and nobody is logged in: the answer cannot tell
     whether the e-mail had an account. A waiting team invitation of the e-mail shows once its
-    new owner logs in."""
+    new owner logs in. 429 with ``Retry-After`` once ``client`` has used up its sign-ups."""
+    _too_many(limit.attempt(client), signup_retry_message)
     password_hash = security.hash_password(data.password)
     accounts.create_coach(db, email=data.email, name=data.name, password_hash=password_hash)
 
@@ -73,11 +74,15 @@ def authenticate(db: Session, data: LoginIn, throttle: LoginThrottle, client: st
 def check_throttle(throttle: LoginThrottle, email: str, client: str | None) -> None:
     """429 with ``Retry-After`` while ``throttle`` refuses passwords of ``email`` from
     ``client``."""
-    wait_s = throttle.retry_after_s(email, client)
+    _too_many(throttle.retry_after_s(email, client), retry_message)
+
+
+def _too_many(wait_s: float, message: Callable[[float], str]) -> None:
+    """429 with ``Retry-After`` when ``wait_s`` > 0."""
     if wait_s > 0:
         raise HTTPException(
             status_code=429,
-            detail=retry_message(wait_s),
+            detail=message(wait_s),
             headers={"Retry-After": str(math.ceil(wait_s))},
         )
 

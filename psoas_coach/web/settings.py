@@ -52,6 +52,8 @@ class Settings:
             oldest leaves the window (see :mod:`psoas_coach.web.throttle` for the higher
             ceilings per address and per account).
         login_window_min: the failed-login window, minutes.
+        signups_per_hour: sign-up attempts accepted from one client address per hour (0: no
+            limit); more are answered 429 with ``Retry-After``.
         trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
             ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed; empty (the
             default): those headers are ignored, the client is the connection's address.
@@ -70,6 +72,7 @@ class Settings:
     worker_poll_s: float = 1.0
     login_max_failures: int = 5
     login_window_min: float = 15.0
+    signups_per_hour: int = 20
     trusted_proxies: str = ""
 
     def __post_init__(self) -> None:
@@ -110,4 +113,5 @@ class Settings:
             analysis_memory_mb=float(env.get("PSOAS_ANALYSIS_MEMORY_MB", base.analysis_memory_mb)),
             secure_cookies=env.get("PSOAS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             trusted_proxies=env.get("PSOAS_TRUSTED_PROXIES", "").strip(),
+            signups_per_hour=int(env.get("PSOAS_SIGNUPS_PER_HOUR", base.signups_per_hour)),
         )

@@ -34,10 +34,13 @@ def server_options() -> dict[str, Any]:
 def served(
     backend: str, server_options: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    """A running dashboard (SQLite file or PostgreSQL), shared by a module's tests."""
+    """A running dashboard (SQLite file or PostgreSQL), shared by a module's tests. Every test
+    client comes from 127.0.0.1, so sign-ups are not limited per address unless a module's
+    ``server_options`` says so (tests/web/test_throttle.py)."""
     folder = tmp_path_factory.mktemp(f"server-{backend}")
+    options = {"signups_per_hour": 0, **server_options}
     with database_url_for(backend, folder) as url:
-        settings = Settings(data_dir=folder / "data", database_url=url, **server_options)
+        settings = Settings(data_dir=folder / "data", database_url=url, **options)
         with serve(settings) as (base_url, app):
             yield Served(base_url, settings, app)
 

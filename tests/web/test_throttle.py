@@ -16,6 +16,7 @@ from psoas_coach.web.throttle import (
     ACCOUNT_FACTOR,
     CLIENT_FACTOR,
     LoginThrottle,
+    SignupLimit,
     retry_message,
 )
 from tests.serving import serve_app
@@ -103,6 +104,51 @@ def test_rejects_nonsense_limits_and_words_the_wait() -> None:
         LoginThrottle(max_failures=0, window_s=60.0)
     assert retry_message(30.0) == "too many failed logins: try again in 1 minute"
     assert retry_message(61.0) == "too many failed logins: try again in 2 minutes"
+
+
+def test_signups_are_limited_per_address_until_the_oldest_leaves_the_window() -> None:
+    clock = Clock()
+    limit = SignupLimit(max_per_window=2, window_s=3600.0, clock=clock)
+    assert [limit.attempt("10.0.0.1") for _ in range(2)] == [0.0, 0.0]
+    clock.now += 600.0
+    assert limit.attempt("10.0.0.1") == pytest.approx(3000.0)  # refused, not counted
+    assert limit.attempt("10.0.0.2") == 0.0  # another address
+    clock.now += 3000.0
+    assert limit.attempt("10.0.0.1") == 0.0
+    unlimited = SignupLimit(max_per_window=0, window_s=3600.0, clock=clock)
+    assert all(unlimited.attempt("10.0.0.1") == 0.0 for _ in range(100))
+    with pytest.raises(ValueError, match="max_per_window"):
+        SignupLimit(max_per_window=-1, window_s=60.0)
+
+
+def test_signup_api_and_page_refuse_bulk_signups_from_one_address(tmp_path: Path) -> None:
+    """Known and new e-mails count alike (the answer must not tell them apart); the page
+    says when to come back."""
+    settings = Settings(data_dir=tmp_path, signups_per_hour=3)
+    app = create_app(settings)
+    config = server_config(app, settings, host="127.0.0.1", port=0)
+    headers = {"X-Requested-With": "pytest"}
+    with serve_app(app, config=config) as url, httpx.Client(base_url=url) as client:
+        statuses = [
+            client.post(
+                "/api/auth/signup",
+                json={"email": email, "name": "Coach", "password": "correct horse"},
+                headers=headers,
+            ).status_code
+            for email in ("a@example.org", "a@example.org", "b@example.org", "c@example.org")
+        ]
+        token = csrf_of(client.get("/signup").text)
+        form = {"email": "d@example.org", "name": "D", "password": "correct horse"}
+        page = client.post("/signup", data={**form, "csrf_token": token})
+        login = client.post(
+            "/api/auth/login",
+            json={"email": "c@example.org", "password": "correct horse"},
+            headers=headers,
+        )
+    assert statuses == [202, 202, 202, 429]
+    assert page.status_code == 429 and 3000 <= int(page.headers["Retry-After"]) <= 3600
+    assert "Too many sign-ups from this address: try again in 60 minutes." in page.text
+    assert login.status_code == 401  # the refused sign-up made no account
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from psoas_coach.web import services, views
-from psoas_coach.web.deps import LoginDep, SessionDep, SettingsDep, ThrottleDep, client_address
+from psoas_coach.web.deps import (
+    LoginDep,
+    SessionDep,
+    SettingsDep,
+    SignupLimitDep,
+    ThrottleDep,
+    client_address,
+)
 from psoas_coach.web.forms import LoginIn, PasswordChangeIn, SignupIn
 from psoas_coach.web.schemas import MeOut, SignupOut
 
@@ -27,11 +34,17 @@ def require_custom_header(
 CustomHeader = Depends(require_custom_header)
 
 
-@router.post("/signup", response_model=SignupOut, status_code=202, dependencies=[CustomHeader])
-def signup(data: SignupIn, db: SessionDep) -> SignupOut:
+@router.post(
+    "/signup",
+    response_model=SignupOut,
+    status_code=202,
+    dependencies=[CustomHeader],
+    responses={429: {"description": "too many sign-ups from this address; see Retry-After"}},
+)
+def signup(data: SignupIn, request: Request, db: SessionDep, limit: SignupLimitDep) -> SignupOut:
     """Create a coach account unless the e-mail has one; then log in with ``/login``. The
     answer is the same either way, and nobody is logged in."""
-    services.signup(db, data)
+    services.signup(db, data, limit, client_address(request))
     return SignupOut(message=services.SIGNUP_MESSAGE)
 
 

@@ -15,6 +15,7 @@ from psoas_coach.web.deps import (
     OptionalLoginDep,
     SessionDep,
     SettingsDep,
+    SignupLimitDep,
     ThrottleDep,
     client_address,
 )
@@ -56,6 +57,16 @@ def _form_page(
     return response
 
 
+def _error_page(
+    request: Request, name: str, settings: SettingsDep, exc: HTTPException
+) -> HTMLResponse:
+    """The form page again, saying why (``exc.detail``) with its status and headers."""
+    error = f"{exc.detail}.".capitalize()
+    page = _form_page(request, name, settings, error=error, status=exc.status_code)
+    page.headers.update(exc.headers or {})
+    return page
+
+
 def _check_prelogin_csrf(request: Request, token: str) -> None:
     if not security.same_token(request.cookies.get(security.PRELOGIN_CSRF_COOKIE), token):
         raise HTTPException(status_code=403, detail="the form expired: reload the page")
@@ -90,10 +101,7 @@ def login_submit(
             request, "login.html", settings, error="Wrong e-mail or password.", status=401
         )
     except HTTPException as exc:  # 401 wrong e-mail or password, 429 locked out
-        error = f"{exc.detail}.".capitalize()
-        page = _form_page(request, "login.html", settings, error=error, status=exc.status_code)
-        page.headers.update(exc.headers or {})
-        return page
+        return _error_page(request, "login.html", settings, exc)
     response = RedirectResponse(_safe_next(next), status_code=303)
     services.start_login(db, coach, response, settings)
     return response
@@ -114,15 +122,19 @@ def signup_submit(
     csrf_token: Annotated[str, Form()],
     db: SessionDep,
     settings: SettingsDep,
+    limit: SignupLimitDep,
 ) -> Response:
     """Create the account (unless the e-mail has one: the answer is the same) and go to the
     login page."""
     _check_prelogin_csrf(request, csrf_token)
     try:
-        services.signup(db, SignupIn(email=email, name=name, password=password))
+        data = SignupIn(email=email, name=name, password=password)
+        services.signup(db, data, limit, client_address(request))
     except ValidationError as err:
         message = "; ".join(field_message(dict(e)) for e in err.errors())
         return _form_page(request, "signup.html", settings, error=message, status=422)
+    except HTTPException as exc:  # 429 too many sign-ups from this address
+        return _error_page(request, "signup.html", settings, exc)
     return redirect("/login", "signed-up")
 
 
