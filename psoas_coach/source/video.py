@@ -36,6 +36,11 @@ VIDEO_SUFFIXES: Final[frozenset[str]] = frozenset({".mp4", ".mov", ".avi", ".web
 _SLOT_TOLERANCE: Final[float] = 0.25
 #: A stream that stops this many seconds (at least) before its announced end is truncated.
 _MIN_SHORTFALL_S: Final[float] = 0.5
+#: The longest video analysed, seconds (83 minutes): its keypoints at 30 frames a second must
+#: fit the 150 000 rows a keypoint CSV may hold (``psoas_coach.pose.csv_io.LIMITS``), and no
+#: upload should hold the analysis for hours. Checked on the header and again while decoding
+#: (a header may understate the length).
+MAX_DURATION_S: Final[float] = 5000.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ def probe_video(path: Path) -> VideoInfo:
     """Size, frame rate, length, rotation and codec of the video at ``path``.
 
     Decodes the first frame to read its rotation. Raises :class:`InputNotFoundError` when the
-    file does not exist and :class:`VideoError` when it is not a decodable video.
+    file does not exist and :class:`VideoError` when it is not a decodable video or is longer
+    than :data:`MAX_DURATION_S`.
     """
     with _open(path) as container:
         stream = _video_stream(container, path)
@@ -74,6 +80,7 @@ def probe_video(path: Path) -> VideoInfo:
         rotation = _rotation_of(first)
         fps = _average_fps(stream)
         duration = _stream_duration_s(container, stream)
+        _check_length(path, duration)
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
@@ -180,6 +187,7 @@ def _generate(
                 return
             if not slots.keep(time_s) or time_s < start_s:
                 continue
+            _check_length(path, time_s)
             reached.time_s = time_s
             yield time_s, frame
         end = duration if end_s is None else min(end_s, duration)
@@ -520,6 +528,15 @@ def _stream_duration_s(container: InputContainer, stream: VideoStream) -> float:
     if container.duration is not None and container.duration > 0:
         return float(Fraction(container.duration, 1_000_000))
     return 0.0
+
+
+def _check_length(path: Path, time_s: float) -> None:
+    """Raise :class:`VideoError` when the video runs past :data:`MAX_DURATION_S` seconds."""
+    if time_s > MAX_DURATION_S:
+        raise VideoError(
+            f"video {path.name}: longer than the {MAX_DURATION_S / 60:.0f} minutes analysed "
+            f"(found {time_s / 60:.0f} minutes): cut it to the sets"
+        )
 
 
 def _check_complete(path: Path, last_s: float, expected_end_s: float, stream: VideoStream) -> None:

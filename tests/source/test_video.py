@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pytest
 
 from psoas_coach.exceptions import InputNotFoundError, VideoError
+from psoas_coach.source import video as video_module
 from psoas_coach.source.video import VIDEO_SUFFIXES, iter_frames, probe_video
 
 REAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "real"
@@ -345,3 +346,27 @@ def test_a_truncated_file_yields_what_decodes_then_fails(tmp_path: Path) -> None
             times.append(time_s)
     assert 2.0 < times[-1] < 8.0
     assert len(times) == pytest.approx(times[-1] * 24 + 1, abs=2)
+
+
+def test_keypoints_of_the_longest_video_fit_a_keypoint_csv() -> None:
+    from psoas_coach.pose.csv_io import LIMITS
+
+    assert LIMITS.rows >= video_module.MAX_DURATION_S * 30.0
+    assert LIMITS.duration_s >= video_module.MAX_DURATION_S
+
+
+def test_a_video_over_the_length_limit_is_refused_by_header_and_while_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 2 s clip against a 1.5 s limit: the probe refuses it from the header; decoding with
+    no probe (a header may understate the length) stops at the first frame past the limit."""
+    path = steady_clip(tmp_path / "long.mp4", fps=10.0, seconds=2.0)
+    monkeypatch.setattr(video_module, "MAX_DURATION_S", 1.5)
+    message = r"^video long\.mp4: longer than the 0 minutes analysed \(found 0 minutes\)"
+    with pytest.raises(VideoError, match=message):
+        probe_video(path)
+    times: list[float] = []
+    with pytest.raises(VideoError, match=message):
+        for time_s, _ in iter_frames(path):
+            times.append(time_s)
+    assert times and 1.4 < times[-1] <= 1.5
