@@ -236,6 +236,14 @@ def team_recordings(db: Session, team: Team) -> list[Recording]:
     return [r for a in roster.list_athletes(db, team=team) for r in athlete_recordings(db, a)]
 
 
+def update_athlete(
+    db: Session, athlete: Athlete, changes: dict[str, object], data: DataDir
+) -> None:
+    """Change an athlete; pictures a newly turned-on keypoints-only policy forbids are deleted
+    once the change is stored."""
+    data.remove_all(roster.update_athlete(db, athlete=athlete, changes=changes))
+
+
 def delete_athlete(db: Session, athlete: Athlete, data: DataDir) -> None:
     """Delete an athlete with every row and every stored file about them."""
     files = sessions.athlete_files(db, athlete=athlete)

@@ -234,3 +234,38 @@ def test_a_cancelled_job_ends_and_its_worker_is_told(factory: Factory) -> None:
         assert not jobs.cancel_job(db, job=queued), "an ended job cannot be cancelled again"
         assert jobs.cancel_job(db, job=waiting) and waiting.status == "cancelled"
         assert jobs.claim_next_job(db) is None, "a cancelled job is never claimed"
+
+
+def test_turning_keypoints_only_on_forgets_the_pictures_stored_before(factory: Factory) -> None:
+    """Raw videos already analysed and annotated videos over the picture go; a video not yet
+    analysed keeps its raw file (its analysis needs it), keypoint uploads are no pictures."""
+    with factory() as db:
+        athlete = roster.create_athlete(
+            db, team=_team(db, "pictures@x.org"), fields={"name": "P", "birth_year": 1990}
+        )
+        session = sessions.create_session(db, athlete=athlete, fields={"date": dt.date(2026, 2, 1)})
+        analysed, waiting, keypoints = (
+            sessions.create_recording(
+                db, session=session, kind=kind, original_name=name,
+                stored_path=f"uploads/{name}", size_bytes=10,
+            )
+            for kind, name in (("video", "a.mp4"), ("video", "b.mp4"), ("keypoints", "c.csv"))
+        )  # fmt: skip
+        for recording in (analysed, waiting):
+            jobs.enqueue_job(db, recording=recording, config=jobs.effective_config(athlete))
+        db.commit()
+        ticket = jobs.claim_next_job(db)
+        assert ticket is not None and ticket.input_path == "uploads/a.mp4"
+        files = {"folder": "results/r1", "report_json": "results/r1/a.json"}
+        files |= {"report_html": "results/r1/a.html", "annotated_video": "results/r1/a.mp4"}
+        done = jobs.complete_job(db, job_id=ticket.job_id, attempt=1, result_fields=files)
+        assert done.kept and done.delete_raw is None  # an adult's raw video is kept
+        forgotten = roster.update_athlete(db, athlete=athlete, changes={"keypoints_only": True})
+        assert sorted(forgotten) == ["results/r1/a.mp4", "uploads/a.mp4"]
+        db.expire_all()
+        assert analysed.stored_path is None and analysed.raw_deleted_at is not None
+        assert analysed.jobs[0].result is not None
+        assert analysed.jobs[0].result.annotated_video is None
+        assert analysed.jobs[0].result.report_json == "results/r1/a.json"
+        assert (waiting.stored_path, keypoints.stored_path) == ("uploads/b.mp4", "uploads/c.csv")
+        assert roster.update_athlete(db, athlete=athlete, changes={"name": "P2"}) == []

@@ -49,3 +49,28 @@ def test_face_blurring_keeps_the_picture(api: Api, real_video: Path) -> None:
     assert recording["raw_kept"]
     video = api.request("GET", recording["result"]["files"]["video"])
     assert video.status_code == 200 and len(video.content) > 10_000
+
+
+def test_turning_keypoints_only_on_deletes_the_pictures_kept_before(
+    api: Api, real_video: Path, served: Served
+) -> None:
+    """An adult's raw video and its annotated video over the picture are kept; once the coach
+    turns keypoints-only on, both are deleted and the keypoints and report stay."""
+    data_dir = served.settings.data_dir
+    team = api.team()
+    athlete = api.athlete(team["id"], name="Adult", birth_year=1990)
+    session = api.session(athlete["id"])
+    earlier = set(data_dir.rglob("*.mp4"))
+    answer = api.upload(session["id"], "bridge.mp4", real_video.read_bytes())
+    assert [j["status"] for j in api.wait(session["id"])["jobs"]] == ["done"]
+    before = api.ok("GET", f"/api/recordings/{answer.json()['id']}")
+    assert before["raw_kept"] and "video" in before["result"]["files"]
+    videos = set(data_dir.rglob("*.mp4")) - earlier
+    assert len(videos) == 2  # the upload and its annotated video
+    api.ok("PATCH", f"/api/athletes/{athlete['id']}", json={"keypoints_only": True})
+    after = api.ok("GET", f"/api/recordings/{answer.json()['id']}")
+    assert not after["raw_kept"] and after["raw_deleted_at"] is not None
+    assert "video" not in after["result"]["files"]
+    assert {"keypoints", "json", "html"} <= set(after["result"]["files"])
+    assert not any(p.exists() for p in videos)
+    assert api.request("GET", after["result"]["files"]["keypoints"]).status_code == 200

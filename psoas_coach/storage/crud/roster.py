@@ -120,21 +120,30 @@ def create_athlete(db: Session, *, team: Team, fields: Mapping[str, Any]) -> Ath
     return athlete
 
 
-def update_athlete(db: Session, *, athlete: Athlete, changes: Mapping[str, Any]) -> Athlete:
+def update_athlete(db: Session, *, athlete: Athlete, changes: Mapping[str, Any]) -> list[str]:
     """Apply ``changes`` (keys from :data:`ATHLETE_FIELDS`); consent is time-stamped.
 
     An athlete whose corrected birth year makes them a youth athlete gets the youth rules of
     :func:`create_athlete`: ``keypoints_only`` is turned on (whatever the same change says:
     a form sends the box as it was for an adult); the coach may turn it off afterwards.
+    When ``keypoints_only`` turns on, the pictures stored before are forgotten in the same
+    transaction (:func:`~psoas_coach.storage.crud.sessions.forget_pictures`): returns their
+    paths, for the caller to delete after this commit.
     """
+    from psoas_coach.storage.crud.sessions import forget_pictures  # sessions imports roster
+
     had_consent, was_youth = athlete.guardian_consent, athlete.is_youth()
+    had_pictures = not athlete.keypoints_only
     apply_changes(athlete, changes, ATHLETE_FIELDS)
     if athlete.is_youth() and not was_youth:
         athlete.keypoints_only = True
     if athlete.guardian_consent != had_consent:
         _stamp_consent(athlete)
+    forgotten = (
+        forget_pictures(db, athlete=athlete) if had_pictures and athlete.keypoints_only else []
+    )
     db.commit()
-    return athlete
+    return forgotten
 
 
 def delete_athlete(db: Session, *, athlete: Athlete) -> None:

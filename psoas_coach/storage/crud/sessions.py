@@ -124,6 +124,26 @@ def mark_raw_deleted(db: Session, *, recording_id: int) -> str | None:
     return path
 
 
+def forget_pictures(db: Session, *, athlete: Athlete) -> list[str]:
+    """Forget every picture of ``athlete`` that the keypoints-only policy would not have kept:
+    the raw videos of analysed recordings and the annotated videos drawn over them. Returns
+    their former paths, for the caller to delete after committing. Keypoints, reports and
+    plots stay; a video not yet analysed keeps its raw file until its analysis succeeds."""
+    paths: list[str] = []
+    for session in athlete.sessions:
+        for recording in session.recordings:
+            if recording.kind != "video":
+                continue
+            results = [job.result for job in recording.jobs if job.result is not None]
+            if results and (raw := mark_raw_deleted(db, recording_id=recording.id)):
+                paths.append(raw)
+            for result in results:
+                if result.annotated_video is not None:
+                    paths.append(result.annotated_video)
+                    result.annotated_video = None
+    return paths
+
+
 def recording_files(recording: Recording) -> list[str]:
     """Every stored path of a recording: its raw file and every result folder."""
     paths = [recording.stored_path] if recording.stored_path else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks
 from fastapi.responses import FileResponse
 
-from psoas_coach.storage.crud import roster, sessions
+from psoas_coach.storage.crud import sessions
 from psoas_coach.web import services, views
 from psoas_coach.web.deps import AthleteDep, DataDirDep, SessionDep, WorkerDep
 from psoas_coach.web.export import export_response
@@ -32,10 +32,14 @@ def get_athlete(
 
 
 @router.patch("/{athlete_id}", response_model=AthleteOut)
-def update_athlete(athlete: AthleteDep, data: AthleteUpdate, db: SessionDep) -> AthleteOut:
-    """Change an athlete's details, consent, privacy policy or analysis settings."""
-    changes = data.model_dump(exclude_unset=True)
-    return views.athlete_out(roster.update_athlete(db, athlete=athlete, changes=changes))
+def update_athlete(
+    athlete: AthleteDep, data: AthleteUpdate, db: SessionDep, files: DataDirDep
+) -> AthleteOut:
+    """Change an athlete's details, consent, privacy policy or analysis settings. Turning
+    ``keypoints_only`` on (or a birth year making the athlete a youth) deletes the raw videos
+    and the annotated videos over the picture stored before."""
+    services.update_athlete(db, athlete, data.model_dump(exclude_unset=True), files)
+    return views.athlete_out(athlete)
 
 
 @router.delete("/{athlete_id}", status_code=204)

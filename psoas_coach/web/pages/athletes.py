@@ -54,14 +54,14 @@ def athlete_page(
 
 @router.post("/athletes/{athlete_id}/edit")
 def edit_athlete(
-    athlete: AthleteDep, data: Annotated[AthleteUpdate, Form()], db: SessionDep
+    athlete: AthleteDep, data: Annotated[AthleteUpdate, Form()], db: SessionDep, files: DataDirDep
 ) -> Response:
     """Save details, consent and privacy (unchecked boxes mean off)."""
     changes = data.model_dump(exclude={"preset", "config_overrides"})
     for box in CHECKBOXES:
         changes[box] = bool(changes[box])
     changes = {k: v for k, v in changes.items() if v is not None or k == "birth_year"}
-    roster.update_athlete(db, athlete=athlete, changes=changes)
+    services.update_athlete(db, athlete, changes, files)
     return redirect(f"/athletes/{athlete.id}", "saved")
 
 
