@@ -61,6 +61,7 @@ class TeamOut(Out):
     name: str
     preset: str | None
     config_overrides: dict[str, float]
+    language: str
     created_at: dt.datetime
 
 

@@ -26,7 +26,7 @@ ATHLETE_FIELDS = frozenset(
     }
 )
 #: Team fields a coach may change.
-TEAM_FIELDS = frozenset({"name", "preset", "config_overrides"})
+TEAM_FIELDS = frozenset({"name", "preset", "config_overrides", "language"})
 
 
 def visible_team_ids(coach_id: int) -> Select[int]:
