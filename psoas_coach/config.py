@@ -100,7 +100,7 @@ FIELD_HELP: dict[str, tuple[str, str, str]] = {
     "min_hold_s": ("Shortest hold", "s", "A hold shorter than this is flagged 'hold too short'."),
     "max_hold_s": ("Longest hold", "s", "A hold longer than this is flagged 'hold too long'."),
     "min_extension_s": (
-        "Slowest allowed push-out",
+        "Shortest push-out time",
         "s",
         "Straightening the leg faster than this is flagged as rushed.",
     ),
