@@ -23,7 +23,7 @@ from tests.web.helpers import Api, csrf_of
 from tests.web.test_youth import YOUTH_YEAR
 
 EMAIL, PASSWORD = "phone.coach@example.org", "correct horse"
-WIDTHS = {"phone": 390, "desktop": 1366}
+WIDTHS = {"phone": 390, "tablet": 820, "desktop": 1366}
 #: Looks like an MP4 to the upload check (an ``ftyp`` box), fails the analysis.
 BROKEN_MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 40
 
@@ -249,3 +249,13 @@ def test_session_report_prints_to_an_a4_pdf(squad: Squad) -> None:
     (ARTIFACTS / "coach-session-report.pdf").write_bytes(response.content)
     page = squad.api.http.get(f"/sessions/{squad.session_id}/report")
     (ARTIFACTS / "coach-session-report.html").write_text(page.text, encoding="utf-8")
+
+
+def test_language_over_the_api(squad: Squad) -> None:
+    api, team_id = squad.api, squad.team["id"]
+    assert api.ok("PATCH", f"/api/teams/{team_id}", json={"language": "fr"})["language"] == "fr"
+    kept = api.ok("PATCH", f"/api/teams/{team_id}", json={"language": None})
+    assert kept["language"] == "fr"
+    refused = api.request("PATCH", f"/api/teams/{team_id}", json={"language": "xx"})
+    assert refused.status_code == 422
+    api.ok("PATCH", f"/api/teams/{team_id}", json={"language": "en"})
