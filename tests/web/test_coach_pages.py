@@ -259,3 +259,9 @@ def test_language_over_the_api(squad: Squad) -> None:
     refused = api.request("PATCH", f"/api/teams/{team_id}", json={"language": "xx"})
     assert refused.status_code == 422
     api.ok("PATCH", f"/api/teams/{team_id}", json={"language": "en"})
+
+
+def test_the_api_lists_faults_by_their_coach_names(squad: Squad) -> None:
+    faults = {f["code"]: f["label"] for f in squad.api.ok("GET", "/api/faults")}
+    assert faults["back_lift"] == "back lifts off the floor"
+    assert faults["same_side_repeat"] == "didn't switch legs"
