@@ -237,6 +237,10 @@ def _cues(api: Api, recording: dict[str, Any]) -> list[str]:
 def test_session_report_prints_to_an_a4_pdf(squad: Squad) -> None:
     from pypdf import PdfReader
 
+    detail = squad.api.ok("GET", f"/api/sessions/{squad.session_id}")
+    (result_id,) = [r["result"]["id"] for r in detail["recordings"] if r["result"]]
+    review = {"verdict": "overridden", "faults": ["back_lift"], "comment": "Bracing improved"}
+    squad.api.ok("PUT", f"/api/results/{result_id}/reps/1/override", json=review)
     response = squad.api.http.get(f"/sessions/{squad.session_id}/report.pdf", timeout=120)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
@@ -246,6 +250,8 @@ def test_session_report_prints_to_an_a4_pdf(squad: Squad) -> None:
     assert (round(width_pt), round(height_pt)) == (595, 842)  # A4 in points
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "Mila Brandt" in text and "2026-02-03" in text and "Phone Squad" in text
+    assert "Back to the session" not in text  # screen-only links stay off paper
+    assert "Bracing improved" in text and "Coach Phone" in text  # the coach's review
     (ARTIFACTS / "coach-session-report.pdf").write_bytes(response.content)
     page = squad.api.http.get(f"/sessions/{squad.session_id}/report")
     (ARTIFACTS / "coach-session-report.html").write_text(page.text, encoding="utf-8")
