@@ -106,6 +106,12 @@ def assert_fits(page: Any, name: str, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=list(WIDTHS))
 def test_every_page_fits_the_window(browser: Any, server: str, squad: Squad, width: int) -> None:
+    visitor = browser.new_context(base_url=server, viewport={"width": width, "height": 844})
+    before_login = visitor.new_page()
+    for name in ("login", "signup"):
+        before_login.goto(f"/{name}")
+        assert_fits(before_login, name, width)
+    visitor.close()
     page = logged_in_page(browser, server, width)
     pages = {
         "teams": "/teams",
