@@ -244,7 +244,9 @@ def test_session_report_prints_to_an_a4_pdf(squad: Squad) -> None:
     from pypdf import PdfReader
 
     detail = squad.api.ok("GET", f"/api/sessions/{squad.session_id}")
-    (result_id,) = [r["result"]["id"] for r in detail["recordings"] if r["result"]]
+    (result_id,) = [
+        r["result"]["id"] for r in detail["recordings"] if r["original_name"] == "march.csv.gz"
+    ]
     review = {"verdict": "overridden", "faults": ["back_lift"], "comment": "Bracing improved"}
     squad.api.ok("PUT", f"/api/results/{result_id}/reps/1/override", json=review)
     response = squad.api.http.get(f"/sessions/{squad.session_id}/report.pdf", timeout=120)
