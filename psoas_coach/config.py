@@ -94,6 +94,73 @@ class AnalysisConfig:
         return replace(self, **values)
 
 
+#: Each setting in a coach's words: name -> (label, unit, one sentence). The dashboard shows
+#: them in its "advanced" section; the unit is also in the field name.
+FIELD_HELP: dict[str, tuple[str, str, str]] = {
+    "min_hold_s": ("Shortest hold", "s", "A hold shorter than this is flagged 'hold too short'."),
+    "max_hold_s": ("Longest hold", "s", "A hold longer than this is flagged 'hold too long'."),
+    "min_extension_s": (
+        "Shortest push-out time",
+        "s",
+        "Straightening the leg faster than this is flagged as rushed.",
+    ),
+    "min_knee_peak_deg": (
+        "Straight knee",
+        "°",
+        "A knee that opens less than this (180° is fully straight) is 'not fully straight'.",
+    ),
+    "max_back_lift_thigh": (
+        "Back lift allowed",
+        "thigh lengths",
+        "The pelvis may rise this share of the thigh's length before 'back lifts' is flagged.",
+    ),
+    "support_drift_deg": (
+        "Other-leg movement allowed",
+        "°",
+        "The leg staying at 90/90 may move this much before 'other leg moves' is flagged.",
+    ),
+    "start_tolerance_deg": (
+        "Start position tolerance",
+        "°",
+        "Hip and knee may be this far from 90° at the start of a rep.",
+    ),
+    "min_excursion_deg": (
+        "Smallest rep",
+        "°",
+        "A knee movement smaller than this is a twitch, not a rep.",
+    ),
+    "min_rep_peak_knee_deg": (
+        "Smallest knee opening for a rep",
+        "°",
+        "A knee that never opens past this is another exercise (e.g. a bridge), not a rep.",
+    ),
+    "max_rep_start_offset_deg": (
+        "Furthest start from 90/90",
+        "°",
+        "A movement starting further than this from 90° is not counted as a march rep.",
+    ),
+    "smoothing_hz": (
+        "Smoothing",
+        "Hz",
+        "How much the tracked points are smoothed; 0 picks it from the video's noise.",
+    ),
+    "max_gap_s": (
+        "Longest gap filled",
+        "s",
+        "Moments the body is lost up to this long are filled in; longer ones stay missing.",
+    ),
+    "outlier_px_per_thigh": (
+        "Jump treated as a glitch",
+        "thigh lengths",
+        "A tracked point jumping further than this from its neighbours is ignored.",
+    ),
+    "min_visibility": (
+        "Least visibility used",
+        "0-1",
+        "Body points the camera sees less clearly than this are treated as missing.",
+    ),
+}
+
 #: Named starting points. ``adult`` is the defaults as they are. ``youth`` keeps the hold window
 #: but accepts a slightly shorter range of motion and a wider start tolerance, since young athletes
 #: mostly show weakness rather than poor intent; back and support-leg limits stay strict.

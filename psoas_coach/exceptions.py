@@ -12,6 +12,7 @@ Hierarchy::
     │   └── PostureError          the person is not lying down (standing or sitting)
     ├── ConfigError               a configuration file or option is invalid
     ├── PoseBackendError          the pose estimator failed to start or run
+    ├── PdfError                  a report could not be printed to PDF (no Chromium, or it failed)
     └── AccountError              a coach account cannot be changed (unknown e-mail, a
                                   password against the rules, a database that cannot be used)
 
@@ -65,3 +66,7 @@ class PoseBackendError(PsoasError):
 
 class AccountError(PsoasError):
     """A coach account cannot be changed from the command line (``psoas user``)."""
+
+
+class PdfError(PsoasError):
+    """A report could not be printed to PDF: Chromium is missing, failed or took too long."""

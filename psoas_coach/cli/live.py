@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psoas_coach.config import PRESETS
+from psoas_coach.faults.words import LANGUAGES
 
 if TYPE_CHECKING:
     from psoas_coach.config import AnalysisConfig
@@ -53,6 +54,12 @@ def register(commands: Any) -> None:
         "--speak", action="store_true", help="say cues (espeak-ng if installed, else a bell)"
     )
     parser.add_argument("--mute", action="store_true", help="start with cues muted")
+    parser.add_argument(
+        "--language",
+        choices=sorted(LANGUAGES),
+        default="en",
+        help="language of the cues, shown and spoken (default en)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no events")
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML or JSON settings")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="youth or adult thresholds")
@@ -114,9 +121,12 @@ def _coach(
     from psoas_coach.live.speech import make_speaker
 
     analyzer = LiveAnalyzer(
-        config, coach=CoachSettings(muted=args.mute), fps=source.fps, source=source.name
+        config,
+        coach=CoachSettings(muted=args.mute, language=args.language),
+        fps=source.fps,
+        source=source.name,
     )
-    speaker = make_speaker(args.speak)
+    speaker = make_speaker(args.speak, args.language)
     try:
         with LiveEngine(mediapipe_backend(), analyzer, chunks=source.chunks) as engine:
             return run_set(

@@ -46,9 +46,12 @@ class RepMeasures:
 
 
 class FaultRule(abc.ABC):
-    """A fault: a code (docs/definitions.md section 4), a plain cue for the athlete, a test."""
+    """A fault: a code (docs/definitions.md section 4), the name a coach gives it (``label``),
+    a plain cue for the athlete, a test. Words in other languages: :mod:`psoas_coach.faults.words`.
+    """
 
     code: ClassVar[str]
+    label: ClassVar[str]
     cue: ClassVar[str]
     description: ClassVar[str]
     _registry: ClassVar[dict[str, type[FaultRule]]] = {}
@@ -82,6 +85,14 @@ def cue_for(code: str) -> str:
     """The athlete's cue of fault ``code``."""
     registered_rules()
     return FaultRule._registry[code].cue
+
+
+def label_for(code: str) -> str:
+    """The coach's name of fault ``code`` (English), e.g. ``back lifts off the floor``; an
+    unknown code in plain words."""
+    registered_rules()
+    rule = FaultRule._registry.get(code)
+    return rule.label if rule is not None else code.replace("_", " ")
 
 
 def detect_faults(rep: RepMeasures, config: AnalysisConfig) -> list[str]:

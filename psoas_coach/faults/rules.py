@@ -10,6 +10,7 @@ class ShortHold(FaultRule):
     """Hold shorter than the minimum."""
 
     code = "short_hold"
+    label = "hold too short"
     cue = "Hold the straight leg for 2-3 seconds before you bring it back"
     description = "hold_s below min_hold_s"
 
@@ -22,6 +23,7 @@ class LongHold(FaultRule):
     """Hold longer than the maximum."""
 
     code = "long_hold"
+    label = "hold too long"
     cue = "Hold for 2-3 seconds, then return and switch legs"
     description = "hold_s above max_hold_s"
 
@@ -34,6 +36,7 @@ class FastExtension(FaultRule):
     """Extension faster than the minimum time."""
 
     code = "fast_extension"
+    label = "rushed the leg out"
     cue = "Slow down: push the leg out slowly and under control"
     description = "extension_s below min_extension_s"
 
@@ -46,6 +49,7 @@ class IncompleteExtension(FaultRule):
     """Knee not straightened far enough."""
 
     code = "incomplete_extension"
+    label = "leg not fully straight"
     cue = "Straighten the leg fully: push through your heel"
     description = "peak knee angle below min_knee_peak_deg"
 
@@ -59,6 +63,7 @@ class BackLift(FaultRule):
     """Pelvis rising off the floor during the rep."""
 
     code = "back_lift"
+    label = "back lifts off the floor"
     cue = "Keep your lower back on the floor: brace your belly"
     description = "pelvis rise above max_back_lift_thigh thigh lengths"
 
@@ -72,6 +77,7 @@ class SupportLegDrift(FaultRule):
     """The other leg moving away from 90/90 during the rep."""
 
     code = "support_leg_drift"
+    label = "other leg moves"
     cue = "Keep the other leg still at 90 degrees"
     description = "support knee or hip moves more than support_drift_deg"
 
@@ -85,6 +91,7 @@ class StartPosition(FaultRule):
     """Working leg not at 90/90 before the rep."""
 
     code = "start_position"
+    label = "not starting from 90/90"
     cue = "Start from 90/90: hips and knees bent at right angles"
     description = "working knee or hip off 90 by more than start_tolerance_deg before the rep"
 
@@ -98,6 +105,7 @@ class SameSideRepeat(FaultRule):
     """Two reps in a row on the same leg."""
 
     code = "same_side_repeat"
+    label = "didn't switch legs"
     cue = "Switch legs after every rep"
     description = "the rep is on the same side as the one before"
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import cue_for
+from psoas_coach.faults.words import translate
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.kinematics.filters import FilterFactory
 from psoas_coach.kinematics.identity import IdentityFilter, exchange_frame
@@ -68,6 +69,8 @@ class CoachSettings:
         require_setup: False counts from the first frame (keypoint replays without a frame).
         muted: cues are shown, not spoken.
         praise: say "Good rep" after a repetition without faults.
+        language: the language of cues and set-up messages (a code of
+            :data:`psoas_coach.faults.words.LANGUAGES`; the team's on the dashboard).
     """
 
     cooldown_s: float = 4.0
@@ -78,6 +81,7 @@ class CoachSettings:
     require_setup: bool = True
     muted: bool = False
     praise: bool = True
+    language: str = "en"
 
 
 class LiveAnalyzer:
@@ -113,7 +117,7 @@ class LiveAnalyzer:
         self._setup = SetupCheck(c, tolerance_deg=k.setup_tolerance_deg, hold_s=k.setup_hold_s)
         self._hold = HoldTimer(c, target_s=k.hold_target_s)
         self._watch = PostureWatch(c)
-        self._cues = CueScheduler(cooldown_s=k.cooldown_s, muted=k.muted)
+        self._cues = CueScheduler(cooldown_s=k.cooldown_s, muted=k.muted, language=k.language)
         self._scale = BodyScale()
         self._recorder = SetRecorder()
         self.reset()
@@ -178,7 +182,9 @@ class LiveAnalyzer:
         return LiveStatus(
             time_s=t if np.isfinite(t) else 0.0,
             ready=self.ready,
-            setup_message="" if self._verdict.problem == "" else self._verdict.message,
+            setup_message=""
+            if self._verdict.problem == ""
+            else translate(self._verdict.message, self.coach.language),
             counts=self.counts,
             active_side=self._fast_engine.active_side(),
             hold=self._hold.state(t),
@@ -276,7 +282,8 @@ class LiveAnalyzer:
         if verdict != self._verdict:
             became_ready = verdict.ready and not self._verdict.ready
             self._verdict = verdict
-            events.append(SetupChanged(time_s, verdict.ready, verdict.problem, verdict.message))
+            message = translate(verdict.message, self.coach.language)
+            events.append(SetupChanged(time_s, verdict.ready, verdict.problem, message))
             if became_ready:
                 events += self._cues.offer(time_s, verdict.message, "setup")
         if verdict.problem:

@@ -5,13 +5,15 @@ Every other cue (``setup``, ``fault``, ``praise``) is offered to :class:`CueSche
 keeps the most important one waiting and releases it when the cooldown since the last such
 cue has passed and no countdown word was just said; a cue waiting too long is dropped, and the
 same words are not repeated within ``repeat_s``. Muting keeps the cues (for the screen) but
-marks them not to be spoken.
+marks them not to be spoken. Cues are offered in English and released in the scheduler's
+``language`` (:func:`psoas_coach.faults.words.translate`): the team's cue language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from psoas_coach.faults.words import DEFAULT_LANGUAGE, check_language, translate
 from psoas_coach.live.events import Cue
 
 #: Importance of each category: higher wins the waiting slot.
@@ -43,6 +45,8 @@ class CueScheduler:
         repeat_s: the same words are not said again within this many seconds.
         show_s: seconds a cue stays on screen (:meth:`showing`).
         muted: start muted (cues shown, not spoken).
+        language: the language cues are released in (a code of
+            :data:`psoas_coach.faults.words.LANGUAGES`); offered texts are English.
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class CueScheduler:
         repeat_s: float = 10.0,
         show_s: float = 3.0,
         muted: bool = False,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.cooldown_s = cooldown_s
         self.quiet_after_count_s = quiet_after_count_s
@@ -61,6 +66,7 @@ class CueScheduler:
         self.repeat_s = repeat_s
         self.show_s = show_s
         self.muted = muted
+        self.language = check_language(language)
         self.reset()
 
     def reset(self) -> None:
@@ -106,5 +112,6 @@ class CueScheduler:
 
     def _emit(self, time_s: float, text: str, category: str) -> Cue:
         self._said[text] = time_s
-        self._shown = (time_s, text, category)
-        return Cue(time_s, text, category, spoken=not self.muted)
+        words = translate(text, self.language)
+        self._shown = (time_s, words, category)
+        return Cue(time_s, words, category, spoken=not self.muted)

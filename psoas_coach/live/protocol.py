@@ -10,7 +10,9 @@ Browser → server:
 
 Server → browser (text JSON):
 
-* ``{"type": "ready", "protocol", "max_fps", "hold": {"min_s", "max_s", "target_s"}}`` once;
+* ``{"type": "ready", "protocol", "max_fps", "hold": {"min_s", "max_s", "target_s"}, "lang"}``
+  once; ``lang`` is the language of the cue texts that follow (``en``, ``de`` or ``fr``: the
+  team's cue language), the language the browser's speech should speak them in;
 * ``{"type": "frame", "time_s", "landmarks", "status", "events", "ms"}`` per picture:
   ``landmarks`` 33 ``[x, y]`` pairs in [0, 1] of the picture's width and height (``null`` where
   unknown), ``status`` a :class:`~psoas_coach.live.events.LiveStatus`, ``events`` the

@@ -144,7 +144,8 @@ async def serve_connection(websocket: WebSocket, live: LiveSettings) -> None:
 
 def _ready_message(session: LiveSession) -> dict[str, Any]:
     hold = session.hold_targets()
-    return {"type": "ready", "protocol": PROTOCOL, "max_fps": MAX_FPS, "hold": hold}
+    lang = session.coach.language
+    return {"type": "ready", "protocol": PROTOCOL, "max_fps": MAX_FPS, "hold": hold, "lang": lang}
 
 
 async def _message_loop(websocket: WebSocket, session: LiveSession, live: LiveSettings) -> None:

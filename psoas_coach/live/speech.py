@@ -49,10 +49,12 @@ class BellSpeaker(Speaker):
 
 
 class EspeakSpeaker(Speaker):
-    """Speaks through ``espeak-ng`` (or ``espeak``) in a worker thread, one cue at a time."""
+    """Speaks through ``espeak-ng`` (or ``espeak``) in a worker thread, one cue at a time, with
+    the voice of ``language`` (``en``, ``de``, ``fr``: espeak's own voice names)."""
 
-    def __init__(self, program: str) -> None:
+    def __init__(self, program: str, language: str = "en") -> None:
         self.program = program
+        self.voice = [] if language == "en" else ["-v", language]
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="psoas-speech", daemon=True)
         self._thread.start()
@@ -73,16 +75,17 @@ class EspeakSpeaker(Speaker):
 
     def _work(self) -> None:
         while (text := self._queue.get()) is not None:
-            command = [self.program, "-s", str(WORDS_PER_MINUTE), text]
+            command = [self.program, *self.voice, "-s", str(WORDS_PER_MINUTE), text]
             try:
                 subprocess.run(command, capture_output=True, timeout=SAY_TIMEOUT_S, check=False)
             except (OSError, subprocess.SubprocessError):
                 return  # speech broke: stay silent for the rest of the set
 
 
-def make_speaker(enabled: bool) -> Speaker:
-    """espeak-ng (or espeak) when ``enabled`` and installed, else a bell; silent if disabled."""
+def make_speaker(enabled: bool, language: str = "en") -> Speaker:
+    """espeak-ng (or espeak) speaking ``language`` when ``enabled`` and installed, else a bell;
+    silent if disabled."""
     if not enabled:
         return SilentSpeaker()
     program = shutil.which("espeak-ng") or shutil.which("espeak")
-    return EspeakSpeaker(program) if program else BellSpeaker()
+    return EspeakSpeaker(program, language) if program else BellSpeaker()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from psoas_coach.atomic import write_text_atomic
+from psoas_coach.faults.base import label_for
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import PoseSequence
@@ -271,8 +272,9 @@ def _faults_card(counts: dict[str, int], cues: dict[str, str]) -> str:
 
 
 def fault_label(code: str) -> str:
-    """Fault code (docs/definitions.md section 4) in words: ``back_lift`` → ``Back lift``."""
-    return code.replace("_", " ").capitalize()
+    """Fault code (docs/definitions.md section 4) in the coach's words, capitalised:
+    ``back_lift`` → ``Back lifts off the floor``."""
+    return label_for(code).capitalize()
 
 
 def _badge(code: str) -> str:

@@ -47,12 +47,12 @@ FAULT_TEXT_MAX_REPS = 24
 FAULT_SHORT: dict[str, str] = {
     "short_hold": "short hold",
     "long_hold": "long hold",
-    "fast_extension": "fast",
-    "incomplete_extension": "incomplete",
-    "back_lift": "back lift",
-    "support_leg_drift": "drift",
-    "start_position": "start pos.",
-    "same_side_repeat": "same side",
+    "fast_extension": "rushed",
+    "incomplete_extension": "not straight",
+    "back_lift": "back lifts",
+    "support_leg_drift": "other leg moves",
+    "start_position": "not 90/90",
+    "same_side_repeat": "no switch",
 }
 
 #: Defaults of docs/definitions.md section 4, used when a report carries no configuration.

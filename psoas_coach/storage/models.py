@@ -85,13 +85,16 @@ class LoginSession(Base):
 
 
 class Team(Base):
-    """A squad. ``preset`` and ``config_overrides`` are analysis settings for all its athletes."""
+    """A squad. ``preset`` and ``config_overrides`` are analysis settings for all its athletes;
+    ``language`` (a code of :data:`psoas_coach.faults.words.LANGUAGES`) the language of the
+    athletes' cues, spoken and in reports."""
 
     __tablename__ = "teams"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     preset: Mapped[str | None] = mapped_column(String(20), default=None)
     config_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="team", cascade="all, delete-orphan", passive_deletes=True

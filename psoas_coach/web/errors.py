@@ -8,6 +8,7 @@ what went wrong and where to go.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -82,15 +83,32 @@ def field_message(error: dict[str, Any]) -> str:
     return f"{field}: {message}" if field else message
 
 
+#: An athlete's own pages (the live page, its uploads): a consent refusal links to the athlete.
+_ATHLETE_PATH = re.compile(r"^/athletes/(\d{1,18})(?:/|$)")
+
+
+def way_forward(request: Request, status: int, message: str) -> tuple[str, str] | None:
+    """A link that fixes the error, as ``(url, words)``: recording the guardian's consent
+    for a refused youth athlete; ``None`` when there is none beyond going back."""
+    match = _ATHLETE_PATH.match(request.url.path)
+    if status == 409 and match and "consent" in message:
+        return f"/athletes/{match.group(1)}#details", "Record the guardian's consent"
+    return None
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
-    """A short HTML page for an error, with the way back."""
+    """A short HTML page for an error, with the way back (and the way forward if known)."""
     title = TITLES.get(status, "Something went wrong")
     back = request.headers.get("referer") or "/teams"
     if not back.startswith(str(request.base_url)):
         back = "/teams"
-    return render_plain(
-        request, "error.html", {"title": title, "message": message, "back": back}, status
-    )
+    context = {
+        "title": title,
+        "message": message,
+        "back": back,
+        "forward": way_forward(request, status, message),
+    }
+    return render_plain(request, "error.html", context, status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

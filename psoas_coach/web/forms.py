@@ -42,6 +42,8 @@ Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Note = Annotated[Text, Field(max_length=10_000)]
 Preset = Annotated[Literal["youth", "adult"] | None, Optional]
 Side = Literal["left", "right", "unknown"]
+#: A team's cue language (the codes of ``psoas_coach.faults.words.LANGUAGES``).
+Language = Annotated[Literal["en", "de", "fr"] | None, Optional]
 
 
 def _check_overrides(value: dict[str, float]) -> dict[str, float]:
@@ -101,6 +103,7 @@ class TeamUpdate(BaseModel):
     name: Name | None = None
     preset: Preset = None
     config_overrides: ConfigOverrides | None = None
+    language: Language = None
 
 
 class MemberIn(BaseModel):

@@ -2,17 +2,19 @@
 trend points of an athlete. Built from the results' summary columns (no report file is read).
 
 Flags (thresholds below): a fault in at least :data:`FLAG_FAULT_SHARE` of one side's reps and
-at least :data:`FLAG_MIN_FAULTS` times ("back lift in 40 % of left-leg reps"), a hold or
-extension asymmetry of at least :data:`FLAG_ASYMMETRY_PCT` ("left hold 30 % shorter than
-right"), a side without reps, pain noted.
+at least :data:`FLAG_MIN_FAULTS` times ("back lifts off the floor in 40 % of left-leg reps"), a
+hold or extension asymmetry of at least :data:`FLAG_ASYMMETRY_PCT` ("left hold 30 % shorter than
+right"), a side without reps, no reps at all, pain noted. Flags come ranked, most urgent first:
+pain, missing reps, then faults (weighted by :data:`FAULT_WEIGHT` times their share of reps) and
+asymmetries (by their size), so a page can show the first few and fold the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from psoas_coach.faults.words import DEFAULT_LANGUAGE, fault_name
 from psoas_coach.pose.landmarks import SIDES
-from psoas_coach.report.plots import FAULT_SHORT
 from psoas_coach.storage.models import Result, TrainingSession
 from psoas_coach.web.schemas import SessionSummary, TrendPoint
 
@@ -22,6 +24,18 @@ FLAG_FAULT_SHARE = 0.3
 FLAG_MIN_FAULTS = 2
 #: A left/right difference of at least this many percent is flagged on the roster.
 FLAG_ASYMMETRY_PCT = 15.0
+#: How much a fault matters to a coach, for ranking flags (unlisted codes weigh 1): a lifting
+#: back loads the spine; a moving support leg, a rushed or short rep lose the exercise's point.
+FAULT_WEIGHT: dict[str, float] = {
+    "back_lift": 3.0,
+    "support_leg_drift": 2.0,
+    "incomplete_extension": 2.0,
+    "fast_extension": 2.0,
+    "short_hold": 2.0,
+    "start_position": 1.5,
+}
+#: Ranking scores of the flags that are not a fault share or an asymmetry size.
+PAIN_SCORE, NO_REPS_SCORE, NO_SIDE_SCORE = 1000.0, 900.0, 800.0
 
 
 def asymmetry_pct(left: float | None, right: float | None) -> float | None:
@@ -71,35 +85,38 @@ def _n(result: Result, side: str) -> int:
     return n
 
 
-def fault_label(code: str) -> str:
-    """A fault code in plain words, e.g. ``back lift``."""
-    return FAULT_SHORT.get(code, code.replace("_", " "))
+def fault_label(code: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A fault code in the coach's words, e.g. ``back lifts off the floor``."""
+    return fault_name(code, language)
 
 
 def flags(summary: SessionSummary, session: TrainingSession | None = None) -> list[str]:
-    """Plain-words flags of one session's figures (see the module docstring)."""
-    out: list[str] = []
+    """Plain-words flags of one session's figures, most urgent first (module docstring)."""
+    scored: list[tuple[float, str]] = []
+    if session is not None and session.pain_notes:
+        scored.append((PAIN_SCORE, "pain noted"))
+    if summary.analysed and not any(summary.reps.values()):
+        scored.append((NO_REPS_SCORE, "no reps found: check the video"))
     for side in SIDES:
         n = summary.reps[side]
-        for code, count in sorted(summary.fault_counts.get(side, {}).items()):
+        for code, count in summary.fault_counts.get(side, {}).items():
             if n and count >= FLAG_MIN_FAULTS and count / n >= FLAG_FAULT_SHARE:
-                out.append(f"{fault_label(code)} in {100 * count / n:.0f} % of {side}-leg reps")
+                text = f"{fault_label(code)} in {100 * count / n:.0f} % of {side}-leg reps"
+                scored.append((100 * FAULT_WEIGHT.get(code, 1.0) * count / n, text))
     other = {"left": "right", "right": "left"}
     for side in SIDES:
         if summary.reps[side] == 0 and summary.reps[other[side]] > 0:
-            out.append(f"no {side}-leg reps")
-    out += _asymmetry_flag("hold", summary.hold_asymmetry_pct)
-    out += _asymmetry_flag("extension", summary.extension_asymmetry_pct)
-    if session is not None and session.pain_notes:
-        out.append("pain noted")
-    return out
+            scored.append((NO_SIDE_SCORE, f"no {side}-leg reps"))
+    scored += _asymmetry_flag("hold", summary.hold_asymmetry_pct)
+    scored += _asymmetry_flag("extension", summary.extension_asymmetry_pct)
+    return [text for _, text in sorted(scored, key=lambda st: -st[0])]
 
 
-def _asymmetry_flag(measure: str, pct: float | None) -> list[str]:
+def _asymmetry_flag(measure: str, pct: float | None) -> list[tuple[float, str]]:
     if pct is None or abs(pct) < FLAG_ASYMMETRY_PCT:
         return []
     shorter, longer = ("left", "right") if pct < 0 else ("right", "left")
-    return [f"{shorter} {measure} {abs(pct):.0f} % shorter than {longer}"]
+    return [(abs(pct), f"{shorter} {measure} {abs(pct):.0f} % shorter than {longer}")]
 
 
 def trend_points(pairs: Sequence[tuple[TrainingSession, Result]]) -> list[TrendPoint]:

@@ -61,6 +61,7 @@ class TeamOut(Out):
     name: str
     preset: str | None
     config_overrides: dict[str, float]
+    language: str
     created_at: dt.datetime
 
 
@@ -282,9 +283,11 @@ class ResultDetailOut(Out):
 
 
 class FaultOut(Out):
-    """A fault code with its cue and description (from the fault registry)."""
+    """A fault code with the coach's name for it (``label``), its cue and description (from
+    the fault registry)."""
 
     code: str
+    label: str
     cue: str
     description: str
 

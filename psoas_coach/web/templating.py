@@ -12,10 +12,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from psoas_coach import __version__
-from psoas_coach.config import AnalysisConfig
+from psoas_coach.config import FIELD_HELP, AnalysisConfig
 from psoas_coach.faults.base import registered_rules
+from psoas_coach.faults.words import LANGUAGES, translate
 from psoas_coach.report.plots import SIDE_COLORS
 from psoas_coach.storage.models import LoginSession
+from psoas_coach.web.choices import CHOICES, PRESET_WORDS
 from psoas_coach.web.forms import preset_names
 from psoas_coach.web.insights import fault_label
 
@@ -58,18 +60,24 @@ def when(value: dt.datetime | dt.date | None) -> str:
 
 
 def config_fields() -> list[dict[str, Any]]:
-    """Every analysis setting: name, label and default (for the settings forms)."""
+    """Every analysis setting: name, label, unit, one sentence and default (for the settings
+    forms' advanced section, :data:`psoas_coach.config.FIELD_HELP`)."""
     defaults = AnalysisConfig()
-    return [
-        {"name": f.name, "label": f.name.replace("_", " "), "default": getattr(defaults, f.name)}
-        for f in fields(AnalysisConfig)
-    ]
+    out = []
+    for f in fields(AnalysisConfig):
+        label, unit, help_text = FIELD_HELP[f.name]
+        default = getattr(defaults, f.name)
+        out.append(
+            {"name": f.name, "label": label, "unit": unit, "help": help_text, "default": default}
+        )
+    return out
 
 
 templates.env.filters.update(
     seconds=seconds, percent=percent, degrees=degrees, file_size=file_size, when=when
 )
 templates.env.filters["fault_label"] = fault_label
+templates.env.filters["translate"] = translate
 templates.env.globals.update(
     side_colors=SIDE_COLORS,
     faults=[
@@ -77,8 +85,16 @@ templates.env.globals.update(
     ],
     config_fields=config_fields(),
     presets=preset_names(),
+    preset_words=PRESET_WORDS,
+    choices=CHOICES,
+    languages=LANGUAGES,
     version=__version__,
 )
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """Template ``name`` rendered with ``context`` to a string (no request: e.g. for a PDF)."""
+    return templates.get_template(name).render(context)
 
 
 def render_plain(

@@ -144,3 +144,13 @@ def test_the_window_runs_on_a_display(short_real_mp4: Path, tmp_path: Path) -> N
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "bridge.json").is_file()
+
+
+def test_cues_in_another_language(
+    short_real_mp4: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["live", "--source", str(short_real_mp4), "--no-window", "--fast"]
+    assert main([*command, "--language", "fr"]) == 0
+    out, _ = _stderr_lines(capsys)
+    assert "setup: Mets les deux jambes en 90/90" in out
+    assert "Bring both legs" not in out

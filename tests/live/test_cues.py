@@ -72,3 +72,21 @@ def test_muted_cues_are_shown_but_not_spoken() -> None:
 
 def test_number_words() -> None:
     assert [number_word(n) for n in (1, 2, 3, 12)] == ["one", "two", "three", "12"]
+
+
+def test_cues_are_released_in_the_schedulers_language() -> None:
+    cues = CueScheduler(cooldown_s=4.0, language="de", repeat_s=10.0)
+    said = cues.offer(0.0, "Keep your lower back on the floor: brace your belly", "fault")
+    assert _texts(said) == ["Lass den unteren Rücken am Boden: Bauch anspannen"]
+    assert cues.showing(1.0)[0] == "Lass den unteren Rücken am Boden: Bauch anspannen"
+    assert _texts(cues.offer(1.0, "Hold", "count")) == ["Halten"]
+    assert _texts(cues.offer(2.0, number_word(2), "count")) == ["zwei"]
+    assert cues.offer(5.0, "Keep your lower back on the floor: brace your belly", "fault") == []
+    assert _texts(cues.offer(6.0, "a cue without a translation", "fault")) == [
+        "a cue without a translation"
+    ]
+
+
+def test_an_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="language 'xx' is not one of en, de, fr"):
+        CueScheduler(language="xx")

@@ -52,3 +52,11 @@ def test_a_broken_program_means_silence_not_a_failure(tmp_path: Path) -> None:
     for text in ("Hold", "Switch", "Hold"):
         speaker.say(text)
     speaker.close()
+
+
+def test_another_language_speaks_with_its_voice(tmp_path: Path) -> None:
+    program, log = fake_espeak(tmp_path, 0.0)
+    speaker = EspeakSpeaker(str(program), language="de")
+    speaker.say("Halten")
+    speaker.close()
+    assert said(log) == [f"-v de -s {WORDS_PER_MINUTE} Halten"]

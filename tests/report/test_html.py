@@ -85,9 +85,9 @@ def test_fault_counts_come_with_their_cues_and_badges(make_analysis: MakeAnalysi
     analysis = make_analysis()
     page = render_html(analysis)
     faulty = next(r for r in analysis.report.reps if "back_lift" in r.faults)
-    assert "Back lift</span> × 1" in page
-    assert "Short hold</span> × 1" in page
-    assert "Fast extension</span> ×" not in page  # zero counts are left out
+    assert "Back lifts off the floor</span> × 1" in page
+    assert "Hold too short</span> × 1" in page
+    assert "Rushed the leg out</span> ×" not in page  # zero counts are left out
     assert all(cue in page for cue in faulty.cues)
 
 
@@ -155,7 +155,12 @@ def test_asymmetry_reading(pct: float | None, noun: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "label"),
-    [("back_lift", "Back lift"), ("support_leg_drift", "Support leg drift"), ("x", "X")],
+    [
+        ("back_lift", "Back lifts off the floor"),
+        ("support_leg_drift", "Other leg moves"),
+        ("same_side_repeat", "Didn't switch legs"),
+        ("x", "X"),
+    ],
 )
 def test_fault_label(code: str, label: str) -> None:
     assert fault_label(code) == label

@@ -184,6 +184,6 @@ def review_a_fault(page: Any) -> None:
     page.wait_for_selector(".notice")
     row = page.locator("tr.rep:target")
     review = row.locator(".review-result")
-    assert "overridden" in review.inner_text() and "back lift" in review.inner_text()
+    assert "overridden" in review.inner_text() and "back lifts off the floor" in review.inner_text()
     assert "tracking noise" in review.inner_text()
     assert row.locator("td.auto").inner_text() == automatic  # automatic result unchanged

@@ -34,7 +34,7 @@ def result(**fields: Any) -> Result:
     [
         (
             {"reps_left": 5, "reps_right": 5, "fault_counts": {"left": {"back_lift": 2}}},
-            ["back lift in 40 % of left-leg reps"],
+            ["back lifts off the floor in 40 % of left-leg reps"],
         ),
         ({"reps_left": 3, "reps_right": 3, "fault_counts": {"left": {"back_lift": 1}}}, []),
         (
@@ -59,6 +59,31 @@ def result(**fields: Any) -> Result:
 )
 def test_flags(fields: dict[str, Any], expected: list[str]) -> None:
     assert flags(summarize_results([result(**fields)])) == expected
+
+
+def test_no_reps_at_all_is_flagged_not_clean() -> None:
+    assert flags(summarize_results([result()])) == ["no reps found: check the video"]
+
+
+def test_flags_are_ranked_most_urgent_first() -> None:
+    fields: dict[str, Any] = {
+        "reps_left": 10,
+        "reps_right": 10,
+        "mean_hold_left_s": 1.0,
+        "mean_hold_right_s": 2.0,
+        "fault_counts": {
+            "left": {"same_side_repeat": 8, "back_lift": 4},
+            "right": {"long_hold": 3},
+        },
+    }
+    session = TrainingSession(pain_notes="knee")
+    assert flags(summarize_results([result(**fields)]), session) == [
+        "pain noted",
+        "back lifts off the floor in 40 % of left-leg reps",
+        "didn't switch legs in 80 % of left-leg reps",
+        "left hold 50 % shorter than right",
+        "hold too long in 30 % of right-leg reps",
+    ]
 
 
 def test_pain_is_flagged() -> None:

@@ -26,7 +26,7 @@ ATHLETE_FIELDS = frozenset(
     }
 )
 #: Team fields a coach may change.
-TEAM_FIELDS = frozenset({"name", "preset", "config_overrides"})
+TEAM_FIELDS = frozenset({"name", "preset", "config_overrides", "language"})
 
 
 def visible_team_ids(coach_id: int) -> Select[int]:
@@ -56,7 +56,10 @@ def create_team(db: Session, *, name: str, owner: Coach) -> Team:
 
 
 def update_team(db: Session, *, team: Team, changes: Mapping[str, Any]) -> Team:
-    """Apply ``changes`` (keys from :data:`TEAM_FIELDS`) to ``team``."""
+    """Apply ``changes`` (keys from :data:`TEAM_FIELDS`) to ``team``; a ``language`` of
+    ``None`` keeps the team's (a team always has a cue language)."""
+    if "language" in changes and changes["language"] is None:
+        changes = {k: v for k, v in changes.items() if k != "language"}
     apply_changes(team, changes, TEAM_FIELDS)
     db.commit()
     return team

@@ -33,6 +33,6 @@ def health(db: SessionDep, worker: WorkerDep) -> HealthOut:
 def faults(login: LoginDep) -> list[FaultOut]:
     """Every fault code with its cue and description, from the fault registry."""
     return [
-        FaultOut(code=rule.code, cue=rule.cue, description=rule.description)
+        FaultOut(code=rule.code, label=rule.label, cue=rule.cue, description=rule.description)
         for rule in registered_rules()
     ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from psoas_coach.web.choices import choice_overrides
 from psoas_coach.web.forms import TeamUpdate
 from psoas_coach.web.services import SIGNUP_MESSAGE
 from psoas_coach.web.templating import config_fields
@@ -48,17 +49,31 @@ def notice_of(request: Request) -> str | None:
 
 
 async def settings_form(request: Request) -> dict[str, Any]:
-    """Preset and threshold overrides from a settings form (``preset``, ``cfg_<name>``;
-    empty fields are not overridden), validated; 422 page otherwise."""
+    """Preset, named choices, threshold overrides and (teams) language from a settings form
+    (``preset``, ``choice_<key>``, ``cfg_<name>``, ``language``), validated; 422 page
+    otherwise. Empty fields are not overridden; a named choice wins over the advanced fields
+    it sets (those show the previous values until saved)."""
     form = await request.form()
-    overrides = {}
+    texts = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
+    overrides: dict[str, Any] = {}
     for f in config_fields():
-        value = form.get(f"cfg_{f['name']}")
-        if isinstance(value, str) and value.strip():
-            overrides[f["name"]] = value.strip()
-    preset = form.get("preset")
+        if texts.get(f"cfg_{f['name']}"):
+            overrides[f["name"]] = texts[f"cfg_{f['name']}"]
     try:
-        checked = TeamUpdate.model_validate({"preset": preset, "config_overrides": overrides})
+        overrides.update(choice_overrides(texts))
+    except ValueError as err:
+        raise HTTPException(status_code=422, detail=str(err)) from None
+    fields: dict[str, Any] = {"preset": texts.get("preset"), "config_overrides": overrides}
+    if "language" in texts:
+        fields["language"] = texts["language"]
+    try:
+        checked = TeamUpdate.model_validate(fields)
     except ValidationError as err:
         raise RequestValidationError(err.errors()) from None
-    return {"preset": checked.preset, "config_overrides": checked.config_overrides or {}}
+    out: dict[str, Any] = {
+        "preset": checked.preset,
+        "config_overrides": checked.config_overrides or {},
+    }
+    if checked.language is not None:
+        out["language"] = checked.language
+    return out

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
@@ -80,15 +81,16 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
     athlete's team; refused (HTTP 403) otherwise. A youth athlete without recorded guardian
     consent gets an ``error`` message saying so, before any picture is taken, and the socket
     closes. Each ended set is saved (``saved``)."""
-    config = await run_in_threadpool(_authorize, websocket, athlete_id)
-    if config is None:
+    allowed = await run_in_threadpool(_authorize, websocket, athlete_id)
+    if allowed is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
     await websocket.accept()
-    if isinstance(config, str):
-        await websocket.send_json({"type": "error", "message": config})
+    if isinstance(allowed, str):
+        await websocket.send_json({"type": "error", "message": allowed})
         await websocket.close(code=POLICY_VIOLATION)
         return
+    config, language = allowed
     if len(_active) >= MAX_LIVE_SETS:
         message = f"server busy: {MAX_LIVE_SETS} live sets running"
         await websocket.send_json({"type": "error", "message": message})
@@ -110,14 +112,16 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
 
     _active.add(id(websocket))
     try:
-        await serve_connection(websocket, LiveSettings(config=config, on_report=save))
+        coach = CoachSettings(language=language)  # cues in the team's language
+        await serve_connection(websocket, LiveSettings(config=config, coach=coach, on_report=save))
     finally:
         _active.discard(id(websocket))
 
 
-def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | str | None:
-    """The athlete's analysis settings if the request may open their live page, None if it
-    may not, the reason if the athlete may not be recorded (consent missing)."""
+def _authorize(websocket: WebSocket, athlete_id: int) -> tuple[AnalysisConfig, str] | str | None:
+    """The athlete's analysis settings and their team's cue language if the request may open
+    their live page, None if it may not, the reason if the athlete may not be recorded
+    (consent missing)."""
     origin = websocket.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
         return None
@@ -131,7 +135,10 @@ def _authorize(websocket: WebSocket, athlete_id: int) -> AnalysisConfig | str | 
         athlete = roster.get_athlete(db, athlete_id=athlete_id, coach_id=login.coach_id)
         if athlete is None:
             return None
-        return consent_missing(athlete, LIVE_ACTION) or jobs.effective_config(athlete)
+        refused = consent_missing(athlete, LIVE_ACTION)
+        if refused is not None:
+            return refused
+        return jobs.effective_config(athlete), athlete.team.language
 
 
 def save_live_set(

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.files import DataDir
-from psoas_coach.storage.models import TrainingSession
-from psoas_coach.web import services, views
+from psoas_coach.storage.models import LoginSession, TrainingSession
+from psoas_coach.web import insights, services, views
 from psoas_coach.web.deps import (
     DataDirDep,
     JobDep,
@@ -27,6 +27,8 @@ from psoas_coach.web.deps import (
 from psoas_coach.web.forms import OverrideIn, SessionUpdate, SideForm
 from psoas_coach.web.pages.common import notice_of, redirect
 from psoas_coach.web.schemas import RecordingOut, ResultDetailOut
+from psoas_coach.web.services import consent_missing
+from psoas_coach.web.settings import Settings
 from psoas_coach.web.templating import render
 
 router = APIRouter()
@@ -43,9 +45,11 @@ class RecordingView:
 
 
 def recording_views(session: TrainingSession, data: DataDir) -> list[RecordingView]:
-    """Every recording of ``session`` with its newest report and plots."""
+    """Every recording of ``session`` with its newest report and plots, newest upload first
+    (a fresh upload and its progress sit at the top of the page)."""
     out = []
-    for recording in session.recordings:
+    newest_first = sorted(session.recordings, key=lambda r: (r.created_at, r.id), reverse=True)
+    for recording in newest_first:
         view = RecordingView(views.recording_out(recording))
         result = sessions.latest_result(recording)
         if result is not None:
@@ -70,16 +74,35 @@ def session_page(
     settings: SettingsDep,
 ) -> HTMLResponse:
     """The session with each recording's job state and report."""
+    return _session_page(request, session, login, data, settings)
+
+
+def _session_page(
+    request: Request,
+    session: TrainingSession,
+    login: LoginSession,
+    data: DataDir,
+    settings: Settings,
+    *,
+    upload_error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    """The session page, with a refused upload's reason in the upload card when given."""
+    detail = views.session_out(session)
     context = {
-        "detail": views.session_out(session),
+        "detail": detail,
+        "session_flags": insights.flags(detail.summary, session) if detail.summary.analysed else [],
+        "language": session.athlete.team.language,
         "recordings": recording_views(session, data),
         "session": session,
         "athlete": session.athlete,
         "team": session.athlete.team,
         "max_upload_bytes": settings.max_upload_bytes,
         "notice": notice_of(request),
+        "upload_error": upload_error,
+        "consent_needed": consent_missing(session.athlete, "uploading") is not None,
     }
-    return render(request, "session.html", login, context)
+    return render(request, "session.html", login, context, status)
 
 
 @router.post("/sessions/{session_id}/edit")
@@ -94,28 +117,42 @@ def edit_session(
 
 @router.post("/sessions/{session_id}/recordings")
 def upload(
+    request: Request,
     session: TrainingSessionDep,
     files: Annotated[list[UploadFile], File()],
+    login: LoginDep,
     db: SessionDep,
     data: DataDirDep,
     settings: SettingsDep,
     worker: WorkerDep,
 ) -> Response:
-    """Store each chosen file and queue its analysis; back to the page at once."""
+    """Store each chosen file and queue its analysis; back to the page at once. A refused
+    file (wrong type, too large, consent missing) does not stop the others: the session page
+    comes back with the reasons in its upload card (status of the first refusal)."""
     chosen = [f for f in files if f.filename]
     if not chosen:
         raise HTTPException(status_code=400, detail="choose a video or keypoint CSV to upload")
+    refused: list[HTTPException] = []
     for upload_file in chosen:
-        services.upload_recording(
-            db,
-            session=session,
-            source=upload_file.file,
-            name=upload_file.filename or "upload",
-            data=data,
-            settings=settings,
-            worker=worker,
-        )
-    return redirect(f"/sessions/{session.id}", "uploaded", "#recordings")
+        try:
+            services.upload_recording(
+                db,
+                session=session,
+                source=upload_file.file,
+                name=upload_file.filename or "upload",
+                data=data,
+                settings=settings,
+                worker=worker,
+            )
+        except HTTPException as err:
+            refused.append(err)
+    if not refused:
+        return redirect(f"/sessions/{session.id}", "uploaded", "#recordings")
+    db.expire_all()
+    reason = " · ".join(str(err.detail) for err in refused)
+    return _session_page(
+        request, session, login, data, settings, upload_error=reason, status=refused[0].status_code
+    )
 
 
 @router.post("/sessions/{session_id}/reanalyze")

@@ -46,6 +46,16 @@ function showJob(job) {
   return true;
 }
 
+// Reload the page to show finished results, dropping a one-time notice ("Upload received")
+// that no longer holds once the analyses are done.
+function reloadWithoutNotice() {
+  const url = new URL(window.location.href);
+  const had = url.searchParams.has("notice");
+  url.searchParams.delete("notice");
+  if (had) window.location.replace(url.toString());
+  else window.location.reload();
+}
+
 function pollSession() {
   const section = document.getElementById("recordings");
   if (!section || section.dataset.active !== "yes") return;
@@ -57,7 +67,7 @@ function pollSession() {
       const status = await response.json();
       const known = status.jobs.every(showJob);
       if (status.finished || !known) {
-        window.location.reload();
+        reloadWithoutNotice();
         return;
       }
     } catch (error) {
