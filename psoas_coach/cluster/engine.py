@@ -37,8 +37,18 @@ def quiet_ray_environment() -> None:
 
 @contextmanager
 def connect(address: str | None, *, cpus: int) -> Iterator[RayEngine]:
+    """:func:`open_engine` for the block; Ray is shut down (a local one stopped) on exit."""
+    engine = open_engine(address, cpus=cpus)
+    try:
+        yield engine
+    finally:
+        close_engine()
+
+
+def open_engine(address: str | None, *, cpus: int = 1) -> RayEngine:
     """A :class:`RayEngine` on the cluster at ``address`` (``host:port`` or ``auto``), or
-    on a local Ray with ``cpus`` worker processes started here and stopped on exit.
+    on a local Ray with ``cpus`` worker processes started here (:func:`close_engine` stops it).
+    When this process is connected already, that connection is used.
 
     Raises:
         ClusterError: Ray cannot start or the cluster does not answer.
@@ -46,10 +56,7 @@ def connect(address: str | None, *, cpus: int) -> Iterator[RayEngine]:
     quiet_ray_environment()
     import ray
 
-    options: dict[str, Any] = {
-        "log_to_driver": False,
-        "logging_level": logging.ERROR,
-    }
+    options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
     if address:
         options["address"] = address
     else:
@@ -59,14 +66,20 @@ def connect(address: str | None, *, cpus: int) -> Iterator[RayEngine]:
             object_store_memory=LOCAL_OBJECT_STORE_BYTES,
         )
     where = f"Ray cluster at {address}" if address else "local Ray"
+    if ray.is_initialized():
+        return RayEngine(where)
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as err:
         raise ClusterError(f"{where}: cannot start or connect ({_one_line(err)})") from err
-    try:
-        yield RayEngine(where)
-    finally:
-        ray.shutdown()
+    return RayEngine(where)
+
+
+def close_engine() -> None:
+    """Disconnect from Ray (and stop a local Ray this process started)."""
+    import ray
+
+    ray.shutdown()
 
 
 class RayEngine:
