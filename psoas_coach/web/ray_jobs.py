@@ -10,6 +10,7 @@ worker dies is retried by Ray in a clean work folder; a cancelled job cancels it
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from psoas_coach.storage.crud.jobs import JobTicket
 from psoas_coach.storage.files import DataDir
 from psoas_coach.web.isolation import AnalysisCrashError
 from psoas_coach.web.runner import RunOutput, run_job
+
+log = logging.getLogger("psoas_coach.web.ray_jobs")
 
 #: Seconds between two looks at the task (and at whether the job was cancelled).
 POLL_S = 0.5
@@ -45,6 +48,7 @@ def run_job_on_ray(
     raises (a cancelled job) cancels the task and is raised once its work folder is gone."""
     work = data.new_work_folder(f"job{ticket.job_id}")
     handle = engine.submit(job_task, ticket, data.root, work, skeleton_video, retries=RETRIES)
+    log.info("job %d: sent to the %s as a task", ticket.job_id, engine.where)
     finished = False
     try:
         while not engine.wait([handle], POLL_S):
