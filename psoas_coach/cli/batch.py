@@ -113,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     except PsoasError as err:
         _error_line(str(err))
         return 2
+    except KeyboardInterrupt:  # before the first task: nothing was written
+        _error_line(f"{args.out}: interrupted before the batch started")
+        return 130
     return _finish(result, problems, args)
 
 

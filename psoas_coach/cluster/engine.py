@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from psoas_coach.exceptions import PsoasError
 
+#: Seconds to wait for a cluster's head to accept a connection.
+CONNECT_TIMEOUT_S = 10.0
 #: Object store of a local Ray, bytes: tasks return small outcomes, files go to storage.
 LOCAL_OBJECT_STORE_BYTES = 100_000_000
 
@@ -68,11 +71,26 @@ def open_engine(address: str | None, *, cpus: int = 1) -> RayEngine:
     where = f"Ray cluster at {address}" if address else "local Ray"
     if ray.is_initialized():
         return RayEngine(where)
+    if address and address != "auto":
+        check_reachable(address)
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as err:
         raise ClusterError(f"{where}: cannot start or connect ({_one_line(err)})") from err
     return RayEngine(where)
+
+
+def check_reachable(address: str) -> None:
+    """Raise :class:`ClusterError` at once when nothing answers at ``address`` (``host:port``;
+    Ray itself would keep retrying for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"Ray cluster at {address}: expected HOST:PORT, e.g. head:6379")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ClusterError(f"Ray cluster at {address}: nothing answers there ({reason})") from err
 
 
 def close_engine() -> None:
