@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from psoas_coach.cluster.engine import RayEngine, TaskLostError
 from psoas_coach.cluster.index import BatchIndex, Entry
 from psoas_coach.cluster.inputs import BatchItem, analysis_key, content_hash, output_stems
 from psoas_coach.cluster.tasks import TaskOutcome, TaskSpec, analyze_task, remove_staging
@@ -25,22 +26,6 @@ from psoas_coach.outputs import check_input
 
 #: Seconds between two looks at the running tasks.
 WAIT_S = 0.5
-
-
-class Engine(Protocol):
-    """What a batch needs of an engine (:class:`~psoas_coach.cluster.engine.RayEngine`)."""
-
-    def submit(self, function: Callable[..., Any], *args: Any, retries: int) -> Any:
-        """Start ``function(*args)`` as a task; its handle."""
-
-    def wait(self, handles: list[Any], timeout_s: float) -> list[Any]:
-        """The finished ones of ``handles``."""
-
-    def result(self, handle: Any) -> Any:
-        """A finished task's result (raises ``TaskLostError``)."""
-
-    def cancel(self, handles: list[Any]) -> None:
-        """Stop ``handles``."""
 
 
 @dataclass
@@ -73,7 +58,7 @@ def run_batch(
     items: list[BatchItem],
     out_dir: Path,
     config: AnalysisConfig,
-    engine: Engine,
+    engine: RayEngine,
     *,
     max_fps: float = 30.0,
     retries: int = 2,
@@ -88,14 +73,18 @@ def run_batch(
     result = BatchResult(Counts(len(items)))
     notify = on_update or (lambda counts: None)
     pending: dict[Any, Entry] = {}
+    looked = time.monotonic()
     try:
         for item, stem in zip(items, output_stems(items), strict=True):
             entry, handle = _submit(item, stem, out_dir, config, engine, index, max_fps, retries)
             _place(entry, result, index)
             if handle is not None:
                 pending[handle] = entry
-            _collect(engine, pending, result, index, 0.0)
-            notify(result.counts)
+            if time.monotonic() - looked > WAIT_S:  # outcomes while thousands are queued
+                _collect(engine, pending, result, index, 0.0)
+                notify(result.counts)
+                looked = time.monotonic()
+        notify(result.counts)
         while pending:
             _collect(engine, pending, result, index, WAIT_S)
             notify(result.counts)
@@ -114,7 +103,7 @@ def _submit(
     stem: str,
     out_dir: Path,
     config: AnalysisConfig,
-    engine: Engine,
+    engine: RayEngine,
     index: BatchIndex,
     max_fps: float,
     retries: int,
@@ -147,7 +136,7 @@ def _place(entry: Entry, result: BatchResult, index: BatchIndex) -> None:
 
 
 def _collect(
-    engine: Engine,
+    engine: RayEngine,
     pending: dict[Any, Entry],
     result: BatchResult,
     index: BatchIndex,
@@ -167,9 +156,7 @@ def _collect(
         index.save()
 
 
-def _outcome(engine: Engine, handle: Any) -> TaskOutcome:
-    from psoas_coach.cluster.engine import TaskLostError
-
+def _outcome(engine: RayEngine, handle: Any) -> TaskOutcome:
     try:
         outcome: TaskOutcome = engine.result(handle)
     except TaskLostError as err:

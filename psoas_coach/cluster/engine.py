@@ -20,6 +20,8 @@ from psoas_coach.exceptions import PsoasError
 
 #: Seconds to wait for a cluster's head to accept a connection.
 CONNECT_TIMEOUT_S = 10.0
+#: Seconds to wait for cancelled tasks to end.
+CANCEL_WAIT_S = 10.0
 #: Object store of a local Ray, bytes: tasks return small outcomes, files go to storage.
 LOCAL_OBJECT_STORE_BYTES = 100_000_000
 
@@ -151,7 +153,8 @@ class RayEngine:
             raise TaskLostError(_lost_reason(err)) from err
 
     def cancel(self, handles: list[Any]) -> None:
-        """Stop ``handles`` now (their worker processes are killed)."""
+        """Stop ``handles`` now (their worker processes are killed), waiting up to
+        :data:`CANCEL_WAIT_S` seconds for them to end, so no file is written after."""
         import ray
 
         for handle in handles:
@@ -159,6 +162,8 @@ class RayEngine:
                 ray.cancel(handle, force=True)
             except ray.exceptions.RayError:
                 continue  # finished meanwhile
+        if handles:
+            ray.wait(handles, num_returns=len(handles), timeout=CANCEL_WAIT_S)
 
 
 def _lost_reason(err: Exception) -> str:

@@ -52,7 +52,7 @@ def run_job_on_ray(
     finished = False
     try:
         while not engine.wait([handle], POLL_S):
-            progress(RUNNING_SHARE, f"analysing on the Ray cluster ({engine.where})")
+            progress(RUNNING_SHARE, f"analysing on the {engine.where}")
         try:
             kind, payload = engine.result(handle)
         except TaskLostError as err:
