@@ -66,6 +66,7 @@ def open_engine(address: str | None, *, cpus: int = 1) -> RayEngine:
         options["address"] = address
     else:
         options.update(
+            address="local",  # a new Ray of our own, even where a cluster runs already
             num_cpus=cpus,
             include_dashboard=False,
             object_store_memory=LOCAL_OBJECT_STORE_BYTES,

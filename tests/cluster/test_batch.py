@@ -59,10 +59,14 @@ def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def start_batch(head: RayHead, inputs: list[Path], out: Path) -> subprocess.Popen[str]:
-    """``psoas batch INPUTS --out OUT --ray ADDRESS`` as a process of its own."""
+def start_batch(
+    head: RayHead, inputs: list[Path], out: Path, *, local: bool = False
+) -> subprocess.Popen[str]:
+    """``psoas batch INPUTS --out OUT --ray ADDRESS`` as a process of its own (``local``:
+    without ``--ray``, on a local Ray of one worker that the command starts and stops)."""
     command = [sys.executable, "-m", "psoas_coach.cli", "batch", *map(str, inputs)]
-    command += ["--out", str(out), "--ray", head.address]
+    command += ["--out", str(out)]
+    command += ["--workers", "1"] if local else ["--ray", head.address]
     return subprocess.Popen(
         command, env=head.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -132,12 +136,12 @@ def test_batch_with_a_worker_killed_mid_video(
     assert {p: p.stat().st_mtime_ns for p in written} == written
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(
+def test_ctrl_c_stops_a_local_batch_cleanly_and_a_rerun_resumes(
     ray_cluster: RayHead, inputs: Path, reference: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     given = [inputs / "videos" / "glute_bridge.mp4"]
-    batch = start_batch(ray_cluster, given, out)
+    batch = start_batch(ray_cluster, given, out, local=True)
     task_pid(out, "glute_bridge", batch)
     batch.send_signal(signal.SIGINT)
     status, _, stderr = finish(batch)
@@ -146,7 +150,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(
     assert sorted(p.name for p in out.iterdir()) == ["batch.json"]
     assert json.loads((out / "batch.json").read_text())["items"] == []
 
-    status, _, stderr = finish(start_batch(ray_cluster, given, out))
+    status, _, stderr = finish(start_batch(ray_cluster, given, out, local=True))
     assert status == 0, stderr
     ours = json.loads((out / "glute_bridge.json").read_text())
     assert ours == json.loads((reference / "glute_bridge.json").read_text())
