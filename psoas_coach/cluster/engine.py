@@ -79,7 +79,7 @@ def open_engine(address: str | None, *, cpus: int = 1) -> RayEngine:
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as err:
-        raise ClusterError(f"{where}: cannot start or connect ({_one_line(err)})") from err
+        raise ClusterError(f"{where}: cannot start or connect ({_connect_reason(err)})") from err
     return RayEngine(where)
 
 
@@ -177,6 +177,21 @@ def _lost_reason(err: Exception) -> str:
     if isinstance(err, ray.exceptions.WorkerCrashedError | ray.exceptions.NodeDiedError):
         return "the worker process died every time the task was tried"
     return f"the task failed on the cluster ({type(err).__name__}: {_one_line(err)})"
+
+
+def _connect_reason(err: BaseException) -> str:
+    """Why ``ray.init`` failed, in one line: a missing token named as such."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = err
+    while cause is not None and len(chain) < 5:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any("AuthToken" in str(e) or "Authentication" in str(e) for e in chain):
+        return (
+            "the cluster asks for its token: set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN "
+            "(or copy the head's ~/.ray/auth_token)"
+        )
+    return _one_line(err)
 
 
 def _one_line(err: BaseException) -> str:
