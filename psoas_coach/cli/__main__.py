@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from psoas_coach import __version__
-from psoas_coach.cli import analyze, faults, live, serve, user
+from psoas_coach.cli import analyze, batch, faults, live, serve, user
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"psoas-coach {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     analyze.register(commands)
+    batch.register(commands)
     faults.register(commands)
     serve.register(commands)
     live.register(commands)

@@ -2,7 +2,9 @@
 
 The database is a SQLite file in the data directory unless ``--database-url`` (or
 ``PSOAS_DATABASE_URL``) names another, e.g. PostgreSQL. The schema is created and upgraded by
-the migrations at start-up; analyses run in the server's background worker.
+the migrations at start-up; analyses run in the server's background worker, or with ``--ray``
+as tasks on a Ray cluster (PostgreSQL is then the store to use, so several servers can share
+the queue; the data directory must be on storage the cluster's nodes share).
 """
 
 from __future__ import annotations
@@ -50,7 +52,15 @@ def register(commands: Any) -> None:
         "--analysis-workers",
         type=int,
         metavar="N",
-        help="analyses running at once, 1-4 (default: $PSOAS_ANALYSIS_WORKERS or 1)",
+        help="analyses running at once, 1-4, up to 64 with --ray "
+        "(default: $PSOAS_ANALYSIS_WORKERS or 1)",
+    )
+    parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the analyses on the Ray cluster at ADDRESS (host:port), one task per upload; "
+        "the data directory must be on storage every node sees at the same path "
+        "(default: $PSOAS_RAY_ADDRESS, or analyses on this machine)",
     )
     parser.set_defaults(run=run)
 
@@ -68,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)
+        if args.ray:
+            settings = replace(settings, ray_address=args.ray)
         if args.analysis_workers is not None:
             settings = replace(settings, analysis_workers=args.analysis_workers)
     except ValueError as err:
@@ -81,11 +93,21 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.ray_address:
+        from psoas_coach.cluster.engine import ClusterError, open_engine
+
+        try:
+            open_engine(settings.ray_address)  # the worker uses this connection
+        except ClusterError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     print(f"Psoas Coach dashboard: http://{args.host}:{args.port}/", flush=True)
     print(f"  data directory: {settings.data_dir.resolve()}", flush=True)
     print(f"  database:       {display_url(settings.resolved_database_url)}", flush=True)
+    if settings.ray_address:
+        print(f"  analyses on:    Ray cluster at {settings.ray_address}", flush=True)
     app = create_app(settings)
     uvicorn.Server(server_config(app, settings, host=args.host, port=args.port)).run()
     return 0

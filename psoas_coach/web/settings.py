@@ -11,6 +11,7 @@ setting                     environment variable               default
 ``analysis_memory_mb``      ``PSOAS_ANALYSIS_MEMORY_MB``       4000 (address space per analysis)
 ``secure_cookies``          ``PSOAS_SECURE_COOKIES``           off (turn on behind HTTPS)
 ``trusted_proxies``         ``PSOAS_TRUSTED_PROXIES``          none (addresses of reverse proxies)
+``ray_address``             ``PSOAS_RAY_ADDRESS``              none (analyses run on this machine)
 =========================== ================================== ===============================
 """
 
@@ -22,6 +23,9 @@ from pathlib import Path
 
 from psoas_coach.storage.db import normalize_url, sqlite_url
 from psoas_coach.storage.files import DATABASE_FILE
+
+#: Most analyses at once when they run on a Ray cluster (each waits in a server thread).
+MAX_RAY_ANALYSES = 64
 
 
 def default_data_dir() -> Path:
@@ -38,7 +42,8 @@ class Settings:
         data_dir: folder of the SQLite database, uploads and results (created if missing).
         database_url: SQLAlchemy URL; empty means the SQLite file in ``data_dir``.
         max_upload_mb: largest accepted upload, megabytes (10^6 bytes).
-        analysis_workers: analyses run at the same time (threads in the server).
+        analysis_workers: analyses run at the same time (threads in the server); 1-4, or up
+            to :data:`MAX_RAY_ANALYSES` with ``ray_address``.
         pose_workers: processes sharing the pose estimation of one video.
         analysis_memory_mb: address space of each analysis process (and of each of its pose
             processes), megabytes; an analysis needing more fails with that reason.
@@ -57,6 +62,9 @@ class Settings:
         trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
             ``X-Forwarded-For`` / ``X-Forwarded-Proto`` headers are believed; empty (the
             default): those headers are ignored, the client is the connection's address.
+        ray_address: address of a Ray cluster (``host:port``) that runs the analyses, one
+            task of one core each (:mod:`psoas_coach.web.ray_jobs`); empty (the default):
+            they run in child processes of the server.
     """
 
     data_dir: Path
@@ -74,10 +82,12 @@ class Settings:
     login_window_min: float = 15.0
     signups_per_hour: int = 20
     trusted_proxies: str = ""
+    ray_address: str = ""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.analysis_workers <= 4:
-            raise ValueError(f"analysis_workers must be 1-4, found {self.analysis_workers}")
+        most = MAX_RAY_ANALYSES if self.ray_address else 4
+        if not 1 <= self.analysis_workers <= most:
+            raise ValueError(f"analysis_workers must be 1-{most}, found {self.analysis_workers}")
         if self.pose_workers < 1 or self.max_upload_mb <= 0:
             raise ValueError("pose_workers must be at least 1 and max_upload_mb above 0")
         if self.analysis_memory_mb < 500:
@@ -107,6 +117,7 @@ class Settings:
         )
         return replace(
             base,
+            ray_address=env.get("PSOAS_RAY_ADDRESS", "").strip(),
             max_upload_mb=float(env.get("PSOAS_MAX_UPLOAD_MB", base.max_upload_mb)),
             analysis_workers=int(env.get("PSOAS_ANALYSIS_WORKERS", base.analysis_workers)),
             pose_workers=int(env.get("PSOAS_POSE_WORKERS", base.pose_workers)),

@@ -1,6 +1,7 @@
 """The analysis worker: threads inside the server that claim queued jobs from the database and
 run them (:func:`psoas_coach.web.runner.run_job`), one job per thread at a time, each in a
-child process with a memory limit (:mod:`psoas_coach.web.isolation`).
+child process with a memory limit (:mod:`psoas_coach.web.isolation`), or, with
+``settings.ray_address``, as a task on that Ray cluster (:mod:`psoas_coach.web.ray_jobs`).
 
 A finished job's folder is renamed from ``work/`` into ``results/`` and only then recorded, in
 one transaction, with the job marked done; a failed job records its one-line reason. Jobs are
@@ -16,6 +17,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +30,9 @@ from psoas_coach.storage.files import DataDir
 from psoas_coach.web.isolation import AnalysisCrashError, run_job_isolated
 from psoas_coach.web.runner import RunOutput
 from psoas_coach.web.settings import Settings
+
+if TYPE_CHECKING:
+    from psoas_coach.cluster.engine import RayEngine
 
 log = logging.getLogger("psoas_coach.web.worker")
 
@@ -68,7 +73,8 @@ class CoreBudget:
 class AnalysisWorker:
     """``settings.analysis_workers`` threads running queued analysis jobs until :meth:`stop`;
     together they never run more pose processes than the machine has cores (:class:`CoreBudget`:
-    a job waits in the queue, saying so, until a core is free)."""
+    a job waits in the queue, saying so, until a core is free). With ``settings.ray_address``
+    each job is one task of one core on the cluster: the threads are the only limit here."""
 
     def __init__(
         self, settings: Settings, session_factory: sessionmaker[Session], data: DataDir
@@ -80,10 +86,21 @@ class AnalysisWorker:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.cores = CoreBudget(machine_cores())
+        self._ray: RayEngine | None = None
+        on_ray = bool(settings.ray_address)
+        self.cores = CoreBudget(settings.analysis_workers if on_ray else machine_cores())
 
     def start(self) -> None:
-        """Start the threads (daemon threads: they never keep the process alive)."""
+        """Connect to the Ray cluster if there is one, then start the threads (daemon
+        threads: they never keep the process alive).
+
+        Raises:
+            ClusterError: the Ray cluster of ``settings.ray_address`` does not answer.
+        """
+        if self._settings.ray_address:
+            from psoas_coach.cluster.engine import open_engine
+
+            self._ray = open_engine(self._settings.ray_address)
         for n in range(self._settings.analysis_workers):
             thread = threading.Thread(target=self._loop, name=f"psoas-analysis-{n}", daemon=True)
             thread.start()
@@ -101,6 +118,11 @@ class AnalysisWorker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = [t for t in self._threads if t.is_alive()]
+        if self._ray is not None and not self._threads:
+            from psoas_coach.cluster.engine import close_engine
+
+            close_engine()
+            self._ray = None
 
     @property
     def running(self) -> bool:
@@ -142,20 +164,14 @@ class AnalysisWorker:
                 ticket = job_crud.claim_next_job(db)
             if ticket is None:
                 return None
-            return ticket, self.cores.take(self._settings.pose_workers)
+            wanted = 1 if self._ray is not None else self._settings.pose_workers
+            return ticket, self.cores.take(wanted)
 
     def _run(self, ticket: JobTicket, cores: int) -> None:
         """Run one claimed job, with ``cores`` pose processes, to done or failed; never raises."""
         log.info("job %d: analysing %s", ticket.job_id, ticket.original_name)
         try:
-            output = run_job_isolated(
-                ticket,
-                self._data,
-                pose_workers=cores,
-                skeleton_video=self._settings.skeleton_video,
-                progress=self._progress_writer(ticket),
-                memory_limit_mb=self._settings.analysis_memory_mb,
-            )
+            output = self._analyse(ticket, cores)
         except JobCancelledError:
             log.info("job %d: cancelled; its work was dropped", ticket.job_id)
             return
@@ -175,6 +191,27 @@ class AnalysisWorker:
         except Exception as err:
             log.exception("job %d: storing the result failed", ticket.job_id)
             self._fail(ticket, f"storing the result failed ({type(err).__name__}: {err})")
+
+    def _analyse(self, ticket: JobTicket, cores: int) -> RunOutput:
+        """The job's analysis: on the Ray cluster, or in an isolated child process here."""
+        if self._ray is not None:
+            from psoas_coach.web.ray_jobs import run_job_on_ray
+
+            return run_job_on_ray(
+                self._ray,
+                ticket,
+                self._data,
+                skeleton_video=self._settings.skeleton_video,
+                progress=self._progress_writer(ticket),
+            )
+        return run_job_isolated(
+            ticket,
+            self._data,
+            pose_workers=cores,
+            skeleton_video=self._settings.skeleton_video,
+            progress=self._progress_writer(ticket),
+            memory_limit_mb=self._settings.analysis_memory_mb,
+        )
 
     def _publish(self, ticket: JobTicket, output: RunOutput) -> None:
         """Move the finished folder into ``results/`` and record it with the job done."""

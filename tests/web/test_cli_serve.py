@@ -46,3 +46,15 @@ def test_default_database_is_a_file_in_the_data_dir(
 def test_settings_refuse_bad_values(tmp_path: Path, workers: int) -> None:
     with pytest.raises(ValueError, match="analysis_workers"):
         Settings(data_dir=tmp_path, analysis_workers=workers)
+
+
+def test_ray_address_from_option_and_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    args = build_parser().parse_args(["serve", "--ray", "head:6379", "--analysis-workers", "16"])
+    assert (args.ray, args.analysis_workers) == ("head:6379", 16)
+    monkeypatch.setenv("PSOAS_RAY_ADDRESS", " head:6379 ")
+    assert Settings.from_env(data_dir=tmp_path).ray_address == "head:6379"
+    assert Settings(data_dir=tmp_path, ray_address="head:6379", analysis_workers=64)
+    with pytest.raises(ValueError, match="analysis_workers must be 1-64"):
+        Settings(data_dir=tmp_path, ray_address="head:6379", analysis_workers=65)
