@@ -4,17 +4,23 @@
 style, and the WebSocket (``/ws``, protocol in :mod:`psoas_coach.live.protocol`); mount it
 into any app under any prefix (the page finds its WebSocket relative to its own address;
 the dashboard serves the page per athlete and runs :func:`serve_connection` behind its own
-access checks). Each connection gets its own pose estimator and
-:class:`~psoas_coach.live.analyzer.LiveAnalyzer`; pictures are processed in a worker thread, one
-at a time per connection, so one client's slow or bad pictures never hold up another's.
+access checks). Each connection gets its own
+:class:`~psoas_coach.live.analyzer.LiveAnalyzer`, and its own pose estimator once it sends a
+picture (a connection sending ``pose`` messages, pose run in the browser, never starts one);
+frames are processed in a worker thread, one at a time per connection, so one client's slow
+or bad frames never hold up another's. A :class:`~psoas_coach.live.hub.LiveHub` per server
+counts the sets running the estimator apart from the others and parks a dropped connection's
+set for resuming. A client that breaks the rules (unusable messages, times going backwards,
+too fast, silent too long) is closed with a close code and a reason the page shows.
 ``on_report`` (async) receives each finished set, e.g. to save it as an athlete's session; a
 dict it returns is sent to the browser with the report (``saved``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Hashable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +33,16 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import PsoasError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.engine import mediapipe_backend
-from psoas_coach.live.protocol import PROTOCOL, ProtocolError, decode_control
+from psoas_coach.live.hub import LiveHub
+from psoas_coach.live.protocol import (
+    PROTOCOL,
+    CloseConnectionError,
+    PoseMessage,
+    ProtocolError,
+    decode_text,
+)
 from psoas_coach.live.recorder import LiveAnalysis
-from psoas_coach.live.session import LiveSession
+from psoas_coach.live.session import MAX_FRAME_RATE, LiveSession
 from psoas_coach.pose.backend import PoseBackend
 
 log = logging.getLogger("psoas_coach.live")
@@ -39,6 +52,13 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FPS = 20.0
 #: Bad messages in a row after which a connection is closed (1003: unsupported data).
 MAX_BAD_MESSAGES = 20
+UNSUPPORTED_DATA = 1003
+#: Close code of a client that leaves on purpose (its set is not kept for resuming).
+NORMAL_CLOSURE = 1000
+#: Close code of a connection silent for ``idle_s`` seconds ("going away").
+GOING_AWAY = 1001
+#: The pose modes the server takes: pictures (pose here) or keypoints (pose in the browser).
+POSE_MODES = ("server", "browser")
 #: uvicorn's WebSocket implementation: the sans-I/O one (its default one uses the deprecated
 #: ``websockets.legacy``).
 WS_IMPLEMENTATION = "websockets-sansio"
@@ -54,7 +74,14 @@ class LiveSettings:
         config: thresholds, as for ``psoas analyze``.
         coach: cue, setup and lag settings.
         backend_factory: makes one pose estimator per connection (BlazePose by default).
-        max_sessions: connections served at once (more are refused: each needs a core).
+        max_sessions: sets running the pose estimator on the server at once (each needs a
+            core; the next one sending a picture is told the server is busy).
+        max_browser_sessions: other connections open at once (pose in the browser: a few per
+            cent of a core each; more are refused).
+        idle_s: seconds without any message after which a connection is closed.
+        resume_s: seconds a dropped connection's set waits to be resumed.
+        max_frame_rate: frames (pictures or pose messages) per second a connection may send,
+            on average over two seconds.
         on_report: called with each finished set (see the module docstring).
     """
 
@@ -62,14 +89,29 @@ class LiveSettings:
     coach: CoachSettings = field(default_factory=CoachSettings)
     backend_factory: Callable[[], PoseBackend] = mediapipe_backend
     max_sessions: int = 4
+    max_browser_sessions: int = 40
+    idle_s: float = 60.0
+    resume_s: float = 120.0
+    max_frame_rate: float = MAX_FRAME_RATE
     on_report: ReportHook | None = None
 
+    def new_hub(self) -> LiveHub:
+        """The room and resumable sets of a server with these settings."""
+        return LiveHub(
+            max_server_pose=self.max_sessions,
+            max_browser=self.max_browser_sessions,
+            resume_s=self.resume_s,
+        )
 
-def build_live_router(settings: LiveSettings | None = None) -> APIRouter:
-    """The live page's routes: ``/`` (page), ``/live.js``, ``/live.css``, ``/ws``."""
+
+def build_live_router(
+    settings: LiveSettings | None = None, hub: LiveHub | None = None
+) -> APIRouter:
+    """The live page's routes: ``/`` (page), ``/live.js``, ``/live.css``, ``/ws``; ``hub``
+    holds its sets (default: a new one for ``settings``)."""
     live = settings or LiveSettings()
     router = APIRouter()
-    active: set[int] = set()
+    hub = hub or live.new_hub()
 
     @router.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -86,22 +128,18 @@ def build_live_router(settings: LiveSettings | None = None) -> APIRouter:
     @router.websocket("/ws")
     async def socket(websocket: WebSocket) -> None:
         await websocket.accept()
-        if len(active) >= live.max_sessions:
-            await _refuse(websocket, f"server busy: {live.max_sessions} live sets running")
-            return
-        active.add(id(websocket))
-        try:
-            await serve_connection(websocket, live)
-        finally:
-            active.discard(id(websocket))
+        await serve_connection(websocket, live, hub)
 
     return router
 
 
 def create_app(settings: LiveSettings | None = None) -> FastAPI:
-    """A stand-alone app serving the live page at ``/live/`` (``/`` redirects there)."""
+    """A stand-alone app serving the live page at ``/live/`` (``/`` redirects there); its
+    :class:`LiveHub` is ``app.state.live_hub``."""
+    live = settings or LiveSettings()
     app = FastAPI(title="Psoas Coach live", docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(build_live_router(settings), prefix="/live")
+    app.state.live_hub = live.new_hub()
+    app.include_router(build_live_router(live, app.state.live_hub), prefix="/live")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -119,38 +157,82 @@ def serve(config: AnalysisConfig, *, host: str = "127.0.0.1", port: int = 8765) 
     uvicorn.run(app, host=host, port=port, log_level="warning", ws=WS_IMPLEMENTATION)
 
 
-async def _refuse(websocket: WebSocket, message: str) -> None:
-    await websocket.send_json({"type": "error", "message": message})
-    await websocket.close(code=1013)
+async def serve_connection(
+    websocket: WebSocket, live: LiveSettings, hub: LiveHub, *, owner: Hashable = None
+) -> None:
+    """One browser's live sets on an accepted ``websocket``, until it leaves or is closed.
 
-
-async def serve_connection(websocket: WebSocket, live: LiveSettings) -> None:
-    """One browser's live sets, until it leaves (or sends too many bad messages)."""
-    session = LiveSession(live.config, live.coach, live.backend_factory, fps=MAX_FPS)
+    ``?resume=TOKEN`` on the address continues the set of a dropped connection of the same
+    ``owner`` (anything comparable: the dashboard passes the athlete and the login) if it is
+    still parked in ``hub``; otherwise a fresh set starts. A refused connection gets an
+    ``error`` message and close code 1013.
+    """
+    refused = hub.room_for_connection()
+    if refused is not None:
+        await _close(websocket, CloseConnectionError(1013, refused))
+        return
+    fresh = LiveSession(
+        live.config,
+        live.coach,
+        live.backend_factory,
+        fps=MAX_FPS,
+        max_frame_rate=live.max_frame_rate,
+        before_server_pose=hub.start_server_pose,
+    )
+    session = hub.connect(websocket.query_params.get("resume"), owner, fresh)
+    park = True
     try:
-        await websocket.send_json(_ready_message(session))
+        await websocket.send_json(_ready_message(session, live, resumed=session is not fresh))
         await _message_loop(websocket, session, live)
-    except WebSocketDisconnect:
-        log.info("live: a browser left")
+    except WebSocketDisconnect as err:
+        log.info("live: a browser left (%d)", err.code)
+        park = err.code != NORMAL_CLOSURE
     except RuntimeError as err:  # sending after the browser went away
         log.info("live: connection lost (%s)", err)
+    except CloseConnectionError as err:
+        log.info("live: closing a connection (%d %s)", err.code, err.reason)
+        await _close(websocket, err)
     except PsoasError as err:  # the pose estimator failed: this connection cannot go on
         log.error("live: %s", err)
-        await websocket.send_json({"type": "error", "message": str(err)})
-        await websocket.close(code=1011)
+        await _close(websocket, CloseConnectionError(1011, str(err)))
     finally:
-        await run_in_threadpool(session.close)
+        await hub.disconnect(session, owner, park=park)
 
 
-def _ready_message(session: LiveSession) -> dict[str, Any]:
-    hold = session.hold_targets()
-    return {"type": "ready", "protocol": PROTOCOL, "max_fps": MAX_FPS, "hold": hold}
+async def _close(websocket: WebSocket, closing: CloseConnectionError) -> None:
+    """Tell the browser why (an ``error`` message), then close with the code and reason."""
+    try:
+        await websocket.send_json({"type": "error", "message": closing.reason})
+        await websocket.close(code=closing.code, reason=closing.reason)
+    except (RuntimeError, WebSocketDisconnect) as err:  # already gone
+        log.info("live: could not close a connection cleanly (%s)", err)
+
+
+def _ready_message(session: LiveSession, live: LiveSettings, *, resumed: bool) -> dict[str, Any]:
+    return {
+        "type": "ready",
+        "protocol": PROTOCOL,
+        "max_fps": MAX_FPS,
+        "max_pose_fps": live.max_frame_rate,
+        "pose_modes": list(POSE_MODES),
+        "hold": session.hold_targets(),
+        "session": session.token,
+        "resume_s": live.resume_s,
+        "resumed": resumed,
+        "last_time_s": session.last_time_s,
+    }
 
 
 async def _message_loop(websocket: WebSocket, session: LiveSession, live: LiveSettings) -> None:
+    """Answer every message; raise ``CloseConnectionError`` to close the connection."""
     bad = 0
     while True:
-        message = await websocket.receive()
+        try:
+            message = await asyncio.wait_for(websocket.receive(), timeout=live.idle_s)
+        except TimeoutError:
+            raise CloseConnectionError(
+                GOING_AWAY, f"idle: nothing received for {live.idle_s:g} s"
+            ) from None
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(int(message.get("code") or 1000))
         try:
@@ -159,21 +241,23 @@ async def _message_loop(websocket: WebSocket, session: LiveSession, live: LiveSe
         except ProtocolError as err:
             bad += 1
             log.warning("live: bad message from a browser: %s", err)
-            reply = {"type": "error", "message": str(err)}
             if bad >= MAX_BAD_MESSAGES:
-                await websocket.send_json(reply)
-                await websocket.close(code=1003)
-                return
+                raise CloseConnectionError(
+                    UNSUPPORTED_DATA, f"{bad} unusable messages in a row; last: {err}"
+                ) from None
+            reply = {"type": "error", "message": str(err)}
         await websocket.send_json(reply)
 
 
 async def _handle(
     message: MutableMapping[str, Any], session: LiveSession, live: LiveSettings
 ) -> dict[str, Any]:
-    """The answer to one message (a picture in a worker thread, or a control)."""
+    """The answer to one message (a frame in a worker thread, or a control)."""
     if message.get("bytes") is not None:
         return await run_in_threadpool(session.picture, message["bytes"])
-    control = decode_control(str(message.get("text") or ""))
+    control = decode_text(str(message.get("text") or ""))
+    if isinstance(control, PoseMessage):
+        return await run_in_threadpool(session.keypoints, control)
     if control["type"] == "mute":
         session.mute(bool(control["muted"]))
         return {"type": "muted", "muted": session.muted}
