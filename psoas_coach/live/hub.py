@@ -71,6 +71,10 @@ class LiveHub:
         """Sets holding a pose estimator on the server (open or parked)."""
         return len(self._pose_tokens)
 
+    def is_parked(self, token: str) -> bool:
+        """Whether the set ``token`` waits to be resumed."""
+        return token in self._parked
+
     def room_for_connection(self) -> str | None:
         """``None`` if one more connection may open, else why not (a one-line message)."""
         browser = len(self._open - self._pose_tokens)
