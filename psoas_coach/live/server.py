@@ -42,14 +42,14 @@ from psoas_coach.live.protocol import (
     decode_text,
 )
 from psoas_coach.live.recorder import LiveAnalysis
-from psoas_coach.live.session import MAX_FRAME_RATE, LiveSession
+from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS, LiveSession
 from psoas_coach.pose.backend import PoseBackend
 
 log = logging.getLogger("psoas_coach.live")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Pictures per second the page sends at most (it also waits for each answer).
-MAX_FPS = 20.0
+MAX_FPS = PICTURE_FPS
 #: Bad messages in a row after which a connection is closed (1003: unsupported data).
 MAX_BAD_MESSAGES = 20
 UNSUPPORTED_DATA = 1003

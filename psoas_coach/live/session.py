@@ -23,6 +23,8 @@ from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.pose.backend import PoseBackend
 
 SOURCE_NAME = "browser webcam"
+#: Pictures per second the page is asked for (designs the fast tier's low-pass).
+PICTURE_FPS = 20.0
 #: Frames per second a connection may send at most (pictures or pose messages), on average.
 MAX_FRAME_RATE = 60.0
 
@@ -46,7 +48,7 @@ class LiveSession:
         coach: CoachSettings,
         backend_factory: Callable[[], PoseBackend],
         *,
-        fps: float = 20.0,
+        fps: float = PICTURE_FPS,
         max_frame_rate: float = MAX_FRAME_RATE,
         before_server_pose: Callable[[str], None] | None = None,
     ) -> None:

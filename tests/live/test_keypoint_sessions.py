@@ -18,12 +18,12 @@ from websockets.sync.client import ClientConnection, connect
 
 from psoas_coach.exceptions import PoseBackendError
 from psoas_coach.live.hub import LiveHub
+from psoas_coach.live.replay import pose_messages, session_report
 from psoas_coach.live.server import LiveSettings, create_app
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.backend import PoseBackend
 from psoas_coach.synth.generator import generate
 from tests.live.conftest import short_spec
-from tests.live.keypoints import local_report, pose_messages
 from tests.serving import serve_app
 
 
@@ -90,7 +90,7 @@ def test_a_keypoint_set_is_the_engines_set_without_an_estimator(
         assert replies[-1]["status"]["counts"] == {"left": 1, "right": 1}
         assert sum(p is not None for p in replies[-1]["landmarks"]) > 20
         report = _end(ws)
-    assert report == local_report(messages)
+    assert report == session_report(messages).report.to_dict()
     offline = analyze_pose(generate(short_spec(11, n_reps=2)).pose).report
     assert [r["side"] for r in report["reps"]] == [r.side for r in offline.reps]
 
@@ -149,7 +149,7 @@ def test_misuse_closes_with_a_reason_and_others_go_on(
             misuse(bad, messages)
             assert _drain(bad) == (code, reason)
             assert answers.result() == ["frame"] * len(sent)
-        assert _end(good) == local_report(sent)
+        assert _end(good) == session_report(sent).report.to_dict()
 
 
 def _paced(ws: ClientConnection, messages: list[str]) -> list[str]:
@@ -207,4 +207,4 @@ def test_a_resumed_set_reports_every_frame_of_both_connections(
         assert again["resumed"] is True
         for m in messages[half:]:
             _send(ws, m)
-        assert _end(ws) == local_report(messages)
+        assert _end(ws) == session_report(messages).report.to_dict()

@@ -14,10 +14,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import encode_picture
+from psoas_coach.live.replay import pose_messages, session_report
 from psoas_coach.synth.generator import generate
 from psoas_coach.web.security import SESSION_COOKIE
 from tests.live.conftest import real_frames, short_spec
-from tests.live.keypoints import local_report, pose_messages
 from tests.web.helpers import Api, Served
 
 
@@ -129,6 +129,6 @@ def test_a_dropped_keypoint_set_resumes_for_the_same_athlete_and_login_only(
             assert _receive(ws)["type"] == "frame"
         ws.send(json.dumps({"type": "end"}))
         report = _receive(ws)
-    assert report["report"] == local_report(messages)
+    assert report["report"] == session_report(messages).report.to_dict()
     saved = api.ok("GET", f"/api/sessions/{report['saved']['session_id']}")
     assert saved["recordings"][0]["latest_job"]["status"] == "done"
