@@ -1,10 +1,11 @@
-"""The live sets of one server: room for them, and sets waiting to be resumed.
+"""The live sets of one server: where they run, room for them, sets waiting to be resumed.
 
 A set that runs the pose estimator on the server (pictures) needs about a core; a set fed
 keypoints from the athlete's browser needs a few per cent of one. :class:`LiveHub` keeps the
 two counts apart: ``max_server_pose`` sets may run the estimator at once (the next one is told
 the server is busy when it sends its first picture), ``max_browser`` other connections may be
-open (the next connection is refused).
+open (the next connection is refused). Its :class:`~psoas_coach.live.hosting.SessionHost`
+holds the sessions (in the server's process or in engine processes).
 
 When a connection ends other than by the client closing it normally (the line dropped, the
 page went away, the server closed it), the set is *parked* for ``resume_s`` seconds under its
@@ -21,10 +22,9 @@ import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
-
+from psoas_coach.live.hosting import HostedSession, SessionHost, SessionSpec
 from psoas_coach.live.protocol import CloseConnectionError
-from psoas_coach.live.session import LiveSession
+from psoas_coach.live.session import new_token
 
 #: WebSocket close code of a connection refused for want of room ("try again later").
 TRY_AGAIN_LATER = 1013
@@ -32,22 +32,26 @@ TRY_AGAIN_LATER = 1013
 
 @dataclass
 class _Parked:
-    session: LiveSession
+    session: HostedSession
     owner: Hashable
     expiry: asyncio.TimerHandle
 
 
 class LiveHub:
-    """Room and resumable sets of one server (used from its event loop; the server-pose
-    count is also safe from worker threads).
+    """Room, sessions and resumable sets of one server (used from its event loop; the
+    server-pose count is also safe from worker threads).
 
     Args:
+        host: where the sessions run.
         max_server_pose: sets running the pose estimator on the server at once.
         max_browser: open connections not running it.
         resume_s: seconds a dropped connection's set waits to be resumed.
     """
 
-    def __init__(self, *, max_server_pose: int, max_browser: int, resume_s: float) -> None:
+    def __init__(
+        self, host: SessionHost, *, max_server_pose: int, max_browser: int, resume_s: float
+    ) -> None:
+        self.host = host
         self.max_server_pose = max_server_pose
         self.max_browser = max_browser
         self.resume_s = resume_s
@@ -55,6 +59,7 @@ class LiveHub:
         self._pose_tokens: set[str] = set()
         self._open: set[str] = set()
         self._parked: dict[str, _Parked] = {}
+        self._dropping: set[asyncio.Task[None]] = set()
 
     @property
     def open_connections(self) -> int:
@@ -68,7 +73,7 @@ class LiveHub:
 
     @property
     def server_pose_sets(self) -> int:
-        """Sets holding a pose estimator on the server (open or parked)."""
+        """Sets holding a pose estimator on the server."""
         return len(self._pose_tokens)
 
     def is_parked(self, token: str) -> bool:
@@ -96,25 +101,41 @@ class LiveHub:
                 )
             self._pose_tokens.add(token)
 
-    def connect(self, token: str | None, owner: Hashable, session: LiveSession) -> LiveSession:
+    async def connect(self, token: str | None, owner: Hashable, spec: SessionSpec) -> HostedSession:
         """The set a new connection serves: the parked set ``token`` if it is there and has
-        the same ``owner``, else ``session`` (a fresh one)."""
+        the same ``owner`` (``resumed`` True), else a fresh one made from ``spec``."""
         parked = self._parked.get(token) if token else None
         if parked is not None and parked.owner == owner:
             del self._parked[parked.session.token]
             parked.expiry.cancel()
             session = parked.session
+            session.resumed = True
+        else:
+            session = HostedSession(self.host, new_token(), self.start_server_pose)
+            await self.host.start(session.token, spec)
         self._open.add(session.token)
         return session
 
-    async def disconnect(self, session: LiveSession, owner: Hashable, *, park: bool) -> None:
+    async def disconnect(self, session: HostedSession, owner: Hashable, *, park: bool) -> None:
         """The connection of ``session`` ended: release its pose estimator, and ``park`` the
         set for ``resume_s`` seconds (else it is dropped)."""
         self._open.discard(session.token)
-        await run_in_threadpool(session.close)
-        with self._lock:
-            self._pose_tokens.discard(session.token)
-        if park:
-            loop = asyncio.get_running_loop()
-            expiry = loop.call_later(self.resume_s, self._parked.pop, session.token, None)
-            self._parked[session.token] = _Parked(session, owner, expiry)
+        try:
+            if session.server_pose:
+                await session.release_pose()
+        finally:
+            with self._lock:
+                self._pose_tokens.discard(session.token)
+        if not park:
+            await session.drop()
+            return
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_later(self.resume_s, self._expire, session.token)
+        self._parked[session.token] = _Parked(session, owner, expiry)
+
+    def _expire(self, token: str) -> None:
+        parked = self._parked.pop(token, None)
+        if parked is not None:
+            task = asyncio.get_running_loop().create_task(parked.session.drop())
+            self._dropping.add(task)
+            task.add_done_callback(self._dropping.discard)

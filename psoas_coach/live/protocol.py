@@ -79,6 +79,9 @@ class CloseConnectionError(InputError):
         self.code = code
         self.reason = reason[:120]
 
+    def __reduce__(self) -> tuple[type[CloseConnectionError], tuple[int, str]]:
+        return (CloseConnectionError, (self.code, self.reason))
+
 
 @dataclass(frozen=True)
 class PoseMessage:

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable, MutableMapping
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, MutableMapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import PsoasError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.engine import mediapipe_backend
+from psoas_coach.live.hosting import HostedSession, ProcessHost, SessionSpec, ThreadHost
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import (
     PROTOCOL,
@@ -42,7 +44,7 @@ from psoas_coach.live.protocol import (
     decode_text,
 )
 from psoas_coach.live.recorder import LiveAnalysis
-from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS, LiveSession
+from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS
 from psoas_coach.pose.backend import PoseBackend
 
 log = logging.getLogger("psoas_coach.live")
@@ -80,6 +82,8 @@ class LiveSettings:
             cent of a core each; more are refused).
         idle_s: seconds without any message after which a connection is closed.
         resume_s: seconds a dropped connection's set waits to be resumed.
+        engine_processes: engine processes the sessions are spread over (0: the server's
+            own process, frames in worker threads; one process can only use one core).
         max_frame_rate: frames (pictures or pose messages) per second a connection may send,
             on average over two seconds.
         on_report: called with each finished set (see the module docstring).
@@ -92,12 +96,21 @@ class LiveSettings:
     max_browser_sessions: int = 40
     idle_s: float = 60.0
     resume_s: float = 120.0
+    engine_processes: int = 0
     max_frame_rate: float = MAX_FRAME_RATE
     on_report: ReportHook | None = None
 
+    def spec(self) -> SessionSpec:
+        """What each new session of this server is made of."""
+        return SessionSpec(
+            self.config, self.coach, self.backend_factory, MAX_FPS, self.max_frame_rate
+        )
+
     def new_hub(self) -> LiveHub:
         """The room and resumable sets of a server with these settings."""
+        host = ProcessHost(self.engine_processes) if self.engine_processes else ThreadHost()
         return LiveHub(
+            host,
             max_server_pose=self.max_sessions,
             max_browser=self.max_browser_sessions,
             resume_s=self.resume_s,
@@ -135,11 +148,20 @@ def build_live_router(
 
 def create_app(settings: LiveSettings | None = None) -> FastAPI:
     """A stand-alone app serving the live page at ``/live/`` (``/`` redirects there); its
-    :class:`LiveHub` is ``app.state.live_hub``."""
+    :class:`LiveHub` is ``app.state.live_hub`` (its engine processes stop with the app)."""
     live = settings or LiveSettings()
-    app = FastAPI(title="Psoas Coach live", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.live_hub = live.new_hub()
-    app.include_router(build_live_router(live, app.state.live_hub), prefix="/live")
+    hub = live.new_hub()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        hub.host.close()
+
+    app = FastAPI(
+        title="Psoas Coach live", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    app.state.live_hub = hub
+    app.include_router(build_live_router(live, hub), prefix="/live")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -148,12 +170,20 @@ def create_app(settings: LiveSettings | None = None) -> FastAPI:
     return app
 
 
-def serve(config: AnalysisConfig, *, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Run the stand-alone live page until interrupted (``psoas live --serve``)."""
+def serve(
+    config: AnalysisConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    engine_processes: int | None = None,
+) -> None:
+    """Run the stand-alone live page until interrupted (``psoas live --serve``), its sets
+    spread over ``engine_processes`` processes (default: one per CPU core)."""
     import uvicorn
 
+    processes = (os.cpu_count() or 1) if engine_processes is None else engine_processes
     print(f"live page: http://{host}:{port}/live/  (Ctrl+C stops)", flush=True)
-    app = create_app(LiveSettings(config=config))
+    app = create_app(LiveSettings(config=config, engine_processes=processes))
     uvicorn.run(app, host=host, port=port, log_level="warning", ws=WS_IMPLEMENTATION)
 
 
@@ -171,18 +201,10 @@ async def serve_connection(
     if refused is not None:
         await _close(websocket, CloseConnectionError(1013, refused))
         return
-    fresh = LiveSession(
-        live.config,
-        live.coach,
-        live.backend_factory,
-        fps=MAX_FPS,
-        max_frame_rate=live.max_frame_rate,
-        before_server_pose=hub.start_server_pose,
-    )
-    session = hub.connect(websocket.query_params.get("resume"), owner, fresh)
+    session = await hub.connect(websocket.query_params.get("resume"), owner, live.spec())
     park = True
     try:
-        await websocket.send_json(_ready_message(session, live, resumed=session is not fresh))
+        await websocket.send_json(await _ready_message(session, live))
         await _message_loop(websocket, session, live)
     except WebSocketDisconnect as err:
         log.info("live: a browser left (%d)", err.code)
@@ -208,22 +230,22 @@ async def _close(websocket: WebSocket, closing: CloseConnectionError) -> None:
         log.info("live: could not close a connection cleanly (%s)", err)
 
 
-def _ready_message(session: LiveSession, live: LiveSettings, *, resumed: bool) -> dict[str, Any]:
+async def _ready_message(session: HostedSession, live: LiveSettings) -> dict[str, Any]:
     return {
         "type": "ready",
         "protocol": PROTOCOL,
         "max_fps": MAX_FPS,
         "max_pose_fps": live.max_frame_rate,
         "pose_modes": list(POSE_MODES),
-        "hold": session.hold_targets(),
+        "hold": await session.get("hold_targets"),
         "session": session.token,
         "resume_s": live.resume_s,
-        "resumed": resumed,
-        "last_time_s": session.last_time_s,
+        "resumed": session.resumed,
+        "last_time_s": await session.get("last_time_s"),
     }
 
 
-async def _message_loop(websocket: WebSocket, session: LiveSession, live: LiveSettings) -> None:
+async def _message_loop(websocket: WebSocket, session: HostedSession, live: LiveSettings) -> None:
     """Answer every message; raise ``CloseConnectionError`` to close the connection."""
     bad = 0
     while True:
@@ -250,21 +272,22 @@ async def _message_loop(websocket: WebSocket, session: LiveSession, live: LiveSe
 
 
 async def _handle(
-    message: MutableMapping[str, Any], session: LiveSession, live: LiveSettings
+    message: MutableMapping[str, Any], session: HostedSession, live: LiveSettings
 ) -> dict[str, Any]:
-    """The answer to one message (a frame in a worker thread, or a control)."""
+    """The answer to one message (a frame, or a control), worked out where the session
+    lives."""
     if message.get("bytes") is not None:
-        return await run_in_threadpool(session.picture, message["bytes"])
+        return await session.picture(message["bytes"])
     control = decode_text(str(message.get("text") or ""))
     if isinstance(control, PoseMessage):
-        return await run_in_threadpool(session.keypoints, control)
+        return await session.keypoints(control)
     if control["type"] == "mute":
-        session.mute(bool(control["muted"]))
-        return {"type": "muted", "muted": session.muted}
+        await session.mute(bool(control["muted"]))
+        return {"type": "muted", "muted": await session.get("muted")}
     if control["type"] == "reset":
-        await run_in_threadpool(session.reset)
+        await session.reset()
         return {"type": "reset"}
-    analysis, events = await run_in_threadpool(session.end)
+    analysis, events = await session.end()
     reply: dict[str, Any] = {"type": "report", "report": analysis.report.to_dict()}
     reply["events"] = [e.to_dict() for e in events]
     if live.on_report is not None:

@@ -38,8 +38,7 @@ class LiveSession:
         backend_factory: makes this connection's pose estimator (on its first picture).
         fps: the picture rate the browser is asked for (designs the fast tier's low-pass).
         max_frame_rate: frames per second allowed (:class:`~psoas_coach.live.guard.FrameGuard`).
-        before_server_pose: called with the session's token before the pose estimator is
-            started (it may raise ``CloseConnectionError`` when the server has no room for one).
+        token: the opaque token that resumes this session (default: a new random one).
     """
 
     def __init__(
@@ -50,15 +49,14 @@ class LiveSession:
         *,
         fps: float = PICTURE_FPS,
         max_frame_rate: float = MAX_FRAME_RATE,
-        before_server_pose: Callable[[str], None] | None = None,
+        token: str | None = None,
     ) -> None:
         self.config = config
         self.coach = coach
         self.fps = fps
         #: The opaque token that resumes this session on a new connection.
-        self.token = secrets.token_urlsafe(18)
+        self.token = token or new_token()
         self._factory = backend_factory
-        self._before_server_pose = before_server_pose
         self._guard = FrameGuard(max_frame_rate)
         self._analyzer = self._new_analyzer(coach.muted)
         self._engine = LiveEngine(None, self._analyzer)
@@ -89,13 +87,11 @@ class LiveSession:
 
         Raises :class:`~psoas_coach.live.protocol.ProtocolError` for a malformed message and
         :class:`~psoas_coach.live.protocol.CloseConnectionError` for one out of time order or
-        too fast, or when the server has no room for one more pose estimator.
+        too fast. The pose estimator is started on the first picture.
         """
         picture = decode_picture(data)
         self._guard.update(picture.time_s, time.monotonic())
         if self._engine.backend is None:
-            if self._before_server_pose is not None:
-                self._before_server_pose(self.token)
             self._engine.backend = self._factory()
         result = self._engine.process(picture.time_s, picture.image)
         height, width = picture.image.shape[:2]
@@ -136,6 +132,11 @@ class LiveSession:
         analyzer = LiveAnalyzer(self.config, coach=self.coach, fps=self.fps, source=SOURCE_NAME)
         analyzer.muted = muted
         return analyzer
+
+
+def new_token() -> str:
+    """A new random session token (URL-safe text)."""
+    return secrets.token_urlsafe(18)
 
 
 def _frame_answer(result: FrameResult, size: tuple[int, int]) -> dict[str, Any]:

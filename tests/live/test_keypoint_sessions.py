@@ -39,10 +39,15 @@ def messages() -> list[str]:
 
 @pytest.fixture(scope="module")
 def replay_site() -> Iterator[tuple[str, FastAPI]]:
-    """A live server that takes replays as fast as it can answer."""
-    app = create_app(LiveSettings(backend_factory=_no_estimator, max_frame_rate=1e6))
-    with serve_app(app) as url:
-        yield url, app
+    """A live server that takes replays as fast as it can answer, its sets spread over two
+    engine processes."""
+    settings = LiveSettings(backend_factory=_no_estimator, max_frame_rate=1e6, engine_processes=2)
+    app = create_app(settings)
+    try:
+        with serve_app(app) as url:
+            yield url, app
+    finally:
+        app.state.live_hub.host.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,226 @@
+"""Where live sessions run: in the server's own process, or spread over engine processes.
+
+A server serving a squad in one Python process is held to one core by the interpreter lock:
+twenty sets fed keypoints at 30 frames a second need about one core of engine work alone.
+:class:`ProcessHost` spreads the sessions over ``processes`` engine processes ("spawn"
+context), each session living in one of them for its whole life (its frames in order, its
+state in one place); the server's event loop only reads, checks and forwards messages.
+:class:`ThreadHost` is the null choice: sessions in the server's process, their frames in
+worker threads. Both run the same :class:`~psoas_coach.live.session.LiveSession`.
+
+:class:`HostedSession` is the server's handle on one session, whichever host holds it.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.live.analyzer import CoachSettings
+from psoas_coach.live.events import Event
+from psoas_coach.live.protocol import PoseMessage
+from psoas_coach.live.recorder import LiveAnalysis
+from psoas_coach.live.session import LiveSession
+from psoas_coach.pose.backend import PoseBackend
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What a new session is made of (sent to an engine process: everything picklable, the
+    factory a module-level function or class)."""
+
+    config: AnalysisConfig
+    coach: CoachSettings
+    backend_factory: Callable[[], PoseBackend]
+    fps: float
+    max_frame_rate: float
+
+    def make(self, token: str) -> LiveSession:
+        """The session ``token``."""
+        return LiveSession(
+            self.config,
+            self.coach,
+            self.backend_factory,
+            fps=self.fps,
+            max_frame_rate=self.max_frame_rate,
+            token=token,
+        )
+
+
+class SessionHost(abc.ABC):
+    """Holds sessions by token and runs their methods, one call at a time per session."""
+
+    @abc.abstractmethod
+    async def start(self, token: str, spec: SessionSpec) -> None:
+        """Create the session ``token``."""
+
+    @abc.abstractmethod
+    async def call(self, token: str, name: str, *args: Any) -> Any:
+        """The session's method ``name`` called with ``args`` (or its attribute ``name``);
+        its exceptions are raised here."""
+
+    @abc.abstractmethod
+    async def drop(self, token: str) -> None:
+        """Forget the session ``token`` (its estimator released)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop the host's processes, if any."""
+
+
+class ThreadHost(SessionHost):
+    """Sessions in the server's process; each call in a worker thread."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, LiveSession] = {}
+
+    async def start(self, token: str, spec: SessionSpec) -> None:
+        """Create the session ``token`` here."""
+        self._sessions[token] = spec.make(token)
+
+    async def call(self, token: str, name: str, *args: Any) -> Any:
+        """Run the method in a worker thread."""
+        return await run_in_threadpool(_invoke, self._sessions[token], name, args)
+
+    async def drop(self, token: str) -> None:
+        """Forget the session, releasing its estimator in a worker thread."""
+        session = self._sessions.pop(token, None)
+        if session is not None:
+            await run_in_threadpool(session.close)
+
+
+class ProcessHost(SessionHost):
+    """Sessions spread over ``processes`` engine processes (started on first use); a new
+    session goes to the process holding the fewest."""
+
+    def __init__(self, processes: int) -> None:
+        if processes < 1:
+            raise ValueError(f"ProcessHost: processes must be at least 1, found {processes}")
+        self.processes = processes
+        self._pools: list[ProcessPoolExecutor] = []
+        self._home: dict[str, int] = {}
+
+    async def start(self, token: str, spec: SessionSpec) -> None:
+        """Create the session in the least busy engine process."""
+        if not self._pools:
+            context = multiprocessing.get_context("spawn")
+            self._pools = [
+                ProcessPoolExecutor(max_workers=1, mp_context=context)
+                for _ in range(self.processes)
+            ]
+        load = [0] * self.processes
+        for index in self._home.values():
+            load[index] += 1
+        self._home[token] = load.index(min(load))
+        await self._submit(token, _start_remote, token, spec)
+
+    async def call(self, token: str, name: str, *args: Any) -> Any:
+        """Run the method in the session's engine process."""
+        return await self._submit(token, _call_remote, token, name, args)
+
+    async def drop(self, token: str) -> None:
+        """Forget the session in its engine process."""
+        if token in self._home:
+            await self._submit(token, _drop_remote, token)
+            del self._home[token]
+
+    async def _submit(self, token: str, function: Callable[..., Any], *args: Any) -> Any:
+        pool = self._pools[self._home[token]]
+        return await asyncio.wrap_future(pool.submit(function, *args))
+
+    def close(self) -> None:
+        """Stop the engine processes."""
+        for pool in self._pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pools = []
+
+
+def _invoke(session: LiveSession, name: str, args: tuple[Any, ...]) -> Any:
+    value = getattr(session, name)
+    return value(*args) if callable(value) else value
+
+
+#: The sessions of this engine process (in a :class:`ProcessHost`'s processes only).
+_REMOTE: dict[str, LiveSession] = {}
+
+
+def _start_remote(token: str, spec: SessionSpec) -> None:
+    _REMOTE[token] = spec.make(token)
+
+
+def _call_remote(token: str, name: str, args: tuple[Any, ...]) -> Any:
+    return _invoke(_REMOTE[token], name, args)
+
+
+def _drop_remote(token: str) -> None:
+    session = _REMOTE.pop(token, None)
+    if session is not None:
+        session.close()
+
+
+class HostedSession:
+    """The server's handle on one session held by a :class:`SessionHost`.
+
+    Args:
+        host: where the session lives.
+        token: the session's token (what resumes it).
+        before_server_pose: called with the token before the session's first picture (it
+            may raise ``CloseConnectionError`` when the server has no room for an estimator).
+    """
+
+    def __init__(
+        self, host: SessionHost, token: str, before_server_pose: Callable[[str], None]
+    ) -> None:
+        self.host = host
+        self.token = token
+        self.server_pose = False
+        #: Whether the session continues a dropped connection's set.
+        self.resumed = False
+        self._before_server_pose = before_server_pose
+
+    async def picture(self, data: bytes) -> dict[str, Any]:
+        """The ``frame`` answer to a binary picture message."""
+        if not self.server_pose:
+            self._before_server_pose(self.token)
+            self.server_pose = True
+        answer: dict[str, Any] = await self.host.call(self.token, "picture", data)
+        return answer
+
+    async def keypoints(self, message: PoseMessage) -> dict[str, Any]:
+        """The ``frame`` answer to a decoded ``pose`` message."""
+        answer: dict[str, Any] = await self.host.call(self.token, "keypoints", message)
+        return answer
+
+    async def get(self, name: str) -> Any:
+        """An attribute of the session (``last_time_s``, ``muted``) or a method's answer
+        without arguments (``hold_targets``)."""
+        return await self.host.call(self.token, name)
+
+    async def mute(self, muted: bool) -> None:
+        """Mute or unmute the cues."""
+        await self.host.call(self.token, "mute", muted)
+
+    async def reset(self) -> None:
+        """Drop the set in progress."""
+        await self.host.call(self.token, "reset")
+
+    async def end(self) -> tuple[LiveAnalysis, list[Event]]:
+        """End the set: its analysis and last events."""
+        ended: tuple[LiveAnalysis, list[Event]] = await self.host.call(self.token, "end")
+        return ended
+
+    async def release_pose(self) -> None:
+        """Release the session's pose estimator (the set is kept)."""
+        await self.host.call(self.token, "close")
+        self.server_pose = False
+
+    async def drop(self) -> None:
+        """Forget the session."""
+        await self.host.drop(self.token)
