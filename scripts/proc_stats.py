@@ -29,3 +29,30 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ``pid``'s living children, grandchildren, ... (not ``pid`` itself)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                pending += children
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds of process ``pid`` itself and of its living descendants together."""
+    others = 0.0
+    for child in descendants(pid):
+        try:
+            others += cpu_seconds(child)
+        except OSError:
+            continue
+    return cpu_seconds(pid), others

@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
+from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.kinematics.occlusion import (
     LOWER_LEG,
     MAX_BRIDGE_S,
@@ -194,19 +195,6 @@ def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[Flo
     cleaned[bad] = np.nan
     out[:, present] = cleaned
     return out, int(bad.sum())
-
-
-def window_nanmedian(windows: FloatArray) -> FloatArray:
-    """Median over the last axis ignoring NaN (NaN where all are NaN): ``np.nanmedian``'s
-    values (the middle value, or the mean of the two middle ones), without its warnings and
-    masked arrays, several times faster on many small windows."""
-    ordered = np.sort(windows, axis=-1)  # NaN sort last
-    count = np.count_nonzero(~np.isnan(windows), axis=-1)
-    low = np.take_along_axis(ordered, np.maximum(count - 1, 0)[..., None] // 2, axis=-1)
-    high = np.take_along_axis(ordered, (count // 2)[..., None], axis=-1)
-    median = ((low + high) / 2.0)[..., 0]
-    median[count == 0] = np.nan
-    return np.asarray(median, dtype=np.float64)
 
 
 def fill_gaps(time_s: FloatArray, xy: FloatArray, max_gap_s: float) -> FloatArray:

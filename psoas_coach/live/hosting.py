@@ -26,7 +26,6 @@ from starlette.concurrency import run_in_threadpool
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import Event
-from psoas_coach.live.protocol import PoseMessage
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.session import LiveSession
 from psoas_coach.pose.backend import PoseBackend
@@ -193,28 +192,18 @@ class HostedSession:
         answer: dict[str, Any] = await self.host.call(self.token, "picture", data)
         return answer
 
-    async def keypoints(self, message: PoseMessage) -> dict[str, Any]:
-        """The ``frame`` answer to a decoded ``pose`` message."""
-        answer: dict[str, Any] = await self.host.call(self.token, "keypoints", message)
+    async def text(self, text: str) -> str | tuple[LiveAnalysis, list[Event]]:
+        """The answer to a text message (JSON text), or for ``end`` the set's analysis and
+        last events (see :meth:`LiveSession.text`)."""
+        answer: str | tuple[LiveAnalysis, list[Event]] = await self.host.call(
+            self.token, "text", text
+        )
         return answer
 
     async def get(self, name: str) -> Any:
         """An attribute of the session (``last_time_s``, ``muted``) or a method's answer
         without arguments (``hold_targets``)."""
         return await self.host.call(self.token, name)
-
-    async def mute(self, muted: bool) -> None:
-        """Mute or unmute the cues."""
-        await self.host.call(self.token, "mute", muted)
-
-    async def reset(self) -> None:
-        """Drop the set in progress."""
-        await self.host.call(self.token, "reset")
-
-    async def end(self) -> tuple[LiveAnalysis, list[Event]]:
-        """End the set: its analysis and last events."""
-        ended: tuple[LiveAnalysis, list[Event]] = await self.host.call(self.token, "end")
-        return ended
 
     async def release_pose(self) -> None:
         """Release the session's pose estimator (the set is kept)."""

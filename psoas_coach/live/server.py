@@ -39,9 +39,7 @@ from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import (
     PROTOCOL,
     CloseConnectionError,
-    PoseMessage,
     ProtocolError,
-    decode_text,
 )
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS
@@ -268,26 +266,26 @@ async def _message_loop(websocket: WebSocket, session: HostedSession, live: Live
                     UNSUPPORTED_DATA, f"{bad} unusable messages in a row; last: {err}"
                 ) from None
             reply = {"type": "error", "message": str(err)}
-        await websocket.send_json(reply)
+        if isinstance(reply, str):
+            await websocket.send_text(reply)
+        else:
+            await websocket.send_json(reply)
 
 
 async def _handle(
     message: MutableMapping[str, Any], session: HostedSession, live: LiveSettings
-) -> dict[str, Any]:
-    """The answer to one message (a frame, or a control), worked out where the session
-    lives."""
+) -> str | dict[str, Any]:
+    """The answer to one message (JSON text, or a dict to send as JSON), worked out where
+    the session lives; the server itself adds only what saving an ended set gives."""
     if message.get("bytes") is not None:
         return await session.picture(message["bytes"])
-    control = decode_text(str(message.get("text") or ""))
-    if isinstance(control, PoseMessage):
-        return await session.keypoints(control)
-    if control["type"] == "mute":
-        await session.mute(bool(control["muted"]))
-        return {"type": "muted", "muted": await session.get("muted")}
-    if control["type"] == "reset":
-        await session.reset()
-        return {"type": "reset"}
-    analysis, events = await session.end()
+    text = message.get("text")
+    if not isinstance(text, str):
+        raise ProtocolError("message: neither text nor binary")
+    answer = await session.text(text)
+    if isinstance(answer, str):
+        return answer
+    analysis, events = answer
     reply: dict[str, Any] = {"type": "report", "report": analysis.report.to_dict()}
     reply["events"] = [e.to_dict() for e in events]
     if live.on_report is not None:

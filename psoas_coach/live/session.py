@@ -8,6 +8,7 @@ the browser, into the same engine after pose).
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -18,7 +19,12 @@ from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.engine import FrameResult, LiveEngine
 from psoas_coach.live.events import Event
 from psoas_coach.live.guard import FrameGuard
-from psoas_coach.live.protocol import PoseMessage, decode_picture, normalized_landmarks
+from psoas_coach.live.protocol import (
+    PoseMessage,
+    decode_picture,
+    decode_text,
+    normalized_landmarks,
+)
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.pose.backend import PoseBackend
 
@@ -103,6 +109,22 @@ class LiveSession:
         self._guard.update(message.time_s, time.monotonic())
         result = self._engine.process_pose(message.time_s, message.pose, message.size)
         return _frame_answer(result, message.size)
+
+    def text(self, text: str) -> str | tuple[LiveAnalysis, list[Event]]:
+        """Answer a text message (decoded here, where the engine runs): the answer as JSON
+        text; for ``end`` the set's analysis and last events instead (the server adds what
+        saving the set gives). Raises as :meth:`keypoints`, and ``ProtocolError`` for a
+        message that cannot be used."""
+        message = decode_text(text)
+        if isinstance(message, PoseMessage):
+            return json.dumps(self.keypoints(message))
+        if message["type"] == "mute":
+            self.mute(bool(message["muted"]))
+            return json.dumps({"type": "muted", "muted": self.muted})
+        if message["type"] == "reset":
+            self.reset()
+            return json.dumps({"type": "reset"})
+        return self.end()
 
     def mute(self, muted: bool) -> None:
         """Mute or unmute the cues."""

@@ -16,9 +16,9 @@ from psoas_coach.kinematics.cleanup import (
     clean_pose,
     fill_gaps,
     remove_outliers,
-    window_nanmedian,
 )
 from psoas_coach.kinematics.filters import NoFilterFactory
+from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 from tests.kinematics.bodies import Body, frame_times, posed_body
