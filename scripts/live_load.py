@@ -129,11 +129,15 @@ async def play(url: str, client: Client, start: float) -> None:
             loop = asyncio.get_running_loop()
             for message, time_s in zip(client.messages, client.times, strict=True):
                 await asyncio.sleep(max(0.0, start + time_s - client.times[0] - loop.time()))
+                if client.error:
+                    break
                 client.sent.append(loop.time())
                 await ws.send(message)
                 unanswered = len(client.sent) - len(client.latency_ms)
                 client.most_unanswered = max(client.most_unanswered, unanswered)
             await answers
+            if client.error:
+                return
             await ws.send(json.dumps({"type": "end"}))
             client.report = json.loads(await ws.recv(decode=True))["report"]
     except Exception as err:  # a client's failure is reported, the others go on
@@ -141,14 +145,19 @@ async def play(url: str, client: Client, start: float) -> None:
 
 
 async def collect(ws: ClientConnection, client: Client) -> None:
-    """Receive one ``frame`` answer per message, timing each."""
+    """Receive one ``frame`` answer per message, timing each (a failure is noted in
+    ``client.error``)."""
     loop = asyncio.get_running_loop()
-    while len(client.latency_ms) < len(client.messages):
-        answer = json.loads(await ws.recv())
-        if answer["type"] != "frame":
-            raise RuntimeError(f"unexpected answer {str(answer)[:80]}")
-        client.latency_ms.append(1000.0 * (loop.time() - client.sent[len(client.latency_ms)]))
-        client.engine_ms.append(float(answer["ms"]["total"]))
+    try:
+        while len(client.latency_ms) < len(client.messages):
+            answer = json.loads(await ws.recv())
+            if answer["type"] != "frame":
+                raise RuntimeError(f"unexpected answer {str(answer)[:80]}")
+            sent = client.sent[len(client.latency_ms)]
+            client.latency_ms.append(1000.0 * (loop.time() - sent))
+            client.engine_ms.append(float(answer["ms"]["total"]))
+    except Exception as err:  # the sender notices and stops
+        client.error = f"{type(err).__name__}: {err}"
 
 
 async def ping(url: str, stop: asyncio.Event, rtt_ms: list[float]) -> None:
@@ -277,6 +286,14 @@ def report(
         f"{server_cpu[1]:.1f} s) over {session_s:.0f} session-seconds: "
         f"{total / session_s:.4f} s per session-second ({total / wall:.2f} cores busy on "
         f"average over {wall:.0f} s)"
+    )
+    answered = max(1, len(latency))
+    per_frame = [1000.0 * cpu / answered for cpu in (total, *server_cpu)]
+    cores = os.cpu_count() or 1
+    print(
+        f"server CPU per frame answered {per_frame[0]:.2f} ms (main {per_frame[1]:.2f}, "
+        f"engines {per_frame[2]:.2f}): {cores} idle cores would carry about "
+        f"{1000.0 * cores / per_frame[0] / FPS:.0f} sessions at {FPS:g} fps"
     )
     print(f"clients (this process) CPU {own_cpu:.1f} s: {own_cpu / wall:.2f} cores on average")
     print(f"control message round trip meanwhile (event loop free?): {figures(rtt_ms)} ms")
