@@ -62,6 +62,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seconds", type=float, default=60.0, help="load: seconds of each set (default 60)"
     )
+    parser.add_argument(
+        "--engine-processes",
+        type=int,
+        metavar="N",
+        help="load: the server's engine processes (default: one per core; 0: none)",
+    )
     return parser.parse_args(argv)
 
 
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sessions is not None:
         from live_load import run
 
-        return run(args.sessions, args.seconds)
+        return run(args.sessions, args.seconds, args.engine_processes)
     latency(args)
     return 0
 

@@ -97,10 +97,13 @@ def load_clients(count: int, seconds: float) -> list[Client]:
     return clients
 
 
-def start_server(port: int) -> subprocess.Popen[str]:
-    """``psoas live --serve`` on ``port``, answering."""
+def start_server(port: int, processes: int | None) -> subprocess.Popen[str]:
+    """``psoas live --serve`` on ``port`` (with ``--engine-processes`` unless ``None``),
+    answering."""
     entry = "from psoas_coach.cli.__main__ import entry; entry()"
     command = [sys.executable, "-c", entry, "live", "--serve", "--port", str(port)]
+    if processes is not None:
+        command += ["--engine-processes", str(processes)]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 60
     while True:
@@ -216,13 +219,15 @@ def compare(client: Client) -> tuple[bool, bool, float]:
     return same, agree and worst <= HOLD_TOLERANCE_S, worst
 
 
-def run(sessions: int, seconds: float) -> int:
-    """The load benchmark; exit status 0 when every report is right and no client failed."""
+def run(sessions: int, seconds: float, processes: int | None = None) -> int:
+    """The load benchmark against a server with ``processes`` engine processes (``None``:
+    its default, one per core); exit status 0 when every report is right and no client
+    failed."""
     clients = load_clients(sessions, seconds)
     port = free_port()
     url = f"ws://127.0.0.1:{port}/live/ws"
     load = os.getloadavg()
-    server = start_server(port)
+    server = start_server(port, processes)
     rtt_ms: list[float] = []
     try:
         asyncio.run(warm_up(url))  # engine processes started before the timing
@@ -238,7 +243,8 @@ def run(sessions: int, seconds: float) -> int:
     load_after = os.getloadavg()
     print(
         f"{sessions} keypoint clients at {FPS:g} fps in real time, sets of up to {seconds:g} s "
-        f"from {SHARED}/devset*; one psoas live --serve process; {os.cpu_count()} CPU cores, "
+        f"from {SHARED}/devset*; one psoas live --serve (engine processes: "
+        f"{'one per core' if processes is None else processes}); {os.cpu_count()} CPU cores, "
         f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
     )

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
+import itertools
 import multiprocessing
+import queue
+import signal
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.exceptions import PoseBackendError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import Event
 from psoas_coach.live.recorder import LiveAnalysis
@@ -97,48 +102,138 @@ class ThreadHost(SessionHost):
 
 class ProcessHost(SessionHost):
     """Sessions spread over ``processes`` engine processes (started on first use); a new
-    session goes to the process holding the fewest."""
+    session goes to the process holding the fewest. Each process is reached through a pipe:
+    requests are written to it as they come (many in flight, answered in order) and answers
+    read by the event loop when the pipe has data, with no thread in between."""
 
     def __init__(self, processes: int) -> None:
         if processes < 1:
             raise ValueError(f"ProcessHost: processes must be at least 1, found {processes}")
         self.processes = processes
-        self._pools: list[ProcessPoolExecutor] = []
+        self._links: list[_EngineLink] = []
         self._home: dict[str, int] = {}
 
     async def start(self, token: str, spec: SessionSpec) -> None:
         """Create the session in the least busy engine process."""
-        if not self._pools:
+        if not self._links:
             context = multiprocessing.get_context("spawn")
-            self._pools = [
-                ProcessPoolExecutor(max_workers=1, mp_context=context)
-                for _ in range(self.processes)
-            ]
+            self._links = [_EngineLink(context) for _ in range(self.processes)]
         load = [0] * self.processes
         for index in self._home.values():
             load[index] += 1
         self._home[token] = load.index(min(load))
-        await self._submit(token, _start_remote, token, spec)
+        await self._submit(token, "start", token, spec)
 
     async def call(self, token: str, name: str, *args: Any) -> Any:
         """Run the method in the session's engine process."""
-        return await self._submit(token, _call_remote, token, name, args)
+        return await self._submit(token, "call", token, name, args)
 
     async def drop(self, token: str) -> None:
         """Forget the session in its engine process."""
         if token in self._home:
-            await self._submit(token, _drop_remote, token)
+            await self._submit(token, "drop", token)
             del self._home[token]
 
-    async def _submit(self, token: str, function: Callable[..., Any], *args: Any) -> Any:
-        pool = self._pools[self._home[token]]
-        return await asyncio.wrap_future(pool.submit(function, *args))
+    async def _submit(self, token: str, op: str, *args: Any) -> Any:
+        return await self._links[self._home[token]].request(op, args)
 
     def close(self) -> None:
         """Stop the engine processes."""
-        for pool in self._pools:
-            pool.shutdown(wait=False, cancel_futures=True)
-        self._pools = []
+        for link in self._links:
+            link.close()
+        self._links = []
+
+
+class _EngineLink:
+    """One engine process and the pipe to it, seen from the server's event loop."""
+
+    def __init__(self, context: Any) -> None:
+        self._conn, child = context.Pipe(duplex=True)
+        self._process = context.Process(target=_engine_main, args=(child,), daemon=True)
+        self._process.start()
+        child.close()
+        self._ids = itertools.count()
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def request(self, op: str, args: tuple[Any, ...]) -> Any:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(self._conn.fileno(), self._on_answer)
+        ident = next(self._ids)
+        future = self._loop.create_future()
+        self._pending[ident] = future
+        try:
+            self._conn.send((ident, op, args))
+        except (OSError, ValueError) as err:
+            self._pending.pop(ident, None)
+            raise PoseBackendError(f"live engine process is gone ({err})") from None
+        return await future
+
+    def _on_answer(self) -> None:
+        try:
+            while self._conn.poll():
+                ident, ok, value = self._conn.recv()
+                future = self._pending.pop(ident)
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        except (EOFError, OSError) as err:
+            self._fail(f"live engine process stopped ({type(err).__name__})")
+
+    def _fail(self, message: str) -> None:
+        if self._loop is not None:
+            self._loop.remove_reader(self._conn.fileno())
+            self._loop = None
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(PoseBackendError(message))
+        self._pending.clear()
+
+    def close(self) -> None:
+        if self._loop is not None and not self._conn.closed:
+            with contextlib.suppress(RuntimeError, ValueError):
+                self._loop.remove_reader(self._conn.fileno())
+        self._conn.close()
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.terminate()
+
+
+def _engine_main(conn: Any) -> None:
+    """An engine process: answer requests from the pipe until it closes. A thread reads the
+    pipe into a queue, so the server's writes never wait while an answer is being written."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
+    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                requests.put(conn.recv())
+        except (EOFError, OSError):
+            requests.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    operations: dict[str, Callable[..., Any]] = {
+        "start": _start_remote,
+        "call": _call_remote,
+        "drop": _drop_remote,
+    }
+    while (request := requests.get()) is not None:
+        ident, op, args = request
+        try:
+            answer = (ident, True, operations[op](*args))
+        except Exception as err:  # sent back: raised where the server awaits the answer
+            answer = (ident, False, err)
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            return
+        except Exception as err:  # an answer that cannot be pickled
+            conn.send((ident, False, RuntimeError(f"{type(err).__name__}: {err}")))
 
 
 def _invoke(session: LiveSession, name: str, args: tuple[Any, ...]) -> Any:
