@@ -195,3 +195,18 @@ def test_psoas_live_serve_runs_the_page(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
     assert f"live page: http://127.0.0.1:{port}/live/" in out
+
+
+def test_pictures_in_an_engine_process(pictures: list[Image]) -> None:
+    """As ``psoas live --serve`` runs sets: in an engine process, BlazePose started there."""
+    app = create_app(LiveSettings(engine_processes=1, max_sessions=1))
+    try:
+        with serve_app(app) as url, _open(url) as ws:
+            replies = [_send_picture(ws, k / 30, image) for k, image in enumerate(pictures[:5])]
+            assert [r["type"] for r in replies] == ["frame"] * 5
+            assert sum(p is not None for p in replies[-1]["landmarks"]) > 20
+            assert app.state.live_hub.server_pose_sets == 1
+            ws.send(json.dumps({"type": "end"}))
+            assert _receive(ws)["report"]["source"] == "browser webcam"
+    finally:
+        app.state.live_hub.host.close()
