@@ -115,9 +115,14 @@ class ProcessHost(SessionHost):
 
     async def start(self, token: str, spec: SessionSpec) -> None:
         """Create the session in the least busy engine process."""
+        context = multiprocessing.get_context("spawn")
         if not self._links:
-            context = multiprocessing.get_context("spawn")
             self._links = [_EngineLink(context) for _ in range(self.processes)]
+        for index, link in enumerate(self._links):
+            if not link.alive:  # its sessions failed with it; new ones get a new process
+                link.close()
+                self._links[index] = _EngineLink(context)
+                self._home = {t: i for t, i in self._home.items() if i != index}
         load = [0] * self.processes
         for index in self._home.values():
             load[index] += 1
@@ -135,7 +140,14 @@ class ProcessHost(SessionHost):
             del self._home[token]
 
     async def _submit(self, token: str, op: str, *args: Any) -> Any:
+        if token not in self._home:
+            raise PoseBackendError("live engine process stopped; this set is lost")
         return await self._links[self._home[token]].request(op, args)
+
+    @property
+    def pids(self) -> list[int | None]:
+        """The engine processes' ids (empty before the first session)."""
+        return [link.pid for link in self._links]
 
     def close(self) -> None:
         """Stop the engine processes."""
@@ -155,6 +167,17 @@ class _EngineLink:
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the engine process is running."""
+        return self._process.is_alive()
+
+    @property
+    def pid(self) -> int | None:
+        """The engine process's id."""
+        pid: int | None = self._process.pid
+        return pid
 
     async def request(self, op: str, args: tuple[Any, ...]) -> Any:
         if self._loop is None:

@@ -5,6 +5,8 @@ its code and reason, other clients undisturbed) and resuming a dropped set."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -213,3 +215,27 @@ def test_a_resumed_set_reports_every_frame_of_both_connections(
         for m in messages[half:]:
             _send(ws, m)
         assert _end(ws) == session_report(messages).report.to_dict()
+
+
+def test_a_killed_engine_process_closes_its_sets_only_and_is_replaced(
+    replay_site: tuple[str, FastAPI], messages: list[str]
+) -> None:
+    url, app = replay_site
+    host = app.state.live_hub.host
+    with _open(url) as (first, _), _open(url) as (second, _):
+        assert _send(first, messages[0])["type"] == "frame"
+        assert _send(second, messages[0])["type"] == "frame"
+        victim = host.pids[0]
+        assert victim is not None and len(host.pids) == 2
+        os.kill(victim, signal.SIGKILL)
+        replies = [_send(ws, messages[1]) for ws in (first, second)]
+        assert sorted(r["type"] for r in replies) == ["error", "frame"], replies
+        lost = first if replies[0]["type"] == "error" else second
+        code, reason = _drain(lost)
+        assert code == 1011 and reason.startswith("live engine process stopped"), reason
+        kept = second if lost is first else first
+        assert _send(kept, messages[2])["type"] == "frame"
+    with _open(url) as (ws, _), _open(url) as (other, _):
+        assert _send(ws, messages[0])["type"] == "frame"
+        assert _send(other, messages[0])["type"] == "frame"
+    assert victim not in host.pids
