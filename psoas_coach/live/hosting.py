@@ -171,7 +171,7 @@ class _EngineLink:
     @property
     def alive(self) -> bool:
         """Whether the engine process is running."""
-        return self._process.is_alive()
+        return bool(self._process.is_alive())
 
     @property
     def pid(self) -> int | None:
