@@ -300,6 +300,9 @@ class HostedSession:
         self.server_pose = False
         #: Whether the session continues a dropped connection's set.
         self.resumed = False
+        #: Set when a newer connection takes the set over; ``parked`` once it waits for it.
+        self.replaced = asyncio.Event()
+        self.parked = asyncio.Event()
         self._before_server_pose = before_server_pose
 
     async def picture(self, data: bytes) -> dict[str, Any]:

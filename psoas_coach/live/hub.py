@@ -10,14 +10,17 @@ holds the sessions (in the server's process or in engine processes).
 When a connection ends other than by the client closing it normally (the line dropped, the
 page went away, the server closed it), the set is *parked* for ``resume_s`` seconds under its
 token: a connection that presents the token (and the same ``owner``, e.g. the athlete and login
-of the dashboard) continues it; after that the set is dropped. A parked set holds no pose
-estimator (its room goes to others at once); a resumed set that sends pictures starts a fresh
-one, if there is room.
+of the dashboard) continues it; after that the set is dropped. A connection that presents the
+token of a set whose old connection still looks open (a line that died unnoticed) takes it
+over: the old connection is closed (4000) and the set continues on the new one. A parked set
+holds no pose estimator (its room goes to others at once); a resumed set that sends pictures
+starts a fresh one, if there is room.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -58,6 +61,7 @@ class LiveHub:
         self._lock = threading.Lock()
         self._pose_tokens: set[str] = set()
         self._open: set[str] = set()
+        self._serving: dict[str, tuple[HostedSession, Hashable]] = {}
         self._parked: dict[str, _Parked] = {}
         self._dropping: set[asyncio.Task[None]] = set()
 
@@ -104,22 +108,35 @@ class LiveHub:
     async def connect(self, token: str | None, owner: Hashable, spec: SessionSpec) -> HostedSession:
         """The set a new connection serves: the parked set ``token`` if it is there and has
         the same ``owner`` (``resumed`` True), else a fresh one made from ``spec``."""
+        if token in self._serving and self._serving[token][1] == owner:
+            await self._take_over(self._serving[token][0])
         parked = self._parked.get(token) if token else None
         if parked is not None and parked.owner == owner:
             del self._parked[parked.session.token]
             parked.expiry.cancel()
             session = parked.session
             session.resumed = True
+            session.replaced.clear()
+            session.parked.clear()
         else:
             session = HostedSession(self.host, new_token(), self.start_server_pose)
             await self.host.start(session.token, spec)
         self._open.add(session.token)
+        self._serving[session.token] = (session, owner)
         return session
+
+    async def _take_over(self, session: HostedSession) -> None:
+        """A connection resumes a set whose old connection still looks open (its line died
+        unnoticed): close the old one and wait until it parked the set."""
+        session.replaced.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.parked.wait(), timeout=10.0)
 
     async def disconnect(self, session: HostedSession, owner: Hashable, *, park: bool) -> None:
         """The connection of ``session`` ended: release its pose estimator, and ``park`` the
         set for ``resume_s`` seconds (else it is dropped)."""
         self._open.discard(session.token)
+        self._serving.pop(session.token, None)
         try:
             if session.server_pose:
                 await session.release_pose()
@@ -132,6 +149,7 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         expiry = loop.call_later(self.resume_s, self._expire, session.token)
         self._parked[session.token] = _Parked(session, owner, expiry)
+        session.parked.set()
 
     def _expire(self, token: str) -> None:
         parked = self._parked.pop(token, None)

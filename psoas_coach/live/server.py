@@ -57,6 +57,8 @@ UNSUPPORTED_DATA = 1003
 NORMAL_CLOSURE = 1000
 #: Close code of a connection silent for ``idle_s`` seconds ("going away").
 GOING_AWAY = 1001
+#: Close code of a connection whose set a newer connection took over (private-use range).
+REPLACED = 4000
 #: The pose modes the server takes: pictures (pose here) or keypoints (pose in the browser).
 POSE_MODES = ("server", "browser")
 #: uvicorn's WebSocket implementation: the sans-I/O one (its default one uses the deprecated
@@ -246,30 +248,59 @@ async def _ready_message(session: HostedSession, live: LiveSettings) -> dict[str
 async def _message_loop(websocket: WebSocket, session: HostedSession, live: LiveSettings) -> None:
     """Answer every message; raise ``CloseConnectionError`` to close the connection."""
     bad = 0
-    while True:
-        try:
-            message = await asyncio.wait_for(websocket.receive(), timeout=live.idle_s)
-        except TimeoutError:
+    replaced = asyncio.ensure_future(session.replaced.wait())
+    try:
+        while True:
+            message = await _next_message(websocket, replaced, live.idle_s)
+            bad = await _answer(websocket, message, session, live, bad)
+    finally:
+        replaced.cancel()
+
+
+async def _next_message(
+    websocket: WebSocket, replaced: asyncio.Future[Any], idle_s: float
+) -> MutableMapping[str, Any]:
+    """The next message; ``CloseConnectionError`` when the client was silent for ``idle_s``
+    seconds or a newer connection took the set over."""
+    receive = asyncio.ensure_future(websocket.receive())
+    done, _ = await asyncio.wait(
+        {receive, replaced}, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED
+    )
+    if receive in done:
+        return receive.result()
+    receive.cancel()
+    if replaced in done:
+        raise CloseConnectionError(REPLACED, "replaced by a newer connection of this set")
+    raise CloseConnectionError(GOING_AWAY, f"idle: nothing received for {idle_s:g} s")
+
+
+async def _answer(
+    websocket: WebSocket,
+    message: MutableMapping[str, Any],
+    session: HostedSession,
+    live: LiveSettings,
+    bad: int,
+) -> int:
+    """Answer one message; the count of unusable messages in a row after it."""
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(int(message.get("code") or 1000))
+    reply: str | dict[str, Any]
+    try:
+        reply = await _handle(message, session, live)
+        bad = 0
+    except ProtocolError as err:
+        bad += 1
+        log.warning("live: bad message from a browser: %s", err)
+        if bad >= MAX_BAD_MESSAGES:
             raise CloseConnectionError(
-                GOING_AWAY, f"idle: nothing received for {live.idle_s:g} s"
+                UNSUPPORTED_DATA, f"{bad} unusable messages in a row; last: {err}"
             ) from None
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(int(message.get("code") or 1000))
-        try:
-            reply = await _handle(message, session, live)
-            bad = 0
-        except ProtocolError as err:
-            bad += 1
-            log.warning("live: bad message from a browser: %s", err)
-            if bad >= MAX_BAD_MESSAGES:
-                raise CloseConnectionError(
-                    UNSUPPORTED_DATA, f"{bad} unusable messages in a row; last: {err}"
-                ) from None
-            reply = {"type": "error", "message": str(err)}
-        if isinstance(reply, str):
-            await websocket.send_text(reply)
-        else:
-            await websocket.send_json(reply)
+        reply = {"type": "error", "message": str(err)}
+    if isinstance(reply, str):
+        await websocket.send_text(reply)
+    else:
+        await websocket.send_json(reply)
+    return bad
 
 
 async def _handle(

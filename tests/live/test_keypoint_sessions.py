@@ -239,3 +239,16 @@ def test_a_killed_engine_process_closes_its_sets_only_and_is_replaced(
         assert _send(ws, messages[0])["type"] == "frame"
         assert _send(other, messages[0])["type"] == "frame"
     assert victim not in host.pids
+
+
+def test_resuming_a_set_whose_old_connection_looks_open_takes_it_over(
+    strict: tuple[str, FastAPI], messages: list[str]
+) -> None:
+    url, _ = strict
+    with _open(url) as (old, ready):
+        assert all(_send(old, m)["type"] == "frame" for m in messages[:30])
+        with _open(url, f"?resume={ready['session']}") as (new, again):
+            assert again["resumed"] is True and again["session"] == ready["session"]
+            assert _drain(old) == (4000, "replaced by a newer connection of this set")
+            assert all(_send(new, m)["type"] == "frame" for m in messages[30:60])
+            assert _end(new) == session_report(messages[:60]).report.to_dict()
