@@ -327,10 +327,13 @@ class HostedSession:
         return await self.host.call(self.token, name)
 
     async def release_pose(self) -> None:
-        """Release the session's pose estimator (the set is kept)."""
-        await self.host.call(self.token, "close")
+        """Release the session's pose estimator (the set is kept); an engine process that is
+        gone has nothing left to release."""
         self.server_pose = False
+        with contextlib.suppress(PoseBackendError):
+            await self.host.call(self.token, "close")
 
     async def drop(self) -> None:
-        """Forget the session."""
-        await self.host.drop(self.token)
+        """Forget the session (nothing to do when its engine process is gone)."""
+        with contextlib.suppress(PoseBackendError):
+            await self.host.drop(self.token)

@@ -201,7 +201,12 @@ async def serve_connection(
     if refused is not None:
         await _close(websocket, CloseConnectionError(1013, refused))
         return
-    session = await hub.connect(websocket.query_params.get("resume"), owner, live.spec())
+    try:
+        session = await hub.connect(websocket.query_params.get("resume"), owner, live.spec())
+    except PsoasError as err:  # the engine process could not take the set
+        log.error("live: %s", err)
+        await _close(websocket, CloseConnectionError(1011, str(err)))
+        return
     park = True
     try:
         await websocket.send_json(await _ready_message(session, live))
