@@ -6,7 +6,10 @@ Hierarchy::
     ├── InputError                an input file cannot be used
     │   ├── InputNotFoundError    the path does not exist
     │   ├── VideoError            unreadable, truncated or not a video
-    │   └── KeypointCSVError      empty or malformed keypoint CSV
+    │   ├── KeypointCSVError      empty or malformed keypoint CSV
+    │   ├── ProtocolError         (live.protocol) a live message that cannot be used
+    │   └── CloseConnectionError  (live.protocol) a live connection the server closes, with
+    │                             its WebSocket close code and reason
     ├── AnalysisError             the input was read but gives nothing to analyse
     │   ├── NoPersonError         nobody found in the recording
     │   └── PostureError          the person is not lying down (standing or sitting)

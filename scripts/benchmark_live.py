@@ -10,9 +10,15 @@ Agreement (``--agreement DIR``): every ``*.csv(.gz)`` keypoint recording in DIR 
 the live engine frame by frame and analysed offline (``pipeline.analyze_pose``): reps per
 side, largest hold difference, faults.
 
+Load (``--sessions N``): N keypoint clients (pose in the browser) at 30 fps in real time
+against one ``psoas live --serve`` process, sets of ``--seconds``: answer latency, sessions
+falling behind, server CPU per session-second, and each set's report checked (see
+``scripts/live_load.py``).
+
 Examples::
 
     python scripts/benchmark_live.py
+    python scripts/benchmark_live.py --sessions 20 --seconds 60
     python scripts/benchmark_live.py --video ../shared/real/leg_raise_2.mp4 --frames 900
     python scripts/benchmark_live.py --agreement ../shared/devset
 """
@@ -50,6 +56,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=600, help="pictures to time (default 600)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed first pictures")
     parser.add_argument("--agreement", type=Path, metavar="DIR", help="keypoint recordings")
+    parser.add_argument(
+        "--sessions", type=int, metavar="N", help="load: N keypoint clients against one server"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="load: seconds of each set (default 60)"
+    )
+    parser.add_argument(
+        "--engine-processes",
+        type=int,
+        metavar="N",
+        help="load: the server's engine processes (default: one per core; 0: none)",
+    )
     return parser.parse_args(argv)
 
 
@@ -183,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     print("$ python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(argv or sys.argv[1:])]))
     if args.agreement is not None:
         return agreement(args.agreement)
+    if args.sessions is not None:
+        from live_load import run
+
+        return run(args.sessions, args.seconds, args.engine_processes)
     latency(args)
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -21,3 +22,37 @@ def tree_rss_bytes(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 total += float(line.split()[1]) * 1024
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds process ``pid`` has used so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ``pid``'s living children, grandchildren, ... (not ``pid`` itself)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                pending += children
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds of process ``pid`` itself and of its living descendants together."""
+    others = 0.0
+    for child in descendants(pid):
+        try:
+            others += cpu_seconds(child)
+        except OSError:
+            continue
+    return cpu_seconds(pid), others

@@ -69,6 +69,13 @@ def register(commands: Any) -> None:
     )
     server.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    server.add_argument(
+        "--engine-processes",
+        type=int,
+        metavar="N",
+        help="processes the live sets are spread over (default: one per CPU core; 0: the "
+        "server's own process)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -85,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.serve:
         from psoas_coach.live.server import serve
 
-        serve(config, host=args.host, port=args.port)
+        serve(config, host=args.host, port=args.port, engine_processes=args.engine_processes)
         return 0
     return _run_desktop(args, config)
 

@@ -11,7 +11,6 @@ are pixels and seconds.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
+from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.kinematics.occlusion import (
     LOWER_LEG,
     MAX_BRIDGE_S,
@@ -178,23 +178,22 @@ def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[Flo
     """Hampel-style rejection: NaN out positions farther than ``max_dev_px`` from the median.
 
     ``xy`` is ``(F, N, 2)``; the median is taken over a centred window of ``window`` frames
-    (odd). Returns the filtered copy and the number of landmark positions removed.
+    (odd). Returns the filtered copy and the number of landmark positions removed. Landmarks
+    missing in every frame are left out of the work (they stay missing).
     """
     n = xy.shape[0]
-    if n < window:
-        return xy.copy(), 0
-    half = window // 2
-    padded = np.concatenate(
-        [np.full((half, *xy.shape[1:]), np.nan), xy, np.full((half, *xy.shape[1:]), np.nan)]
-    )
-    windows = sliding_window_view(padded, window, axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
-        median = np.nanmedian(windows, axis=-1)
-    dev = np.linalg.norm(xy - median, axis=-1)
-    bad = dev > max_dev_px
     out = xy.copy()
-    out[bad] = np.nan
+    present = np.flatnonzero(np.isfinite(xy).any(axis=(0, 2)))
+    if n < window or present.size == 0:
+        return out, 0
+    half = window // 2
+    part = xy[:, present]
+    gap = np.full((half, *part.shape[1:]), np.nan)
+    median = window_nanmedian(sliding_window_view(np.concatenate([gap, part, gap]), window, 0))
+    bad = np.linalg.norm(part - median, axis=-1) > max_dev_px
+    cleaned = part.copy()
+    cleaned[bad] = np.nan
+    out[:, present] = cleaned
     return out, int(bad.sum())
 
 

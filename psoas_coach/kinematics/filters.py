@@ -75,7 +75,7 @@ class ButterworthLowPass(Filter):
         if self._state is None:
             self._state = (x.copy(), x.copy(), x.copy(), x.copy())
         x1, x2, y1, y2 = self._state
-        fresh = np.isnan(y1) | np.isnan(y2) | np.isnan(x1) | np.isnan(x2)
+        fresh = np.isnan(x1 + x2 + y1 + y2)  # samples are finite or NaN: NaN if any is
         if fresh.any():
             x1, x2, y1, y2 = (np.where(fresh, x, v) for v in (x1, x2, y1, y2))
         b0, b1, b2 = self._b

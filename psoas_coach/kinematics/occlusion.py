@@ -18,7 +18,6 @@ the frames around them) and every figure measured inside it is marked as not see
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -26,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.kinematics.angles import interior_angle
+from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
@@ -85,14 +85,7 @@ def running_median(values: FloatArray, window: int) -> FloatArray:
     where the whole window is)."""
     half = window // 2
     padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
-    stacked = sliding_window_view(padded, window)
-    out = np.full(values.shape, np.nan)
-    ok = np.isfinite(stacked).any(axis=1)
-    if ok.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[ok] = np.nanmedian(stacked[ok], axis=1)
-    return out
+    return window_nanmedian(sliding_window_view(padded, window))
 
 
 def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
@@ -134,10 +127,7 @@ def _edge_steps(knee: FloatArray) -> FloatArray:
     from it on lies from that of the frames before it, degrees (NaN where either is empty)."""
     n = knee.size
     padded = np.concatenate([np.full(EDGE_FRAMES, np.nan), knee, np.full(EDGE_FRAMES, np.nan)])
-    windows = sliding_window_view(padded, EDGE_FRAMES)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
-        medians = np.nanmedian(windows, axis=1)
+    medians = window_nanmedian(sliding_window_view(padded, EDGE_FRAMES))  # NaN: all empty
     return np.asarray(np.abs(medians[EDGE_FRAMES : EDGE_FRAMES + n] - medians[:n]))
 
 

@@ -3,6 +3,8 @@
 :class:`LiveEngine` runs the pose estimator on each picture (through the
 :class:`~psoas_coach.pose.backend.PoseBackend` interface: BlazePose in tracking mode, or a fake
 in unit tests) and hands the landmarks to a :class:`~psoas_coach.live.analyzer.LiveAnalyzer`.
+Landmarks estimated elsewhere (BlazePose in the athlete's browser) enter the same way after
+pose, through :meth:`LiveEngine.process_pose`: one engine, fed pictures or keypoints.
 Pictures wider than ``pose_width`` are shrunk before estimation (BlazePose works at 256 × 256
 inside) and the landmarks mapped back to the picture's pixels, by the same functions as the
 offline video path.
@@ -56,7 +58,8 @@ class LiveEngine:
     """Pose estimation plus live analysis, one picture at a time (in time order).
 
     Args:
-        backend: the pose estimator (owned: closed with the engine).
+        backend: the pose estimator (owned: closed with the engine); ``None`` for an engine
+            fed landmarks only (:meth:`process_pose`), until one is set.
         analyzer: the analysis after pose (its ``frame_size`` is set from the first picture
             when unknown).
         pose_width: pictures wider than this many pixels are shrunk before estimation
@@ -70,7 +73,7 @@ class LiveEngine:
 
     def __init__(
         self,
-        backend: PoseBackend,
+        backend: PoseBackend | None,
         analyzer: LiveAnalyzer,
         *,
         pose_width: int | None = POSE_WIDTH,
@@ -88,10 +91,10 @@ class LiveEngine:
         """Estimate and analyse one RGB ``(H, W, 3)`` uint8 picture taken at ``time_s`` s;
         ``pose_image`` is the picture already shrunk for the estimator (a file's, shrunk as
         the offline path does; ``None``: shrunk here to ``pose_width``)."""
+        if self.backend is None:
+            raise ValueError("LiveEngine.process: this engine has no pose estimator")
         start = time.perf_counter()
         height, width = image_rgb.shape[:2]
-        if self.analyzer.frame_size == (0, 0):
-            self.analyzer.frame_size = (width, height)
         small = shrink_to_width(image_rgb, self.pose_width) if pose_image is None else pose_image
         self._settle_at_chunk_start(time_s)
         before = time.perf_counter()
@@ -99,6 +102,24 @@ class LiveEngine:
         pose_ms = 1000.0 * (time.perf_counter() - before)
         self._remember(time_s, small)
         pose = to_full_pixels(pose, (small.shape[1], small.shape[0]), (width, height))
+        return self.process_pose(time_s, pose, (width, height), pose_ms=pose_ms, start=start)
+
+    def process_pose(
+        self,
+        time_s: float,
+        pose: FramePose | None,
+        size: tuple[int, int],
+        *,
+        pose_ms: float = 0.0,
+        start: float | None = None,
+    ) -> FrameResult:
+        """Analyse one frame's landmarks (``pose`` in pixels of a ``size`` ``(width, height)``
+        picture taken at ``time_s`` s; ``None``: nobody found), estimated here (``pose_ms``
+        milliseconds, the frame's work timed from ``start``, a ``perf_counter`` value) or
+        elsewhere."""
+        start = time.perf_counter() if start is None else start
+        if self.analyzer.frame_size == (0, 0):
+            self.analyzer.frame_size = size
         events = self.analyzer.update(time_s, pose)
         total_ms = 1000.0 * (time.perf_counter() - start)
         status = self.analyzer.status
@@ -109,7 +130,7 @@ class LiveEngine:
         span = None
         while self._chunks and time_s >= self._chunks[0].start_s:
             span = self._chunks.popleft()
-        if span is not None:
+        if span is not None and self.backend is not None:
             end = span.start_s
             recent = self._recent
             settle_tracker(
@@ -131,8 +152,9 @@ class LiveEngine:
         return self.analyzer.finish()
 
     def close(self) -> None:
-        """Release the pose estimator."""
-        self.backend.close()
+        """Release the pose estimator (if any)."""
+        if self.backend is not None:
+            self.backend.close()
 
     def __enter__(self) -> LiveEngine:
         return self

@@ -1,7 +1,10 @@
 """Play a recorded keypoint sequence through the live analysis, frame by frame.
 
 For the agreement with the offline analysis (tests, ``scripts/benchmark_live.py``) and for
-trying the coach on keypoint CSVs: no images, no estimator.
+trying the coach on keypoint CSVs: no images, no estimator. :func:`pose_messages` turns a
+recording into the ``pose`` messages a browser running BlazePose sends, and
+:func:`session_report` gives the report a server's live session gives for them (the clients
+of the tests and of the load benchmark).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import numpy as np
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.events import Event
+from psoas_coach.live.protocol import PoseMessage, decode_text, encode_pose
 from psoas_coach.live.recorder import LiveAnalysis
-from psoas_coach.pose.backend import FramePose
+from psoas_coach.live.session import LiveSession
+from psoas_coach.pose.backend import FramePose, PoseBackend, stack_frames, to_normalized
 from psoas_coach.pose.types import PoseSequence
 
 
@@ -49,3 +54,52 @@ def replay(
         events += analyzer.update(time_s, frame)
     events += analyzer.finish()
     return events, analyzer.analysis()
+
+
+def pose_messages(pose: PoseSequence, *, fps: float = 30.0) -> list[str]:
+    """``pose``'s frames, thinned to about ``fps`` frames a second (a frame is kept once 90 %
+    of a period has passed since the last one kept: recordings' times jitter), as ``pose``
+    messages (JSON text) for a ``pose.width`` x ``pose.height`` picture (both must be known)."""
+    size = (pose.width, pose.height)
+    if min(size) <= 0:
+        raise ValueError(f"pose_messages: {pose.source or 'the recording'} has no frame size")
+    messages: list[str] = []
+    last = -np.inf
+    for time_s, frame in frames_of(pose):
+        if time_s - last < 0.9 / fps:
+            continue
+        last = time_s
+        rows = None if frame is None else to_normalized(frame, *size)
+        messages.append(encode_pose(time_s, size, rows))
+    return messages
+
+
+def decoded_pose(messages: list[str], source: str = "") -> PoseSequence:
+    """The keypoints ``messages`` carry, as the server decodes them (pixels)."""
+    decoded = [decode_text(m) for m in messages]
+    frames = [m for m in decoded if isinstance(m, PoseMessage)]
+    width, height = frames[0].size if frames else (0, 0)
+    return stack_frames(
+        [m.time_s for m in frames],
+        [m.pose for m in frames],
+        width=width,
+        height=height,
+        source=source,
+    )
+
+
+def session_report(messages: list[str], config: AnalysisConfig | None = None) -> LiveAnalysis:
+    """The analysis a server's live session gives for ``messages`` followed by ``end``: the
+    same engine with the same settings, fed here (no frame rate limit)."""
+
+    def no_estimator() -> PoseBackend:
+        raise ValueError("session_report: pose messages need no pose estimator")
+
+    session = LiveSession(
+        config or AnalysisConfig(), CoachSettings(), no_estimator, max_frame_rate=1e12
+    )
+    for text in messages:
+        message = decode_text(text)
+        if isinstance(message, PoseMessage):
+            session.keypoints(message)
+    return session.end()[0]

@@ -38,6 +38,31 @@ class FramePose:
     visibility: FloatArray
 
 
+def from_normalized(landmarks: FloatArray, width: int, height: int) -> FramePose:
+    """A :class:`FramePose` from MediaPipe's normalised landmarks: ``landmarks`` ``(33, 4)``
+    rows of ``x, y`` (shares of the picture's ``width`` and ``height``, pixels), ``z`` (depth
+    on the scale of x) and visibility. Pixels out: ``xy`` times the picture size, ``z`` times
+    its width, visibility clipped to [0, 1]. The one converter for BlazePose's output, whether
+    it ran here (:mod:`psoas_coach.pose.mediapipe_backend`) or in the athlete's browser."""
+    raw = np.asarray(landmarks, dtype=np.float64).reshape(NUM_LANDMARKS, 4)
+    xy = raw[:, :2] * np.array([width, height], dtype=np.float64)
+    return FramePose(xy=xy, z=raw[:, 2] * width, visibility=np.clip(raw[:, 3], 0.0, 1.0))
+
+
+def to_normalized(pose: FramePose, width: int, height: int) -> FloatArray:
+    """The inverse of :func:`from_normalized`, for clients that replay recordings as a browser
+    sends them: ``(33, 4)`` rows of ``x, y`` shares of the picture, ``z`` over its width and
+    visibility. A browser's BlazePose always gives all 33 landmarks; a landmark missing here
+    becomes ``0, 0, 0, 0`` (not visible) and an unknown depth 0."""
+    rows = np.zeros((NUM_LANDMARKS, 4))
+    rows[:, :2] = pose.xy / np.array([width, height], dtype=np.float64)
+    rows[:, 2] = pose.z / width
+    rows[:, 3] = pose.visibility
+    rows[~np.isfinite(rows[:, :2]).all(axis=1)] = 0.0
+    rows[~np.isfinite(rows)] = 0.0
+    return rows
+
+
 def to_full_pixels(
     pose: FramePose | None, small: tuple[int, int], full: tuple[int, int]
 ) -> FramePose | None:

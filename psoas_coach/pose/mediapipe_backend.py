@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from psoas_coach.exceptions import PoseBackendError
-from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend
-from psoas_coach.pose.landmarks import NUM_LANDMARKS
+from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, from_normalized
 
 #: BlazePose model size: 0 lite, 1 full, 2 heavy. Only full ships in the wheel (no download).
 MODEL_COMPLEXITY = 1
@@ -98,8 +97,5 @@ def _check_image(image: ImageArray) -> None:
 
 def _to_frame_pose(landmarks: Any, width: int, height: int) -> FramePose:
     """Convert MediaPipe's normalised landmark list to pixel arrays."""
-    raw = np.array(
-        [(lm.x, lm.y, lm.z, lm.visibility) for lm in landmarks], dtype=np.float64
-    ).reshape(NUM_LANDMARKS, 4)
-    xy = raw[:, :2] * np.array([width, height], dtype=np.float64)
-    return FramePose(xy=xy, z=raw[:, 2] * width, visibility=np.clip(raw[:, 3], 0.0, 1.0))
+    raw = np.array([(lm.x, lm.y, lm.z, lm.visibility) for lm in landmarks], dtype=np.float64)
+    return from_normalized(raw, width, height)

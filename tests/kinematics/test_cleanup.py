@@ -3,6 +3,8 @@ left/right swaps, outlier spikes, short and long gaps, smoothing; frames and tim
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from psoas_coach.kinematics.cleanup import (
     remove_outliers,
 )
 from psoas_coach.kinematics.filters import NoFilterFactory
+from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 from tests.kinematics.bodies import Body, frame_times, posed_body
@@ -167,6 +170,47 @@ def test_remove_outliers_counts_what_it_removes() -> None:
     assert np.array_equal(track[4, 0], [10.0, 0.0]), "the input is left alone"
     short, none = remove_outliers(track[:3], window=5, max_dev_px=5.0)
     assert none == 0 and np.array_equal(short, track[:3])
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ([3.0, 1.0, 2.0], 2.0),
+        ([4.0, 1.0, 2.0, 3.0], 2.5),
+        ([NAN, 5.0, NAN, 1.0], 3.0),
+        ([NAN, 7.0, NAN], 7.0),
+        ([NAN, NAN, NAN], NAN),
+        ([0.1, 0.2, 0.7, NAN, 0.4], (0.2 + 0.4) / 2),
+    ],
+)
+def test_window_nanmedian_matches_numpy(window: list[float], expected: float) -> None:
+    got = window_nanmedian(np.array([window]))[0]
+    assert np.array_equal(got, expected, equal_nan=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.array_equal(got, np.nanmedian(window), equal_nan=True)
+
+
+def test_window_nanmedian_equals_numpy_on_random_windows() -> None:
+    rng = np.random.default_rng(5)
+    windows = rng.normal(scale=300.0, size=(200, 4, 2, 9))
+    windows[rng.random(windows.shape) < 0.4] = np.nan
+    windows[:20] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(windows, axis=-1)
+    assert np.array_equal(window_nanmedian(windows), expected, equal_nan=True)
+
+
+def test_remove_outliers_leaves_landmarks_never_seen_missing() -> None:
+    track = np.full((9, 3, 2), np.nan)
+    track[:, 1] = 0.0
+    track[4, 1] = (10.0, 0.0)
+    out, removed = remove_outliers(track, window=5, max_dev_px=5.0)
+    assert removed == 1 and np.isnan(out[:, [0, 2]]).all() and np.isnan(out[4, 1]).all()
 
 
 @pytest.mark.parametrize(("max_gap_s", "filled"), [(0.3, True), (0.29, False)])

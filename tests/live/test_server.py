@@ -89,7 +89,7 @@ def test_pictures_give_landmarks_status_and_events(site: str, pictures: list[Ima
 
 BAD_MESSAGES: list[tuple[str | bytes, str]] = [
     ("not json", "control message: not JSON"),
-    ('{"type": "dance"}', "control message: expected an object with type mute, end or reset"),
+    ('{"type": "dance"}', "control message: expected an object with type pose, mute, end or"),
     ('{"type": "mute"}', "control message: mute needs a true/false 'muted'"),
     (b"1234", "picture message: expected a time and an image, found 4 B"),
     (HEADER.pack(1.0) + b"not a jpeg", "picture message: the image is not a readable JPEG or PNG"),
@@ -160,10 +160,15 @@ def test_mounted_in_another_app_with_a_report_hook(pictures: list[Image]) -> Non
     )
     with serve_app(app) as url, _open(url, "/athletes/3/live/ws") as ws:
         assert httpx.get(url + "/athletes/3/live/").status_code == 200
-        with connect(url.replace("http", "ws") + "/athletes/3/live/ws") as second:
-            busy = json.loads(second.recv(timeout=30))
-            assert busy == {"type": "error", "message": "server busy: 1 live sets running"}
         _send_picture(ws, 0.0, pictures[0])
+        with _open(url, "/athletes/3/live/ws") as second:  # room for pose in the browser
+            busy = _send_picture(second, 0.0, pictures[0])
+            assert busy["type"] == "error" and busy["message"].startswith(
+                "server busy: 1 live sets use server pose"
+            )
+            with pytest.raises(ConnectionClosed) as closed:
+                second.recv(timeout=30)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
         ws.send(json.dumps({"type": "end"}))
         assert _receive(ws)["saved"] == {"session_id": 7}
     assert len(saved) == 1 and saved[0].report.source == "browser webcam"
@@ -190,3 +195,18 @@ def test_psoas_live_serve_runs_the_page(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
     assert f"live page: http://127.0.0.1:{port}/live/" in out
+
+
+def test_pictures_in_an_engine_process(pictures: list[Image]) -> None:
+    """As ``psoas live --serve`` runs sets: in an engine process, BlazePose started there."""
+    app = create_app(LiveSettings(engine_processes=1, max_sessions=1))
+    try:
+        with serve_app(app) as url, _open(url) as ws:
+            replies = [_send_picture(ws, k / 30, image) for k, image in enumerate(pictures[:5])]
+            assert [r["type"] for r in replies] == ["frame"] * 5
+            assert sum(p is not None for p in replies[-1]["landmarks"]) > 20
+            assert app.state.live_hub.server_pose_sets == 1
+            ws.send(json.dumps({"type": "end"}))
+            assert _receive(ws)["report"]["source"] == "browser webcam"
+    finally:
+        app.state.live_hub.host.close()

@@ -4,6 +4,7 @@ over the WebSocket saved as a new session of the athlete with a done result."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,9 +12,12 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import encode_picture
+from psoas_coach.live.replay import pose_messages, session_report
+from psoas_coach.synth.generator import generate
 from psoas_coach.web.security import SESSION_COOKIE
-from tests.live.conftest import real_frames
+from tests.live.conftest import real_frames, short_spec
 from tests.web.helpers import Api, Served
 
 
@@ -23,8 +27,8 @@ def backend() -> str:
     return "sqlite"
 
 
-def _socket(served: Served, api: Api | None, athlete_id: int) -> ClientConnection:
-    url = served.url.replace("http", "ws") + f"/athletes/{athlete_id}/live/ws"
+def _socket(served: Served, api: Api | None, athlete_id: int, query: str = "") -> ClientConnection:
+    url = served.url.replace("http", "ws") + f"/athletes/{athlete_id}/live/ws" + query
     headers = {"Origin": served.url}
     if api is not None:
         headers["Cookie"] = f"{SESSION_COOKIE}={api.http.cookies[SESSION_COOKIE]}"
@@ -85,3 +89,46 @@ def test_a_live_set_is_saved_as_a_session(served: Served, api: Api) -> None:
     assert "<svg" in api.request("GET", result["files"]["angles"]).text
     page = api.request("GET", f"/sessions/{saved['session_id']}")
     assert page.status_code == 200 and "<svg" in page.text  # the saved set's plots are shown
+
+
+def _resumed(served: Served, api: Api, athlete_id: int, token: str) -> bool:
+    """Open the athlete's socket with ``?resume=token``: whether the set was resumed (a
+    fresh set is closed normally, so it is not kept)."""
+    with _socket(served, api, athlete_id, f"?resume={token}") as ws:
+        ready = _receive(ws)
+        assert ready["type"] == "ready"
+        return bool(ready["resumed"])
+
+
+def test_a_dropped_keypoint_set_resumes_for_the_same_athlete_and_login_only(
+    served: Served, api: Api
+) -> None:
+    team = api.team("Squad")["id"]
+    athlete, teammate = api.athlete(team), api.athlete(team)
+    messages = pose_messages(generate(short_spec(12, n_reps=2)).pose)[:120]
+    with _socket(served, api, athlete["id"]) as ws:
+        token = _receive(ws)["session"]
+        for text in messages[:60]:
+            ws.send(text)
+            assert _receive(ws)["type"] == "frame"
+        ws.close(code=4000)  # the line dropped
+    hub: LiveHub = served.app.state.live_hub
+    deadline = time.monotonic() + 10
+    while not hub.is_parked(token):
+        assert time.monotonic() < deadline, "the dropped set was not parked"
+        time.sleep(0.02)
+    assert not _resumed(served, api, teammate["id"], token), "another athlete"
+    again = Api(served.url)
+    again.login(api.coach["email"])
+    assert not _resumed(served, again, athlete["id"], token), "another login"
+    again.close()
+    with _socket(served, api, athlete["id"], f"?resume={token}") as ws:
+        assert _receive(ws)["resumed"] is True
+        for text in messages[60:]:
+            ws.send(text)
+            assert _receive(ws)["type"] == "frame"
+        ws.send(json.dumps({"type": "end"}))
+        report = _receive(ws)
+    assert report["report"] == session_report(messages).report.to_dict()
+    saved = api.ok("GET", f"/api/sessions/{report['saved']['session_id']}")
+    assert saved["recordings"][0]["latest_job"]["status"] == "done"

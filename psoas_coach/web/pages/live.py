@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings
+from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
@@ -43,11 +44,12 @@ LIVE_STATIC_URL = "/static/live"
 LIVE_CSP = PAGE_CSP.replace(
     "default-src 'self';", "default-src 'self'; connect-src 'self' ws: wss:;"
 )
-#: Live sets running at once (each needs a core for its pose estimator).
+#: Live sets running the pose estimator on the server at once (each needs a core).
 MAX_LIVE_SETS = 4
+#: Other live sets open at once (pose in the athlete's browser: a few per cent of a core each).
+MAX_BROWSER_SETS = 40
 #: Close code of a refused WebSocket (before the handshake: answered HTTP 403).
 POLICY_VIOLATION = 1008
-_active: set[int] = set()
 #: What a live set does, in the consent refusal.
 LIVE_ACTION = "coaching a live set"
 
@@ -80,21 +82,17 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
     """The live protocol (:mod:`psoas_coach.live.protocol`) for a logged-in coach of the
     athlete's team; refused (HTTP 403) otherwise. A youth athlete without recorded guardian
     consent gets an ``error`` message saying so, before any picture is taken, and the socket
-    closes. Each ended set is saved (``saved``)."""
-    allowed = await run_in_threadpool(_authorize, websocket, athlete_id)
-    if allowed is None:
+    closes. Each ended set is saved (``saved``). ``?resume=TOKEN`` continues a dropped set of
+    the same athlete and login (:func:`~psoas_coach.live.server.serve_connection`)."""
+    access = await run_in_threadpool(_authorize, websocket, athlete_id)
+    if access is None:
         await websocket.close(code=POLICY_VIOLATION)
         return
+    config, language, login_key = access
     await websocket.accept()
-    if isinstance(allowed, str):
-        await websocket.send_json({"type": "error", "message": allowed})
+    if isinstance(config, str):
+        await websocket.send_json({"type": "error", "message": config})
         await websocket.close(code=POLICY_VIOLATION)
-        return
-    config, language = allowed
-    if len(_active) >= MAX_LIVE_SETS:
-        message = f"server busy: {MAX_LIVE_SETS} live sets running"
-        await websocket.send_json({"type": "error", "message": message})
-        await websocket.close(code=1013)
         return
     factory: sessionmaker[Session] = websocket.app.state.session_factory
     data: DataDir = websocket.app.state.data_dir
@@ -110,18 +108,34 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
             log.exception("live set of athlete %d: saving failed", athlete_id)
             return {"error": f"saving the set failed ({type(err).__name__})"}
 
-    _active.add(id(websocket))
-    try:
-        coach = CoachSettings(language=language)  # cues in the team's language
-        await serve_connection(websocket, LiveSettings(config=config, coach=coach, on_report=save))
-    finally:
-        _active.discard(id(websocket))
+    settings = LiveSettings(
+        config=config,
+        coach=CoachSettings(language=language),  # cues in the team's language
+        on_report=save,
+        max_sessions=MAX_LIVE_SETS,
+        max_browser_sessions=MAX_BROWSER_SETS,
+    )
+    await serve_connection(websocket, settings, live_hub(websocket), owner=(athlete_id, login_key))
 
 
-def _authorize(websocket: WebSocket, athlete_id: int) -> tuple[AnalysisConfig, str] | str | None:
-    """The athlete's analysis settings and their team's cue language if the request may open
-    their live page, None if it may not, the reason if the athlete may not be recorded
-    (consent missing)."""
+def live_hub(websocket: WebSocket) -> LiveHub:
+    """The dashboard's one :class:`LiveHub` (room and resumable sets), kept on the app."""
+    state = websocket.app.state
+    hub: LiveHub | None = getattr(state, "live_hub", None)
+    if hub is None:
+        hub = LiveSettings(
+            max_sessions=MAX_LIVE_SETS, max_browser_sessions=MAX_BROWSER_SETS
+        ).new_hub()
+        state.live_hub = hub
+    return hub
+
+
+def _authorize(
+    websocket: WebSocket, athlete_id: int
+) -> tuple[AnalysisConfig | str, str, str] | None:
+    """The athlete's analysis settings, their team's cue language and the login's id if the
+    request may open their live page, None if it may not; the reason instead of the settings
+    if the athlete may not be recorded (consent missing)."""
     origin = websocket.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host"):
         return None
@@ -135,10 +149,8 @@ def _authorize(websocket: WebSocket, athlete_id: int) -> tuple[AnalysisConfig, s
         athlete = roster.get_athlete(db, athlete_id=athlete_id, coach_id=login.coach_id)
         if athlete is None:
             return None
-        refused = consent_missing(athlete, LIVE_ACTION)
-        if refused is not None:
-            return refused
-        return jobs.effective_config(athlete), athlete.team.language
+        config = consent_missing(athlete, LIVE_ACTION) or jobs.effective_config(athlete)
+        return config, athlete.team.language, login.token_hash
 
 
 def save_live_set(
