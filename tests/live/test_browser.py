@@ -62,7 +62,7 @@ def page(fake_camera: Path) -> Iterator[Any]:
         tab = context.new_page()
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(url + "/live/")
+        tab.goto(url + "/live/?pose=server")  # pose in the browser: test_browser_pose.py
         yield tab
         browser.close()
     assert errors == [], errors
@@ -110,6 +110,9 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
     rows = page.locator("#summary-rows tr").all_inner_texts()
     assert rows[0].split() == ["Reps", "0", "0"]
     assert page.locator("#live").get_attribute("data-state") == "ended"
+    page.wait_for_timeout(200)  # a few animation frames
+    assert _data(page, "drawn") == 0  # the overlay stopped with the set
+    assert _side_coloured_pixels(page) < 20
     page.screenshot(path=str(ARTIFACTS / "live-02-summary.png"), full_page=True)
     page.click("#start")  # a new set goes on from the same camera
     frames = _data(page, "frames")

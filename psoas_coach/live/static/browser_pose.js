@@ -73,14 +73,14 @@ window.PsoasBrowserPose = (() => {
    * MIN_RATE_HZ; a model that cannot load falls back to the server whatever was asked.
    */
   async function choose(mode, base, video, onStatus) {
-    if (mode === "server") return { mode: "server", estimator: null, rate: null, reason: "asked for" };
+    if (mode === "server") return { mode: "server", estimator: null, rate: null, reason: "as asked in the address" };
     onStatus("loading the pose model in this browser…");
     let estimator = null;
     try {
       estimator = await withTimeout(load(base), LOAD_TIMEOUT_S, "loading the pose model");
       if (mode === "browser") {
         await withTimeout(estimator.estimate(video), LOAD_TIMEOUT_S, "the first pose");
-        return { mode: "browser", estimator, rate: null, reason: "asked for" };
+        return { mode: "browser", estimator, rate: null, reason: "as asked in the address" };
       }
       onStatus("measuring this device's pose rate…");
       const rate = await withTimeout(measureRate(estimator, video, MEASURE_S),
