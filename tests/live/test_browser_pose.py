@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from psoas_coach.live.browser_pose import POSE_FILES, package_dir
@@ -27,6 +28,8 @@ from tests.live.conftest import real_frames
 from tests.live.test_browser import FAKE_CAMERA_ARGS, FPS, write_y4m
 from tests.serving import serve_app
 
+Image = npt.NDArray[np.uint8]
+FloatArray = npt.NDArray[np.float64]
 #: Hips and knees: the joints the engine's angles start from.
 HIPS_KNEES = [23, 24, 25, 26]
 #: Browser and server MediaPipe on the same clip: largest mean hip/knee distance, shares of
@@ -36,7 +39,7 @@ POSE_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
-def clip() -> list[np.ndarray]:
+def clip() -> list[Image]:
     """Three seconds of a real person lying supine, 320x240, every second frame (15 fps)."""
     return real_frames("glute_bridge.mp4", 3.0, 320)[::2]
 
@@ -106,7 +109,7 @@ def _pose_messages(sent: list[Any]) -> list[dict[str, Any]]:
     return [message for message in texts if message["type"] == "pose"]
 
 
-def _server_landmarks(clip: list[np.ndarray]) -> np.ndarray:
+def _server_landmarks(clip: list[Image]) -> FloatArray:
     """The server's MediaPipe on each clip frame: ``(frames, 33, 2)`` shares of the picture."""
     backend = MediaPipeBackend()
     try:
@@ -118,7 +121,7 @@ def _server_landmarks(clip: list[np.ndarray]) -> np.ndarray:
 
 
 def test_pose_in_the_browser_sends_keypoints_only(
-    served: str, clip: list[np.ndarray], tmp_path: Path
+    served: str, clip: list[Image], tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -151,7 +154,7 @@ def test_pose_in_the_browser_sends_keypoints_only(
 
 
 def test_auto_falls_back_to_pictures_on_a_slow_device(
-    served: str, clip: list[np.ndarray], tmp_path: Path
+    served: str, clip: list[Image], tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 

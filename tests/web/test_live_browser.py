@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import ViewportSize
 
 from psoas_coach.web.settings import Settings
 from tests.browser import ARTIFACTS, CHROMIUM
@@ -19,7 +20,7 @@ from tests.live.test_browser import FAKE_CAMERA_ARGS, FPS, write_y4m
 from tests.web.helpers import serve
 from tests.web.test_browser import sign_up_and_create_athlete
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
