@@ -111,17 +111,18 @@ window.PsoasBrowserPose = (() => {
   }
 
   /**
-   * Every `step`-th frame of `video` (frame rate `fps`) in order, at the pace pose allows:
-   * onPose({time_s, width, height, landmarks}) with the frame's media time; resolves with the count.
+   * Every `step`-th frame of `video` (frame rate `fps`) before `endS` seconds, in order, at the
+   * pace pose allows: onPose({frame, time_s, width, height, landmarks}) with the frame's index
+   * and media time; resolves with the count.
    */
-  async function replay(estimator, video, fps, step, onPose) {
-    const frames = Math.floor(video.duration * fps + 1e-6);
+  async function replay(estimator, video, fps, step, onPose, endS = Infinity) {
+    const frames = Math.floor(Math.min(video.duration, endS) * fps + 1e-6);
     let n = 0;
     for (let k = 0; k < frames; k += step) {
       const time_s = k / fps;
       await seek(video, time_s + 0.5 / fps);  // mid-frame: the frame shown from k / fps
       const landmarks = await estimator.estimate(video);
-      onPose({ time_s, width: video.videoWidth, height: video.videoHeight, landmarks });
+      onPose({ frame: k, time_s, width: video.videoWidth, height: video.videoHeight, landmarks });
       n += 1;
     }
     return n;
