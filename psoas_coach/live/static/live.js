@@ -176,7 +176,15 @@
     // Pose in this browser: only the keypoints leave the device (the "pose" message).
     const time_s = performance.now() / 1000;
     const width = video.videoWidth, height = video.videoHeight;
-    const landmarks = await state.estimator.estimate(video);
+    let landmarks;
+    try {
+      landmarks = await state.estimator.estimate(video);
+    } catch (err) {  // e.g. the WebGL context was lost: go on with pictures
+      usePose({ mode: "server", estimator: null, rate: null, reason: `pose in this browser failed: ${err.message}` });
+      state.inFlight = false;
+      pump();
+      return;
+    }
     if (ws.readyState !== WebSocket.OPEN || state.paused) { state.inFlight = false; return; }
     ws.send(JSON.stringify({ type: "pose", time_s, width, height, landmarks }));
   }
