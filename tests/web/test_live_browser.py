@@ -78,3 +78,29 @@ def test_a_live_set_on_a_phone_ends_with_a_link_to_its_session(tab: Any) -> None
     _shot(tab, "03-session")
     tab.goto(athlete_url)
     assert tab.locator(f"a[href='{session_path}']").count() >= 1  # in the athlete's history
+
+
+def test_a_live_set_with_pose_in_the_browser_is_coached_and_saved(tab: Any) -> None:
+    """Keypoints only (``?pose=browser``): the server's answers draw the skeleton and the
+    counts; the set is saved like any other. Needs the server side of the ``pose`` message
+    (issue 11, server branch)."""
+    tab.goto("/teams")
+    tab.click("text=U18 Sprint")
+    tab.click("text=Léa Martin")
+    tab.wait_for_url(re.compile(r"/athletes/\d+$"))
+    tab.goto(tab.url + "/live?pose=browser")
+    tab.click("#start")
+    tab.wait_for_selector("#live[data-pose-mode=browser]", timeout=120_000)
+    tab.wait_for_function(
+        "() => Number(document.getElementById('live').dataset.frames) >= 3", timeout=120_000
+    )
+    assert "Pose runs in this browser" in tab.locator("#pose-mode").inner_text()
+    tab.wait_for_function(
+        "() => Number(document.getElementById('live').dataset.drawn) >= 10", timeout=30_000
+    )
+    _shot(tab, "04-browser-pose")
+    tab.click("#end")
+    tab.wait_for_selector("#saved-link", timeout=60_000)
+    tab.click("#saved-link")
+    tab.wait_for_url(re.compile(r"/sessions/\d+$"))
+    assert "live set" in tab.content()
