@@ -16,13 +16,17 @@ Printed:
 - reps per side, hold of each rep, and rep matching (start/end overlap, as
   ``scripts/live_agreement.py``) of three analyses: ``psoas analyze VIDEO`` (every frame up to
   30 fps: the reference), the server keypoints of the replayed frames, the browser keypoints
-  of the replayed frames (both through :func:`psoas_coach.pipeline.analyze_pose`, the same
-  engine the live server feeds).
+  of the replayed frames (both through :func:`psoas_coach.pipeline.analyze_pose`), and the
+  browser keypoints played frame by frame through the live engine
+  (:func:`psoas_coach.live.replay.replay`: the ``LiveAnalyzer`` the live server feeds with
+  each ``pose`` message).
 
 Example (about 1.5 browser poses a second on a 2-core machine without a GPU, so a 42 s video at
 25 fps with ``--step 2`` takes about 6 minutes)::
 
     python scripts/browser_agreement.py ../shared/render_dev/render_0103.mp4 --step 2
+    python scripts/browser_agreement.py VIDEO --save poses.json   # keep the browser's poses
+    python scripts/browser_agreement.py VIDEO --load poses.json   # compare again, no browser
 
 Exit status: 0; 2 for a missing video or browser pose files not installed (run setup.sh).
 """
@@ -30,6 +34,7 @@ Exit status: 0; 2 for a missing video or browser pose files not installed (run s
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -86,6 +91,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("video", type=Path, help="a video file (H.264 MP4 plays in Chromium)")
     parser.add_argument("--step", type=int, default=2, help="replay every STEP-th frame")
     parser.add_argument("--seconds", type=float, default=float("inf"), help="replay only the start")
+    parser.add_argument("--save", type=Path, help="write the browser's poses to this JSON file")
+    parser.add_argument("--load", type=Path, help="read the browser's poses from --save's file")
     return parser.parse_args(argv)
 
 
@@ -225,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from psoas_coach.config import AnalysisConfig
     from psoas_coach.live.browser_pose import missing_files
+    from psoas_coach.live.replay import replay
     from psoas_coach.outputs import analyze_file
     from psoas_coach.pipeline import analyze_pose
     from psoas_coach.source.video import probe_video
@@ -238,11 +246,17 @@ def main(argv: list[str] | None = None) -> int:
     info = probe_video(args.video)
     size, fps = (info.width, info.height), info.fps
     print(f"{args.video.name}: {info.width}x{info.height} at {fps:g} fps, every {args.step}. frame")
+    if args.load:
+        poses = json.loads(args.load.read_text(encoding="utf-8"))
+    else:
+        poses = browser_poses(args.video, fps, args.step, args.seconds)
+    if args.save:
+        args.save.write_text(json.dumps(poses), encoding="utf-8")
     browser = {
         int(p["frame"]): None
         if p["landmarks"] is None
         else np.array(p["landmarks"], dtype=np.float64)
-        for p in browser_poses(args.video, fps, args.step, args.seconds)
+        for p in poses
     }
     server = server_poses(args.video, args.step, args.seconds)
     print_joints(browser, server, size)
@@ -256,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         ("browser, replayed frames", browser),
     ):
         print_reps(name, analyze_pose(as_sequence(frames, fps, size)).report.reps, ref)
+    _events, live = replay(as_sequence(browser, fps, size))
+    print_reps("browser, live engine", live.report.reps, ref)
     return 0
 
 
