@@ -120,3 +120,36 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
         f"() => Number(document.getElementById('live').dataset.frames) > {frames + 5}",
         timeout=60_000,
     )
+
+
+def test_a_dropped_connection_resumes_the_set(page: Any) -> None:
+    """The connection drops (closed under the page by a WebSocket route): the page reconnects
+    with ``?resume=TOKEN`` and the server continues the same set. Needs the server side of
+    resuming (issue 11, server branch)."""
+    routes: list[Any] = []
+
+    def forward(route: Any) -> None:
+        route.connect_to_server()
+        routes.append(route)
+
+    tab = page.context.new_page()
+    tab.route_web_socket("**/ws*", forward)
+    tab.goto(page.url)
+    tab.click("#start")
+    tab.wait_for_function(
+        "() => Number(document.getElementById('live').dataset.frames) >= 3", timeout=60_000
+    )
+    routes[0].close(code=4000, reason="test: the network dropped")
+    tab.wait_for_function(
+        "() => document.getElementById('events').innerText.includes('Reconnected')",
+        timeout=30_000,
+    )
+    frames = _data(tab, "frames")
+    tab.wait_for_function(
+        f"() => Number(document.getElementById('live').dataset.frames) > {frames + 2}",
+        timeout=60_000,
+    )
+    log = tab.locator("#events").inner_text()
+    tab.close()
+    assert [("?resume=" in r.url) for r in routes] == [False, True]
+    assert "Reconnected: the set goes on" in log

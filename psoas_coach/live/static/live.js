@@ -16,6 +16,10 @@
   const SEND_WIDTH = 640;
   const JPEG_QUALITY = 0.7;
   const MAX_LOG = 60;
+  // Closes for bad use, an error or a full server (protocol.py): the page shows the reason and
+  // does not reconnect. Any other drop reconnects (?resume=TOKEN) within the ready's resume_s.
+  const FINAL_CLOSES = new Set([1001, 1003, 1008, 1011, 1013]);
+  const RETRY_MS = 2000;
 
   const root = document.getElementById("live");
   const video = document.getElementById("camera");
@@ -33,7 +37,8 @@
   const BrowserPose = window.PsoasBrowserPose;
 
   const state = { ws: null, maxFps: 15, inFlight: false, lastSent: 0, timer: null,
-    latest: null, muted: false, paused: false, frames: 0, events: 0, estimator: null };
+    latest: null, muted: false, paused: false, frames: 0, events: 0, estimator: null,
+    session: null, resumeS: 0, droppedAt: null };
 
   function setState(name) { root.dataset.state = name; }
 
@@ -82,25 +87,46 @@
     connect();
   }
 
-  function connect() {
+  function withinGrace() {
+    return state.droppedAt === null || performance.now() - state.droppedAt < state.resumeS * 1000;
+  }
+
+  function connect(resume) {
     const url = new URL(root.dataset.ws || "ws", window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (resume) url.searchParams.set("resume", resume);
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { connection.textContent = "Connected"; };
     ws.onmessage = (message) => onMessage(JSON.parse(message.data));
     ws.onclose = (event) => {
+      state.inFlight = false;
+      endBtn.disabled = muteBtn.disabled = true;
+      if (!FINAL_CLOSES.has(event.code) && state.session && withinGrace()) {
+        // A dropped connection: the same set goes on if the server still holds it.
+        if (state.droppedAt === null) state.droppedAt = performance.now();
+        connection.textContent = "Connection lost: reconnecting…";
+        setState("reconnecting");
+        setTimeout(() => connect(state.session), RETRY_MS);
+        return;
+      }
       const why = event.reason ? `${event.reason}; ` : "";
       connection.textContent = `Disconnected: ${why}reload the page to start again`;
       setState("closed");
-      endBtn.disabled = muteBtn.disabled = true;
     };
     state.ws = ws;
   }
 
   function onMessage(msg) {
     if (msg.type === "ready") {
-      state.maxFps = Math.min(msg.max_fps || 15, 20);
+      state.maxFps = Math.min((state.estimator && msg.max_pose_fps) || msg.max_fps || 15, 20);
+      if (state.droppedAt !== null) {
+        log(msg.resumed ? "Reconnected: the set goes on"
+          : "Reconnected: a new set started (the dropped one could not be resumed)", "setup");
+      }
+      state.droppedAt = null;
+      state.session = msg.session || null;
+      state.resumeS = msg.resume_s || 0;
       const modes = msg.pose_modes;
       if (state.estimator && Array.isArray(modes) && !modes.includes("browser")) {
         state.estimator.close();
