@@ -10,3 +10,17 @@ command -v "$py" >/dev/null 2>&1 || py=python3
 spec="."
 [ -n "${1:-}" ] && spec=".[$1]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+# The live page's in-browser pose (?pose=browser): MediaPipe's @mediapipe/pose from the npm
+# registry into node_modules/ (models and WebAssembly inside the package; the servers serve them).
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq nodejs npm
+  else
+    echo "setup: npm missing: install Debian's nodejs and npm (as root), then run this again" >&2
+    exit 1
+  fi
+fi
+npm ls --silent @mediapipe/pose >/dev/null 2>&1 \
+  || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+# The package unpacks with files other users cannot read (mode 754): the server must read them.
+chmod -R a+rX node_modules

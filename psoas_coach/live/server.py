@@ -33,6 +33,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import PsoasError
 from psoas_coach.live.analyzer import CoachSettings
+from psoas_coach.live.browser_pose import LIVE_PAGE_CSP, build_pose_files_router
 from psoas_coach.live.engine import mediapipe_backend
 from psoas_coach.live.hosting import HostedSession, ProcessHost, SessionSpec, ThreadHost
 from psoas_coach.live.hub import LiveHub
@@ -120,19 +121,26 @@ class LiveSettings:
 def build_live_router(
     settings: LiveSettings | None = None, hub: LiveHub | None = None
 ) -> APIRouter:
-    """The live page's routes: ``/`` (page), ``/live.js``, ``/live.css``, ``/ws``; ``hub``
+    """The live page's routes: ``/`` (page), ``/live.js``, ``/browser_pose.js``, ``/live.css``,
+    ``/pose/*`` (in-browser BlazePose, :mod:`psoas_coach.live.browser_pose`), ``/ws``; ``hub``
     holds its sets (default: a new one for ``settings``)."""
     live = settings or LiveSettings()
     router = APIRouter()
+    router.include_router(build_pose_files_router(), prefix="/pose")
     hub = hub or live.new_hub()
 
     @router.get("/", include_in_schema=False)
     async def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+        headers = {"Content-Security-Policy": LIVE_PAGE_CSP}
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=headers)
 
     @router.get("/live.js", include_in_schema=False)
     async def script() -> FileResponse:
         return FileResponse(STATIC_DIR / "live.js", media_type="text/javascript")
+
+    @router.get("/browser_pose.js", include_in_schema=False)
+    async def pose_script() -> FileResponse:
+        return FileResponse(STATIC_DIR / "browser_pose.js", media_type="text/javascript")
 
     @router.get("/live.css", include_in_schema=False)
     async def style() -> FileResponse:

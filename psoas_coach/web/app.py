@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from psoas_coach import __version__
+from psoas_coach.live.browser_pose import build_pose_files_router
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.db import make_engine, make_session_factory, upgrade_schema
@@ -117,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(page_router())
+    app.include_router(build_pose_files_router(), prefix=f"{LIVE_STATIC_URL}/pose")
     app.mount(LIVE_STATIC_URL, StaticFiles(directory=LIVE_STATIC_DIR), name="live-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

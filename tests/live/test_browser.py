@@ -62,7 +62,7 @@ def page(fake_camera: Path) -> Iterator[Any]:
         tab = context.new_page()
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(url + "/live/")
+        tab.goto(url + "/live/?pose=server")  # pose in the browser: test_browser_pose.py
         yield tab
         browser.close()
     assert errors == [], errors
@@ -110,6 +110,9 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
     rows = page.locator("#summary-rows tr").all_inner_texts()
     assert rows[0].split() == ["Reps", "0", "0"]
     assert page.locator("#live").get_attribute("data-state") == "ended"
+    page.wait_for_timeout(200)  # a few animation frames
+    assert _data(page, "drawn") == 0  # the overlay stopped with the set
+    assert _side_coloured_pixels(page) < 20
     page.screenshot(path=str(ARTIFACTS / "live-02-summary.png"), full_page=True)
     page.click("#start")  # a new set goes on from the same camera
     frames = _data(page, "frames")
@@ -117,3 +120,36 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
         f"() => Number(document.getElementById('live').dataset.frames) > {frames + 5}",
         timeout=60_000,
     )
+
+
+def test_a_dropped_connection_resumes_the_set(page: Any) -> None:
+    """The connection drops (closed under the page by a WebSocket route): the page reconnects
+    with ``?resume=TOKEN`` and the server continues the same set. Needs the server side of
+    resuming (issue 11, server branch)."""
+    routes: list[Any] = []
+
+    def forward(route: Any) -> None:
+        route.connect_to_server()
+        routes.append(route)
+
+    tab = page.context.new_page()
+    tab.route_web_socket("**/ws*", forward)
+    tab.goto(page.url)
+    tab.click("#start")
+    tab.wait_for_function(
+        "() => Number(document.getElementById('live').dataset.frames) >= 3", timeout=60_000
+    )
+    routes[0].close(code=4000, reason="test: the network dropped")
+    tab.wait_for_function(
+        "() => document.getElementById('events').innerText.includes('Reconnected')",
+        timeout=30_000,
+    )
+    frames = _data(tab, "frames")
+    tab.wait_for_function(
+        f"() => Number(document.getElementById('live').dataset.frames) > {frames + 2}",
+        timeout=60_000,
+    )
+    log = tab.locator("#events").inner_text()
+    tab.close()
+    assert [("?resume=" in r.url) for r in routes] == [False, True]
+    assert "Reconnected: the set goes on" in log

@@ -48,6 +48,7 @@ def test_other_teams_athlete_is_refused(served: Served, new_api: Callable[[], Ap
     assert page.status_code == 200
     assert f'data-ws="/athletes/{athlete["id"]}/live/ws"' in page.text
     assert "connect-src 'self' ws:" in page.headers["content-security-policy"]
+    assert 'data-pose-base="/static/live/pose/"' in page.text
     assert other.request("GET", f"/athletes/{athlete['id']}/live").status_code == 404
     for client in (other, None):
         with pytest.raises(InvalidStatus) as refused:
@@ -132,3 +133,21 @@ def test_a_dropped_keypoint_set_resumes_for_the_same_athlete_and_login_only(
     assert report["report"] == session_report(messages).report.to_dict()
     saved = api.ok("GET", f"/api/sessions/{report['saved']['session_id']}")
     assert saved["recordings"][0]["latest_job"]["status"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "media_type"),
+    [
+        ("pose_solution_wasm_bin.wasm", 200, "application/wasm"),
+        ("pose_landmark_full.tflite", 200, "application/octet-stream"),
+        ("index.d.ts", 404, None),
+    ],
+)
+def test_the_browser_pose_files_are_served(
+    api: Api, name: str, status: int, media_type: str | None
+) -> None:
+    answer = api.request("GET", f"/static/live/pose/{name}")
+    assert answer.status_code == status
+    if media_type is not None:
+        assert answer.headers["content-type"] == media_type
+        assert len(answer.content) > 1_000_000  # the whole runtime or model

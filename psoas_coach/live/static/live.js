@@ -1,5 +1,7 @@
-// Psoas Coach live page: webcam pictures to the server over a WebSocket (protocol
-// psoas-live@1, see psoas_coach/live/protocol.py), overlay and spoken cues from its answers.
+// Psoas Coach live page: webcam pictures (pose on the server) or BlazePose keypoints (pose in
+// this browser, browser_pose.js; ?pose=browser|server|auto) to the server over a WebSocket
+// (protocol psoas-live@1, see psoas_coach/live/protocol.py), overlay and spoken cues from its
+// answers.
 "use strict";
 
 (() => {
@@ -14,6 +16,10 @@
   const SEND_WIDTH = 640;
   const JPEG_QUALITY = 0.7;
   const MAX_LOG = 60;
+  // Closes for bad use, an error or a full server (protocol.py): the page shows the reason and
+  // does not reconnect. Any other drop reconnects (?resume=TOKEN) within the ready's resume_s.
+  const FINAL_CLOSES = new Set([1001, 1003, 1008, 1011, 1013]);
+  const RETRY_MS = 2000;
 
   const root = document.getElementById("live");
   const video = document.getElementById("camera");
@@ -27,8 +33,12 @@
   const connection = document.getElementById("connection");
   const eventList = document.getElementById("events");
 
+  const poseMode = document.getElementById("pose-mode");
+  const BrowserPose = window.PsoasBrowserPose;
+
   const state = { ws: null, maxFps: 15, inFlight: false, lastSent: 0, timer: null,
-    latest: null, muted: false, paused: false, frames: 0, events: 0 };
+    latest: null, muted: false, paused: false, frames: 0, events: 0, estimator: null,
+    session: null, resumeS: 0, droppedAt: null };
 
   function setState(name) { root.dataset.state = name; }
 
@@ -40,11 +50,21 @@
   }
 
   function log(text, kind) {
+    // Newest at the bottom; a line equal to the last one is not repeated.
+    const last = eventList.lastElementChild;
+    if (last && last.textContent === text) return;
     const item = document.createElement("li");
     item.textContent = text;
     item.className = kind || "";
-    eventList.prepend(item);
-    while (eventList.children.length > MAX_LOG) eventList.lastElementChild.remove();
+    eventList.append(item);
+    while (eventList.children.length > MAX_LOG) eventList.firstElementChild.remove();
+    eventList.scrollTop = eventList.scrollHeight;
+  }
+
+  function usePose(choice) {
+    state.estimator = choice.estimator;
+    root.dataset.poseMode = choice.mode;
+    poseMode.textContent = BrowserPose.describe(choice);
   }
 
   async function start() {
@@ -60,28 +80,58 @@
       startBtn.disabled = false;
       return;
     }
-    connect();
     requestAnimationFrame(draw);
+    const asked = BrowserPose.requestedMode(window.location.search);
+    usePose(await BrowserPose.choose(asked, root.dataset.poseBase || "pose/", video,
+      (text) => { poseMode.textContent = `Pose: ${text}`; }));
+    connect();
   }
 
-  function connect() {
+  function withinGrace() {
+    return state.droppedAt === null || performance.now() - state.droppedAt < state.resumeS * 1000;
+  }
+
+  function connect(resume) {
     const url = new URL(root.dataset.ws || "ws", window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (resume) url.searchParams.set("resume", resume);
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { connection.textContent = "Connected"; };
     ws.onmessage = (message) => onMessage(JSON.parse(message.data));
-    ws.onclose = () => {
-      connection.textContent = "Disconnected: reload the page to start again";
-      setState("closed");
+    ws.onclose = (event) => {
+      state.inFlight = false;
       endBtn.disabled = muteBtn.disabled = true;
+      if (!FINAL_CLOSES.has(event.code) && state.session && withinGrace()) {
+        // A dropped connection: the same set goes on if the server still holds it.
+        if (state.droppedAt === null) state.droppedAt = performance.now();
+        connection.textContent = "Connection lost: reconnecting…";
+        setState("reconnecting");
+        setTimeout(() => connect(state.session), RETRY_MS);
+        return;
+      }
+      const why = event.reason ? `${event.reason}; ` : "";
+      connection.textContent = `Disconnected: ${why}reload the page to start again`;
+      setState("closed");
     };
     state.ws = ws;
   }
 
   function onMessage(msg) {
     if (msg.type === "ready") {
-      state.maxFps = Math.min(msg.max_fps || 15, 20);
+      state.maxFps = Math.min((state.estimator && msg.max_pose_fps) || msg.max_fps || 15, 20);
+      if (state.droppedAt !== null) {
+        log(msg.resumed ? "Reconnected: the set goes on"
+          : "Reconnected: a new set started (the dropped one could not be resumed)", "setup");
+      }
+      state.droppedAt = null;
+      state.session = msg.session || null;
+      state.resumeS = msg.resume_s || 0;
+      const modes = msg.pose_modes;
+      if (state.estimator && Array.isArray(modes) && !modes.includes("browser")) {
+        state.estimator.close();
+        usePose({ mode: "server", estimator: null, rate: null, reason: "this server takes pictures only" });
+      }
       setState("ready");
       endBtn.disabled = muteBtn.disabled = false;
       pump();
@@ -111,24 +161,29 @@
     if (saved.url && saved.url.startsWith("/")) {
       const link = document.createElement("a");
       link.href = saved.url;
-      link.textContent = "open the saved session";
-      box.replaceChildren("Set saved: ", link);
+      link.id = "saved-link";
+      link.textContent = "open the session";
+      box.replaceChildren("Saved: ", link);
     } else {
       box.textContent = `Set not saved: ${saved.error || "unknown error"}`;
     }
+    box.classList.toggle("failed", !saved.url);
     box.hidden = false;
   }
 
   function onEvent(event) {
     state.events += 1;
     root.dataset.events = String(state.events);
+    // The log stays calm: one line per rep, what to fix in the set-up; countdown words,
+    // praise and fault cues are spoken and shown on the picture only.
     if (event.type === "cue") {
       if (event.spoken) say(event.text);
-      log(event.text, event.category);
+      if (event.category === "setup") log(event.text, "setup");
     } else if (event.type === "rep_finished") {
       const rep = event.rep;
       const faults = rep.faults.length ? ` (${rep.faults.join(", ").replaceAll("_", " ")})` : "";
-      log(`Rep ${event.counts[rep.side]} ${rep.side}: hold ${rep.hold_s.toFixed(1)} s${faults}`, "rep");
+      log(`Rep ${event.counts[rep.side]} ${rep.side}: hold ${rep.hold_s.toFixed(1)} s${faults}`,
+        rep.faults.length ? "rep faulty" : "rep");
     } else if (event.type === "setup" && event.ready) {
       log("Setup done: counting", "setup");
     }
@@ -143,12 +198,30 @@
     state.timer = setTimeout(() => { state.timer = null; sendPicture(); }, wait);
   }
 
+  async function sendPose(ws) {
+    // Pose in this browser: only the keypoints leave the device (the "pose" message).
+    const time_s = performance.now() / 1000;
+    const width = video.videoWidth, height = video.videoHeight;
+    let landmarks;
+    try {
+      landmarks = await state.estimator.estimate(video);
+    } catch (err) {  // e.g. the WebGL context was lost: go on with pictures
+      usePose({ mode: "server", estimator: null, rate: null, reason: `pose in this browser failed: ${err.message}` });
+      state.inFlight = false;
+      pump();
+      return;
+    }
+    if (ws.readyState !== WebSocket.OPEN || state.paused) { state.inFlight = false; return; }
+    ws.send(JSON.stringify({ type: "pose", time_s, width, height, landmarks }));
+  }
+
   async function sendPicture() {
     const ws = state.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || state.inFlight || state.paused) return;
     if (video.readyState < 2 || !video.videoWidth) { state.timer = setTimeout(() => { state.timer = null; sendPicture(); }, 50); return; }
     state.inFlight = true;
     state.lastSent = performance.now();
+    if (state.estimator) { await sendPose(ws); return; }
     grab.width = SEND_WIDTH;
     grab.height = Math.round(SEND_WIDTH * video.videoHeight / video.videoWidth);
     grabCtx.drawImage(video, 0, 0, grab.width, grab.height);
@@ -174,6 +247,7 @@
   function endSet() {
     if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return;
     state.paused = true;
+    state.latest = null;  // the overlay stops with the set
     endBtn.disabled = true;
     state.ws.send(JSON.stringify({ type: "end" }));
   }
@@ -242,8 +316,21 @@
       fitCanvas();
       ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
     }
-    if (state.latest) drawOverlay(state.latest);
+    if (state.paused) drawEnded();
+    else if (state.latest) drawOverlay(state.latest);
     requestAnimationFrame(draw);
+  }
+
+  function drawEnded() {
+    // After End set: the camera picture, dimmed, and no stale skeleton or hold timer.
+    const w = canvas.width, h = canvas.height, s = Math.min(w, h) / 480;
+    ctx.fillStyle = "rgba(17,17,17,0.55)";
+    ctx.fillRect(0, 0, w, h);
+    ctx.font = `${Math.round(22 * s)}px system-ui, sans-serif`;
+    ctx.fillStyle = "#fff";
+    const text = root.dataset.state === "ended" ? "Set ended: New set starts another" : "Ending the set…";
+    ctx.fillText(text, Math.max(8, w / 2 - ctx.measureText(text).width / 2), h / 2, w - 16);
+    root.dataset.drawn = "0";
   }
 
   function edgeColor(a, b) {

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings
+from psoas_coach.live.browser_pose import WASM_SCRIPT_SRC
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
@@ -28,7 +29,7 @@ from psoas_coach.outputs import write_outputs
 from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
-from psoas_coach.storage.models import Athlete
+from psoas_coach.storage.models import Athlete, LoginSession
 from psoas_coach.web.deps import AthleteDep, LoginDep
 from psoas_coach.web.middleware import PAGE_CSP
 from psoas_coach.web.runner import STEM, RunOutput
@@ -40,10 +41,11 @@ log = logging.getLogger("psoas_coach.web.live")
 router = APIRouter()
 #: Where the dashboard serves the live page's script and style.
 LIVE_STATIC_URL = "/static/live"
-#: The live page may open its WebSocket and use the camera.
+#: The live page may open its WebSocket, use the camera and compile the in-browser pose
+#: model's WebAssembly (served from this server, :mod:`psoas_coach.live.browser_pose`).
 LIVE_CSP = PAGE_CSP.replace(
     "default-src 'self';", "default-src 'self'; connect-src 'self' ws: wss:;"
-)
+).replace("script-src 'self'", WASM_SCRIPT_SRC)
 #: Live sets running the pose estimator on the server at once (each needs a core).
 MAX_LIVE_SETS = 4
 #: Other live sets open at once (pose in the athlete's browser: a few per cent of a core each).
@@ -64,17 +66,35 @@ def live_page(athlete: AthleteDep, login: LoginDep) -> HTMLResponse:
     for old, new in (
         ('href="live.css"', f'href="{LIVE_STATIC_URL}/live.css"'),
         ('src="live.js"', f'src="{LIVE_STATIC_URL}/live.js"'),
+        ('src="browser_pose.js"', f'src="{LIVE_STATIC_URL}/browser_pose.js"'),
         ('data-ws="ws"', f'data-ws="/athletes/{athlete.id}/live/ws"'),
-        ("<h1>Psoas Coach · live</h1>", f"<h1>Live set · {name}</h1>"),
-        (
-            "  </header>",
-            f'    <p><a href="/athletes/{athlete.id}">Back to {name}</a></p>\n'
-            '    <p id="saved" role="status" hidden></p>\n  </header>',
-        ),
+        ('data-pose-base="pose/"', f'data-pose-base="{LIVE_STATIC_URL}/pose/"'),
+        ('class="brand" href="./"', 'class="brand" href="/teams"'),
+        ("<h1>Live set</h1>", f"<h1>Live set · {name}</h1>"),
+        ("<span>Live set</span></nav>", f"{_crumbs(athlete)}</nav>\n  {_who(login)}"),
     ):
         page = page.replace(old, new)
     headers = {"Content-Security-Policy": LIVE_CSP, "Permissions-Policy": "camera=(self)"}
     return HTMLResponse(page, headers=headers)
+
+
+def _crumbs(athlete: Athlete) -> str:
+    """The top bar's trail, as on the athlete's page, ending in the live set."""
+    team = athlete.team
+    return (
+        f'<a href="/teams">Teams</a><a href="/teams/{team.id}">{escape(team.name)}</a>'
+        f'<a href="/athletes/{athlete.id}">{escape(athlete.name)}</a><span>Live set</span>'
+    )
+
+
+def _who(login: LoginSession) -> str:
+    """The top bar's coach name and log-out button (base.html's ``.who``)."""
+    return (
+        f'<div class="who"><a class="coach-name" href="/account">{escape(login.coach.name)}</a>'
+        '<form method="post" action="/logout" class="inline">'
+        f'<input type="hidden" name="csrf_token" value="{escape(login.csrf_token)}">'
+        '<button type="submit" class="link">Log out</button></form></div>'
+    )
 
 
 @router.websocket("/athletes/{athlete_id}/live/ws")
