@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from psoas_coach.report.pdf import DEBIAN_CHROMIUM, HEADLESS_ARGS
+
 #: Debian's ``chromium`` package; Playwright never downloads a browser of its own.
-CHROMIUM = Path("/usr/bin/chromium")
-#: Headless, and no background connections (this machine's network is closed).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = DEBIAN_CHROMIUM
+#: Headless, and no background connections (this machine's network is closed): the product's.
+CHROMIUM_ARGS = list(HEADLESS_ARGS)
 #: Screenshots of the browser tests.
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -20,7 +20,8 @@ from psoas_coach.exceptions import PdfError
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 #: Longest a PDF may take to print, seconds.
 PRINT_TIMEOUT_S = 60.0
-_ARGS = (
+#: Headless Chromium with no background connections (nothing leaves the machine).
+HEADLESS_ARGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -28,8 +29,8 @@ _ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--no-pdf-header-footer",
 )
+_ARGS = (*HEADLESS_ARGS, "--no-pdf-header-footer")
 
 
 def chromium_path() -> Path | None:
