@@ -2,7 +2,8 @@
 
 At start-up (the app's lifespan) the schema is upgraded by the Alembic migrations, jobs a crash
 left running are re-queued, leftovers of interrupted work are cleared, and the analysis worker
-starts; at shutdown the worker finishes its current job (up to a minute) and stops.
+starts; at shutdown the live sets' engine processes stop and the worker finishes its current
+job (up to a minute) and stops.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from psoas_coach.web.middleware import (
     SecurityHeadersMiddleware,
 )
 from psoas_coach.web.pages import page_router
-from psoas_coach.web.pages.live import LIVE_STATIC_URL
+from psoas_coach.web.pages.live import LIVE_STATIC_URL, new_live_hub
 from psoas_coach.web.settings import Settings
 from psoas_coach.web.throttle import LoginThrottle, SignupLimit
 from psoas_coach.web.worker import AnalysisWorker
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            app.state.live_hub.host.close()
             stop_services(services)
 
     app = FastAPI(
@@ -108,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.live_hub = new_live_hub(settings.live_engine_processes)
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_window_min * 60.0
     )

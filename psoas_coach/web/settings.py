@@ -18,7 +18,7 @@ setting                     environment variable               default
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from psoas_coach.storage.db import normalize_url, sqlite_url
@@ -57,6 +57,9 @@ class Settings:
             oldest leaves the window (see :mod:`psoas_coach.web.throttle` for the higher
             ceilings per address and per account).
         login_window_min: the failed-login window, minutes.
+        live_engine_processes: processes the live sets are spread over (as ``psoas live
+            --serve``; default one per CPU core; 0: the server's own process, which holds them
+            to one core).
         signups_per_hour: sign-up attempts accepted from one client address per hour (0: no
             limit); more are answered 429 with ``Retry-After``.
         trusted_proxies: comma-separated addresses (or networks) of reverse proxies whose
@@ -81,6 +84,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_min: float = 15.0
     signups_per_hour: int = 20
+    live_engine_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
     trusted_proxies: str = ""
     ray_address: str = ""
 
@@ -125,4 +129,7 @@ class Settings:
             secure_cookies=env.get("PSOAS_SECURE_COOKIES", "") in ("1", "true", "yes"),
             trusted_proxies=env.get("PSOAS_TRUSTED_PROXIES", "").strip(),
             signups_per_hour=int(env.get("PSOAS_SIGNUPS_PER_HOUR", base.signups_per_hour)),
+            live_engine_processes=int(
+                env.get("PSOAS_LIVE_ENGINE_PROCESSES", base.live_engine_processes)
+            ),
         )

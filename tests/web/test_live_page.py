@@ -4,6 +4,7 @@ over the WebSocket saved as a new session of the athlete with a done result."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from psoas_coach.live.hosting import ProcessHost
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import encode_picture
 from psoas_coach.live.replay import pose_messages, session_report
@@ -114,6 +116,8 @@ def test_a_dropped_keypoint_set_resumes_for_the_same_athlete_and_login_only(
             assert _receive(ws)["type"] == "frame"
         ws.close(code=4000)  # the line dropped
     hub: LiveHub = served.app.state.live_hub
+    assert isinstance(hub.host, ProcessHost), "the dashboard's sets run in engine processes"
+    assert [pid for pid in hub.host.pids if pid not in (None, os.getpid())]
     deadline = time.monotonic() + 10
     while not hub.is_parked(token):
         assert time.monotonic() < deadline, "the dropped set was not parked"

@@ -138,15 +138,19 @@ async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
     await serve_connection(websocket, settings, live_hub(websocket), owner=(athlete_id, login_key))
 
 
+def new_live_hub(engine_processes: int) -> LiveHub:
+    """The dashboard's one :class:`LiveHub` (room and resumable sets), its sets spread over
+    ``engine_processes`` processes; made with the app, closed with it."""
+    return LiveSettings(
+        max_sessions=MAX_LIVE_SETS,
+        max_browser_sessions=MAX_BROWSER_SETS,
+        engine_processes=engine_processes,
+    ).new_hub()
+
+
 def live_hub(websocket: WebSocket) -> LiveHub:
-    """The dashboard's one :class:`LiveHub` (room and resumable sets), kept on the app."""
-    state = websocket.app.state
-    hub: LiveHub | None = getattr(state, "live_hub", None)
-    if hub is None:
-        hub = LiveSettings(
-            max_sessions=MAX_LIVE_SETS, max_browser_sessions=MAX_BROWSER_SETS
-        ).new_hub()
-        state.live_hub = hub
+    """The app's :class:`LiveHub`."""
+    hub: LiveHub = websocket.app.state.live_hub
     return hub
 
 
