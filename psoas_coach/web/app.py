@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -27,7 +27,7 @@ from psoas_coach.storage.crud import jobs, sessions
 from psoas_coach.storage.db import make_engine, make_session_factory, upgrade_schema
 from psoas_coach.storage.files import DataDir
 from psoas_coach.web.api import api_router
-from psoas_coach.web.deps import LoginDep, request_has_login
+from psoas_coach.web.deps import LoginDep, get_login, request_has_login
 from psoas_coach.web.errors import install_error_handlers
 from psoas_coach.web.middleware import (
     BodyLimitMiddleware,
@@ -121,7 +121,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(page_router())
-    app.include_router(build_pose_files_router(), prefix=f"{LIVE_STATIC_URL}/pose")
+    app.include_router(  # for the live page, which only a logged-in coach opens
+        build_pose_files_router(),
+        prefix=f"{LIVE_STATIC_URL}/pose",
+        dependencies=[Depends(get_login)],
+    )
     app.mount(LIVE_STATIC_URL, StaticFiles(directory=LIVE_STATIC_DIR), name="live-static")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -28,7 +28,7 @@ OBJECT_PARAMS = (
     "result_id",
     "invitation_id",
 )
-FIXED_PARAMS = {"rep_index": "1", "kind": "json"}
+FIXED_PARAMS = {"rep_index": "1", "kind": "json", "name": "pose.js"}
 #: Routes whose path names no team-owned object (method, path).
 NO_OBJECT_ROUTES = {
     ("GET", "/"),
@@ -52,6 +52,7 @@ NO_OBJECT_ROUTES = {
     ("GET", "/api/faults"),
     ("GET", "/api/teams"),
     ("POST", "/api/teams"),
+    ("GET", "/static/live/pose/{name}"),  # the in-browser pose model (login needed)
 }
 #: Routes open without login.
 PUBLIC_ROUTES = {
