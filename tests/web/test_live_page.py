@@ -60,6 +60,10 @@ def test_other_teams_athlete_is_refused(served: Served, new_api: Callable[[], Ap
         url = served.url.replace("http", "ws") + f"/athletes/{athlete['id']}/live/ws"
         cookie = f"{SESSION_COOKIE}={owner.http.cookies[SESSION_COOKIE]}"
         connect(url, additional_headers={"Origin": "http://evil.example", "Cookie": cookie})
+    for unknown in (999_999, 2**63, -(2**70)):  # beyond a database integer: refused alike
+        with pytest.raises(InvalidStatus) as refused:
+            _socket(served, owner, unknown)
+        assert refused.value.response.status_code == 403
 
 
 def test_a_live_set_is_saved_as_a_session(served: Served, api: Api) -> None:

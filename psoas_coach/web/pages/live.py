@@ -30,7 +30,7 @@ from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, LoginSession
-from psoas_coach.web.deps import AthleteDep, LoginDep
+from psoas_coach.web.deps import AthleteDep, LoginDep, ObjectId
 from psoas_coach.web.middleware import PAGE_CSP
 from psoas_coach.web.runner import STEM, RunOutput
 from psoas_coach.web.security import SESSION_COOKIE, token_hash
@@ -98,7 +98,7 @@ def _who(login: LoginSession) -> str:
 
 
 @router.websocket("/athletes/{athlete_id}/live/ws")
-async def live_socket(websocket: WebSocket, athlete_id: int) -> None:
+async def live_socket(websocket: WebSocket, athlete_id: ObjectId) -> None:
     """The live protocol (:mod:`psoas_coach.live.protocol`) for a logged-in coach of the
     athlete's team; refused (HTTP 403) otherwise. A youth athlete without recorded guardian
     consent gets an ``error`` message saying so, before any picture is taken, and the socket
