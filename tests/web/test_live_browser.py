@@ -45,14 +45,20 @@ def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     assert errors == [], errors
 
 
+@pytest.fixture(scope="module")
+def athlete_url(tab: Any) -> str:
+    """The athlete page of a coach signed up in ``tab`` (once for the module's tests)."""
+    sign_up_and_create_athlete(tab)
+    url: str = tab.url
+    return url
+
+
 def _shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"live-phone-{name}.png"), full_page=True)
 
 
-def test_a_live_set_on_a_phone_ends_with_a_link_to_its_session(tab: Any) -> None:
-    sign_up_and_create_athlete(tab)
-    athlete_url = tab.url
+def test_a_live_set_on_a_phone_ends_with_a_link_to_its_session(tab: Any, athlete_url: str) -> None:
     answer = tab.goto(athlete_url + "/live?pose=server")
     csp = answer.headers["content-security-policy"]
     assert "script-src 'self' 'wasm-unsafe-eval';" in csp and "http" not in csp
@@ -80,15 +86,12 @@ def test_a_live_set_on_a_phone_ends_with_a_link_to_its_session(tab: Any) -> None
     assert tab.locator(f"a[href='{session_path}']").count() >= 1  # in the athlete's history
 
 
-def test_a_live_set_with_pose_in_the_browser_is_coached_and_saved(tab: Any) -> None:
+def test_a_live_set_with_pose_in_the_browser_is_coached_and_saved(
+    tab: Any, athlete_url: str
+) -> None:
     """Keypoints only (``?pose=browser``): the server's answers draw the skeleton and the
-    counts; the set is saved like any other. Needs the server side of the ``pose`` message
-    (issue 11, server branch)."""
-    tab.goto("/teams")
-    tab.click("text=U18 Sprint")
-    tab.click("text=Léa Martin")
-    tab.wait_for_url(re.compile(r"/athletes/\d+$"))
-    tab.goto(tab.url + "/live?pose=browser")
+    counts; the set is saved like any other."""
+    tab.goto(athlete_url + "/live?pose=browser")
     tab.click("#start")
     tab.wait_for_selector("#live[data-pose-mode=browser]", timeout=120_000)
     tab.wait_for_function(
