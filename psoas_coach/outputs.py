@@ -19,6 +19,7 @@ from typing import Literal
 from psoas_coach.atomic import write_text_atomic
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import InputError, InputNotFoundError, VideoError
+from psoas_coach.faults.words import DEFAULT_LANGUAGE
 from psoas_coach.pipeline import Analysis, analyze_pose
 from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 from psoas_coach.pose.types import PoseSequence
@@ -83,9 +84,11 @@ def analyze_file(
     workers: int = 2,
     max_fps: float = 30.0,
     progress: Progress | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> FileResult:
     """Analyse ``path`` (video or keypoint CSV) and write its outputs into ``out_dir``
-    (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default).
+    (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default;
+    ``language`` that of the fault names and cues in the HTML report).
 
     Raises a :class:`~psoas_coach.exceptions.PsoasError` when nothing usable comes out; a
     video's keypoint CSV is kept even when its analysis then fails, but not when the run is
@@ -117,6 +120,7 @@ def analyze_file(
             source=path if is_video(path) else None,
             max_fps=max_fps,
             progress=report_progress,
+            language=language,
         )
     except KeyboardInterrupt:
         for kept in result.files.values():
@@ -137,8 +141,10 @@ def write_outputs(
     source: Path | None = None,
     max_fps: float = 30.0,
     progress: Progress | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Path]:
-    """Write what ``analysis`` gives into ``out_dir``; the files by role.
+    """Write what ``analysis`` gives into ``out_dir``; the files by role (the HTML report's
+    fault names and cues in ``language``).
 
     The annotated video first (``plain`` and ``blurred`` draw over the pictures of the video
     at ``source``; a video that cannot be written becomes a warning of the report), then the
@@ -163,7 +169,7 @@ def write_outputs(
                 files[role] = out_dir / f"{stem}.{role}.svg"
         analysis.report.save(out_dir / f"{stem}.json")
         files["json"] = out_dir / f"{stem}.json"
-        write_html(analysis, out_dir / f"{stem}.html", plots)
+        write_html(analysis, out_dir / f"{stem}.html", plots, language)
         files["html"] = out_dir / f"{stem}.html"
     except BaseException:
         for path in files.values():

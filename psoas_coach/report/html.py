@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from psoas_coach.atomic import write_text_atomic
-from psoas_coach.faults.base import label_for
+from psoas_coach.faults.words import DEFAULT_LANGUAGE, fault_name, translate
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import PoseSequence
@@ -104,11 +104,13 @@ def render_html(
     *,
     generated: dt.datetime | None = None,
     plots: PlotSet | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
     """The complete HTML document for ``analysis`` (UTF-8 text, self-contained).
 
     ``generated`` is the analysis date shown in the header (now, local time, by default);
-    ``plots`` the analysis's plots when already rendered (else rendered here).
+    ``plots`` the analysis's plots when already rendered (else rendered here); ``language``
+    the coach's language of the fault names and cues (``faults.words.LANGUAGES``).
     """
     report = analysis.report
     shown = plots or render_plots(analysis.kinematics, report)
@@ -119,13 +121,13 @@ def render_html(
         parts.append(_plots(shown))
     elif report.reps:
         summary = report.summary or summarize(report.reps, []).to_dict()
-        parts += [_cards(report, summary), _rep_table(report), _plots(shown)]
+        parts += [_cards(report, summary, language), _rep_table(report, language), _plots(shown)]
     else:
         parts += [_no_reps(report), _plots(shown)]
     parts.append(_footer(report))
     css = _CSS % SIDE_COLORS
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Psoas march report – {escape(report.source)}</title>\n"
         f"<style>{css}</style>\n</head>\n<body>\n<main>\n"
@@ -134,9 +136,14 @@ def render_html(
     )
 
 
-def write_html(analysis: AnalysisLike, path: Path, plots: PlotSet | None = None) -> None:
+def write_html(
+    analysis: AnalysisLike,
+    path: Path,
+    plots: PlotSet | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> None:
     """Write :func:`render_html` to ``path`` atomically (temporary file, then rename)."""
-    write_text_atomic(path, render_html(analysis, plots=plots))
+    write_text_atomic(path, render_html(analysis, plots=plots, language=language))
 
 
 def _header(report: Report, when: dt.datetime) -> str:
@@ -181,7 +188,7 @@ def _no_reps(report: Report) -> str:
     )
 
 
-def _cards(report: Report, summary: dict[str, Any]) -> str:
+def _cards(report: Report, summary: dict[str, Any], language: str) -> str:
     lo, hi = hold_band_s(report)
     min_ext = report.config.get("min_extension_s", 0.8)
     reps = summary.get("reps", {})
@@ -199,7 +206,7 @@ def _cards(report: Report, summary: dict[str, Any]) -> str:
         ),
         _asymmetry_card("Hold asymmetry", summary.get("hold_asymmetry_pct"), "hold"),
         _asymmetry_card("Extension asymmetry", summary.get("extension_asymmetry_pct"), "extension"),
-        _faults_card(summary.get("fault_counts", {}), _cues_by_code(report.reps)),
+        _faults_card(summary.get("fault_counts", {}), _cues_by_code(report.reps), language),
     ]
     return '<section><h2>Summary</h2><div class="cards">' + "".join(cards) + "</div></section>"
 
@@ -257,28 +264,33 @@ def _cues_by_code(reps: list[Rep]) -> dict[str, str]:
     return cues
 
 
-def _faults_card(counts: dict[str, int], cues: dict[str, str]) -> str:
+def _faults_card(counts: dict[str, int], cues: dict[str, str], language: str) -> str:
     found = sorted(((n, code) for code, n in counts.items() if n), key=lambda x: (-x[0], x[1]))
     if not found:
         body = '<span class="badge clean">No faults</span>'
         return f'<div class="card wide"><h3>Faults</h3>{body}<p>Clean session.</p></div>'
     items = "".join(
-        f"<li>{_badge(code)} × {n}"
-        + (f' <span class="cue">– {escape(cues[code])}</span>' if code in cues else "")
+        f"<li>{_badge(code, language)} × {n}"
+        + (
+            f' <span class="cue">– {escape(translate(cues[code], language))}</span>'
+            if code in cues
+            else ""
+        )
         + "</li>"
         for n, code in found
     )
     return f'<div class="card wide"><h3>Faults</h3><ul class="faults">{items}</ul></div>'
 
 
-def fault_label(code: str) -> str:
-    """Fault code (docs/definitions.md section 4) in the coach's words, capitalised:
-    ``back_lift`` → ``Back lifts off the floor``."""
-    return label_for(code).capitalize()
+def fault_label(code: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Fault code (docs/definitions.md section 4) in the coach's words in ``language``,
+    capitalised: ``back_lift`` → ``Back lifts off the floor``."""
+    return fault_name(code, language).capitalize()
 
 
-def _badge(code: str) -> str:
-    return f'<span class="badge" title="{escape(code)}">{escape(fault_label(code))}</span>'
+def _badge(code: str, language: str) -> str:
+    label = escape(fault_label(code, language))
+    return f'<span class="badge" title="{escape(code)}">{label}</span>'
 
 
 _TABLE_HEAD = (
@@ -288,19 +300,20 @@ _TABLE_HEAD = (
 )
 
 
-def _rep_table(report: Report) -> str:
-    rows = "\n".join(_rep_row(rep, report) for rep in report.reps)
+def _rep_table(report: Report, language: str) -> str:
+    rows = "\n".join(_rep_row(rep, report, language) for rep in report.reps)
     return (
         '<section><h2>Repetitions</h2>\n<table class="reps">\n<thead>'
         f"{_TABLE_HEAD}</thead>\n<tbody>\n{rows}\n</tbody>\n</table></section>"
     )
 
 
-def _rep_row(rep: Rep, report: Report) -> str:
+def _rep_row(rep: Rep, report: Report, language: str) -> str:
     lo, hi = hold_band_s(report)
     min_ext = report.config.get("min_extension_s", 0.8)
-    faults = "".join(_badge(code) for code in rep.faults) or '<span class="badge clean">OK</span>'
-    cues = "<br>".join(escape(c) for c in rep.cues)
+    badges = "".join(_badge(code, language) for code in rep.faults)
+    faults = badges or '<span class="badge clean">OK</span>'
+    cues = "<br>".join(escape(translate(c, language)) for c in rep.cues)
     side = escape(rep.side)
     unsure = rep.side_confidence < MIN_SIDE_CONFIDENCE
     knee_min = knee_threshold_deg(report)

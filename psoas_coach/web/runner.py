@@ -87,6 +87,7 @@ def run_job(
             workers=pose_workers,
             max_fps=MAX_FPS,
             progress=progress,
+            language=ticket.language,
         )
         assert result.analysis is not None
         run = RunOutput(out, result.analysis.report)

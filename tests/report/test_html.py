@@ -91,6 +91,25 @@ def test_fault_counts_come_with_their_cues_and_badges(make_analysis: MakeAnalysi
     assert all(cue in page for cue in faulty.cues)
 
 
+@pytest.mark.parametrize(
+    ("language", "fault", "cue_word"),
+    [
+        ("fr", "Le dos décolle</span> × 1", "bas du dos au sol"),
+        ("de", "Rücken hebt ab</span> × 1", "Bauch anspannen"),
+    ],
+)
+def test_fault_names_and_cues_in_the_teams_language(
+    make_analysis: MakeAnalysis, language: str, fault: str, cue_word: str
+) -> None:
+    analysis = make_analysis()
+    page = render_html(analysis, language=language)
+    faulty = next(r for r in analysis.report.reps if "back_lift" in r.faults)
+    assert f'<html lang="{language}">' in page and fault in page
+    assert not any(cue in page for cue in faulty.cues)  # the English cues are translated
+    assert cue_word in page
+    assert "Back lifts off the floor" in render_html(analysis)  # English by default
+
+
 def test_clean_session_says_so(make_analysis: MakeAnalysis) -> None:
     page = render_html(make_analysis((("left", 1.0, 2.5, []), ("right", 7.0, 2.5, []))))
     assert "No faults" in page

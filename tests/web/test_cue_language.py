@@ -5,12 +5,13 @@ the real pose estimator."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from psoas_coach.faults.words import translate
+from psoas_coach.faults.words import fault_cue, fault_name, translate
 from psoas_coach.live.protocol import encode_picture
 from psoas_coach.live.setup import MESSAGES, READY_MESSAGE
 from psoas_coach.web.security import SESSION_COOKIE
@@ -54,3 +55,21 @@ def test_live_cues_come_in_the_teams_language(served: Served, api: Api, language
             shown |= {e["message"] for e in frame["events"] if e["type"] == "setup"}
     shown.discard("")
     assert shown and shown <= expected
+
+
+def test_the_analysis_report_speaks_the_teams_language(api: Api, march_csv: Path) -> None:
+    """An upload's HTML report names faults and gives cues in the team's language."""
+    team = api.team("Rapport")
+    api.ok("PATCH", f"/api/teams/{team['id']}", json={"language": "fr"})
+    session = api.session(api.athlete(team["id"])["id"])
+    answer = api.upload(session["id"], "march.csv.gz", march_csv.read_bytes())
+    assert answer.status_code == 202, answer.text
+    assert [j["status"] for j in api.wait(session["id"])["jobs"]] == ["done"]
+    result = api.ok("GET", f"/api/recordings/{answer.json()['id']}")["result"]
+    report = api.ok("GET", result["files"]["json"])
+    faults = sorted({code for rep in report["reps"] for code in rep["faults"]})
+    assert faults, "the sample should hold a faulty rep"
+    page = api.request("GET", result["files"]["html"]).text
+    assert '<html lang="fr">' in page
+    assert all(fault_name(code, "fr").capitalize() in page for code in faults)
+    assert all(fault_cue(code, "fr") in page for code in faults)

@@ -49,6 +49,7 @@ class JobTicket:
     config: dict[str, float]
     keypoints_only: bool
     blur_faces: bool
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ def _ticket(db: Session, job_id: int) -> JobTicket | None:
         config={k: float(v) for k, v in job.config.items()},
         keypoints_only=athlete.keypoints_only,
         blur_faces=athlete.blur_faces,
+        language=athlete.team.language,
     )
 
 

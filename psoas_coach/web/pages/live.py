@@ -120,7 +120,7 @@ async def live_socket(websocket: WebSocket, athlete_id: ObjectId) -> None:
     async def save(analysis: LiveAnalysis) -> dict[str, Any]:
         try:
             return await run_in_threadpool(
-                save_live_set, factory, data, athlete_id, config, analysis
+                save_live_set, factory, data, athlete_id, config, analysis, language
             )
         except HTTPException as err:
             return {"error": str(err.detail)}
@@ -183,14 +183,16 @@ def save_live_set(
     athlete_id: int,
     config: AnalysisConfig,
     analysis: LiveAnalysis,
+    language: str = "en",
 ) -> dict[str, Any]:
     """Save a finished set as a new session of the athlete (today, comment "live set") with
-    a keypoint CSV recording (when the set has frames) and a done result; its id and URL."""
+    a keypoint CSV recording (when the set has frames) and a done result (its HTML report's
+    fault names and cues in the team's ``language``); its id and URL."""
     work = data.new_work_folder("live")
     stored: str | None = None
     try:
         out = work / "out"
-        written = write_outputs(analysis, out, STEM)
+        written = write_outputs(analysis, out, STEM, language=language)
         output = RunOutput(out, analysis.report, {role: p.name for role, p in written.items()})
         size = 0
         if analysis.kinematics.time_s.size:
