@@ -72,6 +72,7 @@ def test_a_live_set_on_a_phone_ends_with_a_link_to_its_session(tab: Any, athlete
         "() => Number(document.getElementById('live').dataset.frames) >= 5", timeout=90_000
     )
     assert "Pose runs on the server" in tab.locator("#pose-mode").inner_text()
+    assert tab.locator("#live").get_attribute("data-lang") == "en"  # the speech's language
     _shot(tab, "01-coaching")
     tab.click("#end")
     tab.wait_for_selector("#saved-link", timeout=60_000)

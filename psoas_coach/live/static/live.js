@@ -38,13 +38,14 @@
 
   const state = { ws: null, maxFps: 15, inFlight: false, lastSent: 0, timer: null,
     latest: null, muted: false, paused: false, frames: 0, events: 0, estimator: null,
-    session: null, resumeS: 0, droppedAt: null };
+    session: null, resumeS: 0, droppedAt: null, lang: "en" };
 
   function setState(name) { root.dataset.state = name; }
 
   function say(text) {
     if (state.muted || !("speechSynthesis" in window)) return;
     const utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = state.lang; // the cue texts' language (the team's), for the right voice
     utterance.rate = 1.05;
     window.speechSynthesis.speak(utterance);
   }
@@ -127,6 +128,8 @@
       state.droppedAt = null;
       state.session = msg.session || null;
       state.resumeS = msg.resume_s || 0;
+      state.lang = msg.lang || "en";
+      root.dataset.lang = state.lang;
       const modes = msg.pose_modes;
       if (state.estimator && Array.isArray(modes) && !modes.includes("browser")) {
         state.estimator.close();
