@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from psoas_coach.live.server import create_app
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, collect_errors
 from tests.live.conftest import real_frames
 from tests.serving import serve_app
 
@@ -60,8 +60,7 @@ def page(fake_camera: Path) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         context = browser.new_context(viewport={"width": 1100, "height": 1100})
         tab = context.new_page()
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
+        collect_errors(tab, errors)
         tab.goto(url + "/live/?pose=server")  # pose in the browser: test_browser_pose.py
         yield tab
         browser.close()

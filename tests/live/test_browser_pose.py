@@ -23,7 +23,7 @@ import pytest
 from psoas_coach.live.browser_pose import POSE_FILES, package_dir
 from psoas_coach.live.server import create_app
 from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
-from tests.browser import ARTIFACTS, CHROMIUM
+from tests.browser import ARTIFACTS, CHROMIUM, collect_errors
 from tests.live.conftest import real_frames
 from tests.live.test_browser import FAKE_CAMERA_ARGS, FPS, write_y4m
 from tests.serving import serve_app
@@ -94,8 +94,7 @@ def _open(url: str, camera: Path, playwright: Any) -> tuple[Any, Any, list[str],
     problems: list[str] = []
     sent: list[Any] = []
     origin = url.split("/live/")[0]
-    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: problems.append(str(e)))
+    collect_errors(tab, problems)
     tab.on(
         "request",
         lambda r: None if r.url.startswith((origin, "data:")) else problems.append(r.url),

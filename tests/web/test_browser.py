@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from psoas_coach.web.settings import Settings
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, collect_errors
 from tests.web.helpers import serve, synthetic_csv
 
 JOB_TIMEOUT_MS = 180_000
@@ -41,8 +41,7 @@ def page(site: str) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=site, viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        collect_errors(page, errors)
         yield page
         browser.close()
     assert errors == [], errors

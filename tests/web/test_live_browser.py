@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import ViewportSize
 
 from psoas_coach.web.settings import Settings
-from tests.browser import ARTIFACTS, CHROMIUM
+from tests.browser import ARTIFACTS, CHROMIUM, collect_errors
 from tests.live.conftest import real_frames
 from tests.live.test_browser import FAKE_CAMERA_ARGS, FPS, write_y4m
 from tests.web.helpers import serve
@@ -38,8 +38,7 @@ def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         context = browser.new_context(base_url=url, viewport=PHONE)
         page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        collect_errors(page, errors)
         yield page
         browser.close()
     assert errors == [], errors
