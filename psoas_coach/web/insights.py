@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from psoas_coach.faults.words import DEFAULT_LANGUAGE, fault_name
+from psoas_coach.faults.words import fault_name
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.storage.models import Result, TrainingSession
 from psoas_coach.web.schemas import SessionSummary, TrendPoint
@@ -85,11 +85,6 @@ def _n(result: Result, side: str) -> int:
     return n
 
 
-def fault_label(code: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """A fault code in the coach's words, e.g. ``back lifts off the floor``."""
-    return fault_name(code, language)
-
-
 def flags(summary: SessionSummary, session: TrainingSession | None = None) -> list[str]:
     """Plain-words flags of one session's figures, most urgent first (module docstring)."""
     scored: list[tuple[float, str]] = []
@@ -101,7 +96,7 @@ def flags(summary: SessionSummary, session: TrainingSession | None = None) -> li
         n = summary.reps[side]
         for code, count in summary.fault_counts.get(side, {}).items():
             if n and count >= FLAG_MIN_FAULTS and count / n >= FLAG_FAULT_SHARE:
-                text = f"{fault_label(code)} in {100 * count / n:.0f} % of {side}-leg reps"
+                text = f"{fault_name(code)} in {100 * count / n:.0f} % of {side}-leg reps"
                 scored.append((100 * FAULT_WEIGHT.get(code, 1.0) * count / n, text))
     other = {"left": "right", "right": "left"}
     for side in SIDES:

@@ -14,12 +14,11 @@ from fastapi.templating import Jinja2Templates
 from psoas_coach import __version__
 from psoas_coach.config import FIELD_HELP, AnalysisConfig
 from psoas_coach.faults.base import registered_rules
-from psoas_coach.faults.words import LANGUAGES, translate
+from psoas_coach.faults.words import LANGUAGES, fault_name, translate
 from psoas_coach.report.plots import SIDE_COLORS
 from psoas_coach.storage.models import LoginSession
 from psoas_coach.web.choices import CHOICES, PRESET_WORDS
 from psoas_coach.web.forms import preset_names
-from psoas_coach.web.insights import fault_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
@@ -76,12 +75,12 @@ def config_fields() -> list[dict[str, Any]]:
 templates.env.filters.update(
     seconds=seconds, percent=percent, degrees=degrees, file_size=file_size, when=when
 )
-templates.env.filters["fault_label"] = fault_label
+templates.env.filters["fault_label"] = fault_name
 templates.env.filters["translate"] = translate
 templates.env.globals.update(
     side_colors=SIDE_COLORS,
     faults=[
-        {"code": r.code, "label": fault_label(r.code), "cue": r.cue} for r in registered_rules()
+        {"code": r.code, "label": fault_name(r.code), "cue": r.cue} for r in registered_rules()
     ],
     config_fields=config_fields(),
     presets=preset_names(),
