@@ -121,16 +121,29 @@ class Candidate:
 
         The knee settled (no clear new high for :data:`PLATEAU_S`) and now rises by more than
         the trigger and half the excursion so far: the first movement never came back (a
-        level shift, e.g. a support leg returning from a dip), this is a new one.
+        level shift, e.g. a support leg returning from a dip), this is a new one. Not so after
+        a dip in a hold (:meth:`dipped_in_hold`): that is still the first movement.
         """
         settled = t - self.high_s >= PLATEAU_S
-        if settled and knee - self.low_since_high > max(trigger_deg, 0.5 * self.excursion_deg):
+        rise = knee - self.low_since_high
+        new = settled and rise > max(trigger_deg, 0.5 * self.excursion_deg)
+        if new and not self.dipped_in_hold(trigger_deg):
             return True
         if knee > self.high_deg + HIGH_STEP_DEG and not settled:
             self.high_deg, self.high_s, self.low_since_high = knee, t, knee
         else:
             self.low_since_high = min(self.low_since_high, knee)
         return False
+
+    def dipped_in_hold(self, trigger_deg: float) -> bool:
+        """True when the knee made a repetition-sized movement (twice the trigger: the minimum
+        excursion) and then fell from its high by more than half of it without coming back:
+        a dip in the hold, which by docs/definitions.md section 3.7 does not end the
+        repetition however deep it is (only the fall under the 10 % level does). A pose
+        estimator drawing a held leg bent for a moment makes such dips. A level shift, the
+        case a new movement is for, stays up where it settled instead."""
+        x = self.excursion_deg
+        return x >= 2 * trigger_deg and self.peak_deg - self.low_since_high > 0.5 * x
 
     def __post_init__(self) -> None:
         self.high_deg, self.high_s, self.low_since_high = (

@@ -165,12 +165,15 @@ def plateau_peak(t: FloatArray, y: FloatArray, peak: int, base: float) -> float:
     return best
 
 
-def find_onset(t: FloatArray, y: FloatArray, peak: int, rest_deg: float) -> int:
-    """Index where the rise to ``peak`` began: walking back from mid-rise along the falling
-    curve until it stops falling (a plateau of :data:`SETTLE_S`) or turns up again."""
+def find_onset(t: FloatArray, y: FloatArray, first: int, peak: int, rest_deg: float) -> int:
+    """Index where the rise to ``peak`` began: walking back from the middle of the first rise
+    after index ``first`` (the first frame at or above half the excursion from ``rest_deg``)
+    along the falling curve until it stops falling (a plateau of :data:`SETTLE_S`) or turns
+    up again. The first rise, not the last one before the peak: a knee that dips during the
+    hold and rises again is one movement (docs/definitions.md section 3.7)."""
     half = y[peak] - 0.5 * (y[peak] - rest_deg)
-    below = np.flatnonzero(y[:peak] < half)
-    i = int(below[-1]) if below.size else peak
+    mid = first + int(np.argmax(y[first : peak + 1] >= half))
+    i = max(mid - 1, 0)
     low_i = i
     for j in range(i, -1, -1):
         if y[j] < y[low_i] - ONSET_STEP_DEG:
@@ -209,7 +212,7 @@ def knee_timing(t: FloatArray, knee: FloatArray, rest_deg: float, after_s: float
     t, knee = t[ok], knee[ok]
     first = int(np.searchsorted(t, after_s))
     peak = first + int(np.argmax(knee[first:]))
-    onset_i = find_onset(t, knee, peak, rest_deg)
+    onset_i = find_onset(t, knee, first, peak, rest_deg)
     onset = float(t[onset_i])
     base = _pre_median(t, knee, onset)
     top = plateau_peak(t, knee, peak, base)

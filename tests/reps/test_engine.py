@@ -158,6 +158,24 @@ def test_support_leg_returning_from_a_dip_is_not_a_rep() -> None:
     assert reps[1].faults == []
 
 
+def test_a_held_leg_drawn_bent_for_a_moment_is_one_rep_with_its_whole_hold() -> None:
+    """A pose estimator can draw a held leg bent for half a second (the knee angle drops from
+    175 to 120 and comes back): a dip in the hold, however deep, neither ends the repetition
+    nor starts a new one (docs/definitions.md section 3.7), so the rep keeps the start and
+    the hold it has without the dip."""
+    clean = Session(14.0).add(Move("left", 2.0, hold=4.0))
+    dipped = Session(14.0).add(Move("left", 2.0, hold=4.0))
+    glitch = (dipped.t > 5.2) & (dipped.t < 5.7)
+    dipped.knee["left"][glitch] = 120.0
+    [want] = clean.run()
+    [got] = dipped.run()
+    assert got.side == "left"
+    assert got.start_s == pytest.approx(want.start_s, abs=1e-6)
+    assert got.end_s == pytest.approx(want.end_s, abs=1e-6)
+    assert got.hold_s == pytest.approx(want.hold_s, abs=1e-6)
+    assert want.hold_s is not None and want.hold_s > 3.5
+
+
 def test_tracking_gap_inside_a_rep_keeps_the_rep() -> None:
     s = alternating(2)
     gap = (s.t > 4.0) & (s.t < 4.6)
