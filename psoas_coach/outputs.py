@@ -85,10 +85,12 @@ def analyze_file(
     max_fps: float = 30.0,
     progress: Progress | None = None,
     language: str = DEFAULT_LANGUAGE,
+    pose_model: str = "full",
 ) -> FileResult:
     """Analyse ``path`` (video or keypoint CSV) and write its outputs into ``out_dir``
     (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default;
-    ``language`` that of the fault names and cues in the HTML report).
+    ``language`` that of the fault names and cues in the HTML report; ``pose_model`` the
+    BlazePose landmark model for a video, ``"full"`` or ``"heavy"``).
 
     Raises a :class:`~psoas_coach.exceptions.PsoasError` when nothing usable comes out; a
     video's keypoint CSV is kept even when its analysis then fails, but not when the run is
@@ -101,7 +103,7 @@ def analyze_file(
     result = FileResult(path)
     if is_video(path):
         csv_path = out_dir / f"{stem}.csv"
-        pose = _video_pose(path, csv_path, result, workers, max_fps, report_progress)
+        pose = _video_pose(path, csv_path, result, (workers, max_fps, pose_model), report_progress)
         result.files["keypoints"] = csv_path
     else:
         report_progress(0.0, "reading keypoints")
@@ -179,14 +181,21 @@ def write_outputs(
 
 
 def _video_pose(
-    path: Path, csv_path: Path, result: FileResult, workers: int, max_fps: float, progress: Progress
+    path: Path,
+    csv_path: Path,
+    result: FileResult,
+    how: tuple[int, float, str],
+    progress: Progress,
 ) -> PoseSequence:
+    """Estimate the pose of the video at ``path`` (``how``: workers, frame-rate cap, model)."""
     from psoas_coach.pose.video_pose import estimate_video
 
+    workers, max_fps, model = how
     estimated = estimate_video(
         path,
         workers=workers,
         max_fps=max_fps,
+        model=model,
         progress=lambda done: progress(0.85 * done.share, done.label()),
     )
     result.warnings.extend(estimated.warnings)

@@ -12,6 +12,7 @@ Examples::
     python scripts/score.py ../shared/devset
     python scripts/score.py ../shared/devset_hard
     python scripts/score.py ../shared/render_dev --keypoints /tmp/render_kp   # keep the pose
+    python scripts/score.py ../shared/render_dev --pose-model heavy   # BlazePose heavy
     python scripts/score.py /tmp/synth_hard --preset adult --json > scores.json
 
 Exit code 0, or 2 when DIR is missing or holds no labelled recording.
@@ -55,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers", type=int, default=2, help="pose processes for a video (default 2)"
     )
     parser.add_argument(
+        "--pose-model",
+        choices=("full", "heavy"),
+        default="full",
+        help="BlazePose landmark model for videos (default full)",
+    )
+    parser.add_argument(
         "--keypoints",
         type=Path,
         default=None,
@@ -90,11 +97,12 @@ def score_one(
     *,
     workers: int = 2,
     keypoints: Path | None = None,
+    pose_model: str = "full",
 ) -> RecordingScore:
     """Analyse one recording and score it; a product error is reported as an empty prediction.
 
-    A video's pose is estimated with ``workers`` processes, or read from ``keypoints`` (a
-    folder) when an earlier run left its CSV there.
+    A video's pose is estimated with ``workers`` processes and BlazePose ``pose_model``, or
+    read from ``keypoints`` (a folder) when an earlier run left its CSV there.
     """
     from psoas_coach.exceptions import PsoasError
     from psoas_coach.pipeline import analyze_pose
@@ -102,7 +110,7 @@ def score_one(
     truth = load_truth(truth_path)
     name = recording.name.split(".")[0]
     try:
-        pose = recording_pose(recording, workers, keypoints)
+        pose = recording_pose(recording, workers, keypoints, pose_model)
         report = analyze_pose(pose, config).report
     except PsoasError as err:
         return score_recording(name, truth, [], error=str(err))
@@ -112,7 +120,9 @@ def score_one(
     return score_recording(name, truth, report.reps, error=note.strip())
 
 
-def recording_pose(recording: Path, workers: int, keypoints: Path | None) -> PoseSequence:
+def recording_pose(
+    recording: Path, workers: int, keypoints: Path | None, pose_model: str = "full"
+) -> PoseSequence:
     """The keypoints of a recording: read from a CSV, or estimated from a video (and kept in
     the ``keypoints`` folder when given)."""
     from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
@@ -123,7 +133,7 @@ def recording_pose(recording: Path, workers: int, keypoints: Path | None) -> Pos
     cached = None if keypoints is None else keypoints / f"{recording.stem}.csv.gz"
     if cached is not None and cached.exists():
         return read_keypoints(cached)
-    pose = estimate_video(recording, workers=workers).pose
+    pose = estimate_video(recording, workers=workers, model=pose_model).pose
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         write_keypoints(pose, cached)
@@ -219,7 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("analysing", total=len(items))
         for recording, truth in items:
             scores.append(
-                score_one(recording, truth, config, workers=args.workers, keypoints=args.keypoints)
+                score_one(
+                    recording,
+                    truth,
+                    config,
+                    workers=args.workers,
+                    keypoints=args.keypoints,
+                    pose_model=args.pose_model,
+                )
             )
             progress.advance(task)
     total = summarize_scores(scores)

@@ -24,3 +24,17 @@ npm ls --silent @mediapipe/pose >/dev/null 2>&1 \
   || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 # The package unpacks with files other users cannot read (mode 754): the server must read them.
 chmod -R a+rX node_modules
+# BlazePose heavy for `psoas analyze --pose-model heavy`: MediaPipe's own model file from that npm
+# package, copied beside the full model inside the installed wheel, where MediaPipe's graph reads
+# it (the project refuses the model rather than let MediaPipe download a missing one).
+.venv/bin/python - <<'PY'
+import shutil
+from pathlib import Path
+
+import mediapipe
+
+target = Path(mediapipe.__file__).parent / "modules" / "pose_landmark" / "pose_landmark_heavy.tflite"
+source = Path("node_modules/@mediapipe/pose/pose_landmark_heavy.tflite")
+if not target.is_file() or target.stat().st_size != source.stat().st_size:
+    shutil.copyfile(source, target)
+PY

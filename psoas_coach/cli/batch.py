@@ -72,6 +72,12 @@ def register(commands: Any) -> None:
         metavar="FPS",
         help="pose estimation rate cap for fast videos (default: 30)",
     )
+    parser.add_argument(
+        "--pose-model",
+        choices=("full", "heavy"),
+        default="full",
+        help="BlazePose landmark model for videos: full (default) or heavy (about 3x slower)",
+    )
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML or JSON file of settings")
     parser.add_argument(
         "--preset", choices=sorted(PRESETS), help="starting thresholds for youth or adult athletes"
@@ -107,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 config,
                 engine,
                 max_fps=args.max_fps,
+                pose_model=args.pose_model,
                 retries=args.retries,
                 on_update=update,
             )

@@ -61,11 +61,13 @@ def run_batch(
     engine: RayEngine,
     *,
     max_fps: float = 30.0,
+    pose_model: str = "full",
     retries: int = 2,
     on_update: Callable[[Counts], None] | None = None,
 ) -> BatchResult:
     """Analyse ``items`` into ``out_dir`` on ``engine``; ``batch.json`` there says how each
-    went. ``retries``: tries more for a task whose worker died."""
+    went. ``pose_model``: BlazePose landmark model of the videos; ``retries``: tries more for
+    a task whose worker died."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_staging(out_dir)
@@ -76,7 +78,8 @@ def run_batch(
     looked = time.monotonic()
     try:
         for item, stem in zip(items, output_stems(items), strict=True):
-            entry, handle = _submit(item, stem, out_dir, config, engine, index, max_fps, retries)
+            spec = TaskSpec(item.path, out_dir, stem, config, max_fps, pose_model)
+            entry, handle = _submit(item, spec, engine, index, retries)
             _place(entry, result, index)
             if handle is not None:
                 pending[handle] = entry
@@ -99,17 +102,12 @@ def run_batch(
 
 
 def _submit(
-    item: BatchItem,
-    stem: str,
-    out_dir: Path,
-    config: AnalysisConfig,
-    engine: RayEngine,
-    index: BatchIndex,
-    max_fps: float,
-    retries: int,
+    item: BatchItem, spec: TaskSpec, engine: RayEngine, index: BatchIndex, retries: int
 ) -> tuple[Entry, Any]:
-    """The entry of ``item`` and its task's handle: done before (status ``skipped``, no
-    task), failed at once (missing, unsupported or unreadable file, no task), or ``running``."""
+    """The entry of ``item`` and the handle of its task ``spec``: done before (status
+    ``skipped``, no task), failed at once (missing, unsupported or unreadable file, no task),
+    or ``running``."""
+    stem = spec.stem
     entry = Entry(stem, str(item.path), "", "running", item.athlete, item.date)
     try:
         check_input(item.path)
@@ -117,11 +115,10 @@ def _submit(
     except (InputError, OSError) as err:
         entry.status, entry.reason = "failed", _reason(item.path, err)
         return entry, None
-    entry.key = analysis_key(entry.sha256, config)
+    entry.key = analysis_key(entry.sha256, spec.config, spec.pose_model)
     if index.is_done(stem, entry.key):
         entry.status = "skipped"
         return entry, None
-    spec = TaskSpec(item.path, out_dir, stem, config, max_fps)
     return entry, engine.submit(analyze_task, spec, retries=retries)
 
 

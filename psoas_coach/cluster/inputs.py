@@ -135,11 +135,12 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def analysis_key(sha256: str, config: AnalysisConfig) -> str:
-    """The skip key of an input: its content hash, :data:`ANALYSIS_VERSION` and the settings
-    (a change of any of them analyses the input again), hex."""
+def analysis_key(sha256: str, config: AnalysisConfig, pose_model: str = "full") -> str:
+    """The skip key of an input: its content hash, :data:`ANALYSIS_VERSION`, the settings and
+    the pose model (a change of any of them analyses the input again), hex."""
     settings = json.dumps(config.to_dict(), sort_keys=True)
-    return hashlib.sha256(f"{sha256}|{ANALYSIS_VERSION}|{settings}".encode()).hexdigest()[:32]
+    text = f"{sha256}|{ANALYSIS_VERSION}|{settings}|{pose_model}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _folder_items(folder: Path, exclude: Path | None) -> list[BatchItem]:

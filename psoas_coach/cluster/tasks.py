@@ -32,13 +32,15 @@ PUBLISH_ORDER = ("keypoints", "video", "angles", "holds", "html", "json")
 @dataclass(frozen=True)
 class TaskSpec:
     """What one task analyses: ``path`` into ``out_dir / stem`` (``stem`` may hold
-    sub-folders), with ``config``, decoding at most ``max_fps`` frames per second."""
+    sub-folders), with ``config``, decoding at most ``max_fps`` frames per second, with the
+    BlazePose landmark model ``pose_model``."""
 
     path: Path
     out_dir: Path
     stem: str
     config: AnalysisConfig
     max_fps: float = 30.0
+    pose_model: str = "full"
 
 
 @dataclass
@@ -67,7 +69,13 @@ def analyze_task(spec: TaskSpec) -> TaskOutcome:
         (stage / "worker.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
         stem = Path(spec.stem).name
         result = analyze_file(
-            spec.path, stage, spec.config, stem=stem, workers=1, max_fps=spec.max_fps
+            spec.path,
+            stage,
+            spec.config,
+            stem=stem,
+            workers=1,
+            max_fps=spec.max_fps,
+            pose_model=spec.pose_model,
         )
         assert result.analysis is not None
         files = publish(stage, spec.out_dir / spec.stem, result.files)

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -94,21 +95,27 @@ def estimate_video(
     backend_factory: BackendFactory | None = None,
     progress: ProgressCallback | None = None,
     pose_width: int | None = POSE_WIDTH,
+    model: str = "full",
 ) -> VideoPoseResult:
     """Landmarks of every frame of the video at ``path`` (at most ``max_fps`` frames per second).
 
     ``workers`` processes share the video's chunks (``workers=1``, a one-chunk video or a main
     program read from stdin: this process alone; the landmarks are the same either way);
-    ``backend_factory`` makes each one's estimator (default: :class:`MediaPipeBackend`) and
-    must be picklable; ``progress`` gets the done share in [0, 1], from this process; frames
-    are shrunk to ``pose_width`` pixels wide (``None``: full size) before estimation.
+    ``backend_factory`` makes each one's estimator (default: :class:`MediaPipeBackend` with the
+    landmark ``model``, ``"full"`` or ``"heavy"``) and must be picklable; ``progress`` gets
+    the done share in [0, 1], from this process; frames are shrunk to ``pose_width`` pixels
+    wide (``None``: full size) before estimation.
 
     Raises :class:`InputNotFoundError` / :class:`VideoError` for a missing or unreadable file,
     and re-raises a helper's exception here. A file that breaks part-way keeps the frames
     decoded and says so in ``warnings``; :class:`VideoError` if none decoded.
     """
     info = probe_video(path)
-    factory = backend_factory or _default_backend
+    if backend_factory is None:
+        from psoas_coach.pose.mediapipe_backend import check_model
+
+        check_model(model)  # here, before any helper starts
+    factory = backend_factory or partial(_default_backend, model)
     spans = plan_spans(info, keyframe_times(path), max_fps)
     helpers = max(0, min(workers, len(spans)) - 1)
     helpers = helpers if _can_spawn() else 0
@@ -164,11 +171,11 @@ def _can_spawn() -> bool:
     return main_file is None or Path(main_file).exists()
 
 
-def _default_backend() -> PoseBackend:
+def _default_backend(model: str = "full") -> PoseBackend:
     """A fresh :class:`MediaPipeBackend` (imported here, in the process that needs it)."""
     from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
 
-    return MediaPipeBackend()
+    return MediaPipeBackend(model=model)
 
 
 def _expected_frames(info: VideoInfo, max_fps: float) -> int:

@@ -187,3 +187,28 @@ def _truncated(path: Path) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: len(data) // 3])
     return path
+
+
+def test_heavy_pose_model_runs_a_real_video_in_two_workers(tmp_path: Path) -> None:
+    """`--pose-model heavy` reaches the pose processes (its landmarks differ from the full
+    model's on the same frames) and gives a valid report; no download happens (the model file
+    comes with the set-up)."""
+    from tests.source.test_video import real_video
+
+    video = real_video("glute_bridge.mp4")
+    runs = {}
+    for model in ("full", "heavy"):
+        out = tmp_path / model
+        code = main(["analyze", str(video), "--out", str(out), "--quiet", "--pose-model", model])
+        assert code == 0
+        report = json.loads((out / "glute_bridge.json").read_text())
+        assert report["reps"] == [] and report["person_found_share"] > 0.95
+        runs[model] = (out / "glute_bridge.csv").read_text()
+    assert runs["full"] != runs["heavy"]
+
+
+def test_unknown_pose_model_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["analyze", "x.mp4", "--out", str(tmp_path), "--pose-model", "giant"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'giant'" in capsys.readouterr().err

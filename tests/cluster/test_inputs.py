@@ -76,7 +76,7 @@ def test_output_stems_are_unique(tmp_path: Path) -> None:
     assert output_stems(items) == ["set", "set-2", "Ana/2026/set", "set-3"]
 
 
-def test_analysis_key_follows_content_and_settings(tmp_path: Path) -> None:
+def test_analysis_key_follows_content_settings_and_pose_model(tmp_path: Path) -> None:
     one = content_hash(_touch(tmp_path / "1.mp4", "one"))
     assert one == content_hash(_touch(tmp_path / "copy.mp4", "one"))
     two = content_hash(_touch(tmp_path / "2.mp4", "two"))
@@ -85,6 +85,7 @@ def test_analysis_key_follows_content_and_settings(tmp_path: Path) -> None:
         analysis_key(one, config),
         analysis_key(two, config),
         analysis_key(one, config.updated({"min_hold_s": 1.5})),
+        analysis_key(one, config, "heavy"),
     }
-    assert len(keys) == 3
+    assert len(keys) == 4
     assert analysis_key(one, AnalysisConfig()) == analysis_key(one, config)

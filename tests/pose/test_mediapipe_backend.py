@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,28 @@ def test_nobody_in_plain_coloured_frames() -> None:
 def test_images_that_are_not_rgb_uint8_are_refused(image: np.ndarray) -> None:  # type: ignore[type-arg]
     with MediaPipeBackend() as backend, pytest.raises(PoseBackendError, match="expected an"):
         backend.estimate(image, 0.0)
+
+
+def test_heavy_model_is_installed_by_setup_and_finds_the_lying_body() -> None:
+    """`scripts/setup.sh` copies MediaPipe's heavy model from the npm package; it then runs
+    without any download and finds the person lying on the floor like the full model does."""
+    frames = list(iter_frames(real_video("glute_bridge.mp4")))[::10]
+    with MediaPipeBackend(model="heavy") as heavy, MediaPipeBackend() as full:
+        pairs = [(heavy.estimate(img, t), full.estimate(img, t)) for t, img in frames]
+    both = [(h, f) for h, f in pairs if h is not None and f is not None]
+    assert len(both) >= 0.9 * len(frames)
+    hips = [joint(s, "hip") for s in ("left", "right")]
+    gaps = [np.linalg.norm(h.xy[hips].mean(0) - f.xy[hips].mean(0)) for h, f in both]
+    assert np.median(gaps) < 20  # pixels: the same body
+
+
+def test_unknown_or_missing_models_are_refused_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with pytest.raises(PoseBackendError, match="unknown pose model 'giant'"):
+        MediaPipeBackend(model="giant")
+    import psoas_coach.pose.mediapipe_backend as backend_module
+
+    monkeypatch.setattr(backend_module, "model_file", lambda model: tmp_path / "none.tflite")
+    with pytest.raises(PoseBackendError, match="BlazePose heavy is not installed .*setup.sh"):
+        MediaPipeBackend(model="heavy")
