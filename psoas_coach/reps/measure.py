@@ -25,6 +25,8 @@ PRE_WINDOW_S = 0.5
 #: Shortest and longest width (s) of the moving average whose highest value is the peak angle.
 PEAK_WINDOW_S = 0.3
 PEAK_WINDOW_MAX_S = 1.2
+#: Share of the excursion above which the knee is near the top of its movement.
+NEAR_TOP_SHARE = 0.8
 #: Walking back to the onset: a new low must be this much lower (deg), a rise this much higher
 #: (deg) ends the walk, and so does this long (s) without a new low.
 ONSET_STEP_DEG = 0.5
@@ -166,14 +168,16 @@ def plateau_peak(t: FloatArray, y: FloatArray, peak: int, base: float) -> float:
 
 
 def find_onset(t: FloatArray, y: FloatArray, first: int, peak: int, rest_deg: float) -> int:
-    """Index where the rise to ``peak`` began: walking back from the middle of the first rise
-    after index ``first`` (the first frame at or above half the excursion from ``rest_deg``)
-    along the falling curve until it stops falling (a plateau of :data:`SETTLE_S`) or turns
-    up again. The first rise, not the last one before the peak: a knee that dips during the
+    """Index where the rise to ``peak`` began: walking back from the middle of the rise (the
+    last frame under half the excursion from ``rest_deg`` before the knee first gets near the
+    top, within :data:`NEAR_TOP_SHARE` of the excursion, at or after index ``first``) along the
+    falling curve until it stops falling (a plateau of :data:`SETTLE_S`) or turns up again.
+    The first rise to the top, not the last one before the peak: a knee that dips during the
     hold and rises again is one movement (docs/definitions.md section 3.7)."""
-    half = y[peak] - 0.5 * (y[peak] - rest_deg)
-    mid = first + int(np.argmax(y[first : peak + 1] >= half))
-    i = max(mid - 1, 0)
+    exc = y[peak] - rest_deg
+    top = first + int(np.argmax(y[first : peak + 1] >= rest_deg + NEAR_TOP_SHARE * exc))
+    below = np.flatnonzero(y[:top] < y[peak] - 0.5 * exc)
+    i = int(below[-1]) if below.size else top
     low_i = i
     for j in range(i, -1, -1):
         if y[j] < y[low_i] - ONSET_STEP_DEG:

@@ -176,6 +176,30 @@ def test_a_held_leg_drawn_bent_for_a_moment_is_one_rep_with_its_whole_hold() -> 
     assert want.hold_s is not None and want.hold_s > 3.5
 
 
+def test_a_spike_before_the_rise_does_not_move_the_onset() -> None:
+    """The support knee drifts to 70 during the other leg's rep and comes back to 93; a
+    two-frame spike to 140 just after (one movement with it for the engine, and above half of
+    the rep's excursion) must not be taken for the middle of the rise: the rep keeps the start,
+    hold and start angle it has without the spike."""
+
+    def session(spike: bool) -> Session:
+        s = Session(20.0).add(Move("left", 2.0)).add(Move("right", 10.0))
+        drift = s.bump(2.5, 1.0, 2.5, 1.0)
+        before = s.t < 9.0
+        s.knee["right"] = np.where(before, 93.0 - 23.0 * drift, s.knee["right"])
+        s.knee["right"] = np.where((s.t >= 9.0) & (s.knee["right"] < 93.0), 93.0, s.knee["right"])
+        if spike:
+            s.knee["right"][(s.t > 7.2) & (s.t < 7.27)] = 140.0
+        return s
+
+    want = [r for r in session(False).run() if r.side == "right"]
+    got = [r for r in session(True).run() if r.side == "right"]
+    assert len(want) == len(got) == 1
+    assert got[0].start_s == pytest.approx(want[0].start_s, abs=1e-6)
+    assert got[0].hold_s == pytest.approx(want[0].hold_s, abs=1e-6)
+    assert got[0].knee_angle_start_deg == pytest.approx(want[0].knee_angle_start_deg, abs=1e-6)
+
+
 def test_tracking_gap_inside_a_rep_keeps_the_rep() -> None:
     s = alternating(2)
     gap = (s.t > 4.0) & (s.t < 4.6)
