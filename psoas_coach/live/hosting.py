@@ -190,7 +190,7 @@ class _EngineLink:
             self._conn.send((ident, op, args))
         except (OSError, ValueError) as err:
             self._pending.pop(ident, None)
-            raise PoseBackendError(f"live engine process is gone ({err})") from None
+            raise PoseBackendError(f"live engine process stopped ({err})") from None
         return await future
 
     def _on_answer(self) -> None:
