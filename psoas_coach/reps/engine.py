@@ -89,6 +89,10 @@ class Candidate:
     high_deg: float = float("-inf")
     high_s: float = float("-inf")
     low_since_high: float = float("inf")
+    #: ``(trigger_s, rest_deg, peak_deg)`` of the movement this one replaced (rising from its
+    #: plateau), the first of a chain: followed on and measured when this one alone is no
+    #: repetition.
+    origin: tuple[float, float, float] | None = None
 
     @property
     def excursion_deg(self) -> float:
@@ -227,7 +231,8 @@ class LegTracker:
         cand = self.active
         assert cand is not None
         if cand.rises_from_plateau(t, knee, self.trigger_deg):
-            self.active = Candidate(self.side, t, cand.low_since_high, knee)
+            origin = cand.origin or (cand.trigger_s, cand.rest_deg, cand.peak_deg)
+            self.active = Candidate(self.side, t, cand.low_since_high, knee, origin=origin)
             return None
         cand.peak_deg = max(cand.peak_deg, knee)
         if not cand.came_back(t, knee):
@@ -327,7 +332,7 @@ class RepEngine:
         for side, leg in self._legs.items():
             done = leg.update(time_s, knee_deg[side])
             if done is not None:
-                self._measure(done)
+                leg.active = self._measure(done)
         self._abandon_stale(time_s)
         return self._release(final=False)
 
@@ -344,9 +349,10 @@ class RepEngine:
         10 % level within the recording.
         """
         for leg in self._legs.values():
-            if leg.active is not None:
-                self._measure(leg.active)
-                leg.forget()
+            cand = leg.active
+            while cand is not None:
+                cand = self._measure(cand)
+            leg.forget()
         return self._release(final=True)
 
     def _abandon_stale(self, time_s: float) -> None:
@@ -359,14 +365,33 @@ class RepEngine:
         if self.on_warning is not None:
             self.on_warning(message)
 
-    def _measure(self, cand: Candidate) -> None:
+    def _measure(self, cand: Candidate) -> Candidate | None:
+        """Measure a finished movement; a repetition joins the pending ones.
+
+        A movement that replaced another (it rose from that one's plateau) and is no
+        repetition alone was part of the first: the knee never came back in between, so by
+        docs/definitions.md section 3.5 it is one excursion. The first is returned, to be
+        followed on until the knee is back under its levels (it ended here only under the
+        second's) and measured then.
+        """
+        if self._count(cand):
+            return None
+        if cand.origin is None:
+            return None
+        trigger_s, rest_deg, peak_deg = cand.origin
+        return Candidate(cand.side, trigger_s, rest_deg, max(peak_deg, cand.peak_deg))
+
+    def _count(self, cand: Candidate) -> bool:
+        """Measure ``cand``; True when it is a repetition (then pending)."""
         if cand.peak_deg - cand.rest_deg < self.config.min_excursion_deg * 0.8:
-            return
+            return False
         t, v = self._history.since(cand.trigger_s - LEAD_S)
         measures = measure_rep(t, v, cand.side, cand.rest_deg, cand.trigger_s)
-        if measures is not None and self._is_march(measures):
-            cand.rep = measures
-            self._pending.append(cand)
+        if measures is None or not self._is_march(measures):
+            return False
+        cand.rep = measures
+        self._pending.append(cand)
+        return True
 
     def _is_march(self, m: RepMeasures) -> bool:
         """Big enough, reaching towards a straight knee, and starting near 90/90."""

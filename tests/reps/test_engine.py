@@ -200,6 +200,21 @@ def test_a_spike_before_the_rise_does_not_move_the_onset() -> None:
     assert got[0].knee_angle_start_deg == pytest.approx(want[0].knee_angle_start_deg, abs=1e-6)
 
 
+def test_a_leg_that_settles_up_and_rises_again_before_coming_back_is_one_rep() -> None:
+    """The knee rises to 125, settles at 115 (a pose estimator reading a held far leg short)
+    and rises to 140 just before coming back to 90: the knee never came back in between, so
+    it is one excursion from the first rise (docs/definitions.md section 3.5), not a movement
+    from the plateau, which alone would be too small to count."""
+    s = Session(12.0)
+    knee = np.interp(s.t, [0, 2, 3, 3.5, 5.0, 5.3, 6.0, 12], [90, 90, 125, 115, 115, 140, 90, 90])
+    s.knee["left"] = knee
+    [rep] = s.run()
+    assert rep.side == "left"
+    assert rep.start_s == pytest.approx(2.0 + 0.1 * 50 / 35, abs=0.05)  # 10 % of 90 -> 140
+    assert rep.end_s == pytest.approx(5.3 + 0.9 * 0.7, abs=0.05)
+    assert rep.knee_angle_start_deg == pytest.approx(90.0, abs=0.5)
+
+
 def test_tracking_gap_inside_a_rep_keeps_the_rep() -> None:
     s = alternating(2)
     gap = (s.t > 4.0) & (s.t < 4.6)
