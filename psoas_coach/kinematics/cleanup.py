@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
 from psoas_coach.kinematics.medians import window_nanmedian
@@ -69,7 +70,7 @@ def clean_pose(
     xy[pose.visibility < config.min_visibility] = np.nan
     identity = decode_identity(pose, scale_px)
     fixed = apply_identity(pose.with_xy(xy), identity.exchanged)
-    cutoff = config.smoothing_hz or auto_cutoff_hz(fixed, scale_px)
+    cutoff = config.smoothing_hz or settled_cutoff_hz(fixed)
     tracks = clean_tracks(
         fixed.time_s, fixed.xy, config, scale_px, smoother or ButterworthFactory(cutoff)
     )
@@ -273,6 +274,15 @@ def auto_cutoff_hz(pose: PoseSequence, scale_px: float) -> float:
         return AUTO_CUTOFF_HZ
     cutoff = AUTO_CUTOFF_HZ * np.sqrt(AUTO_REFERENCE_DENSITY / density)
     return float(np.clip(cutoff, *AUTO_CUTOFF_RANGE_HZ))
+
+
+def settled_cutoff_hz(pose: PoseSequence) -> float:
+    """The automatic cut-off (:func:`auto_cutoff_hz`, Hz) of the first
+    :data:`~psoas_coach.kinematics.angles.SCALE_WINDOW_S` seconds of ``pose`` (labels decided,
+    low-visibility landmarks missing), in thigh lengths of the same frames: live, it is known,
+    and kept, once those seconds have passed."""
+    first = pose.select(pose.time_s <= pose.time_s[0] + SCALE_WINDOW_S)
+    return auto_cutoff_hz(first, thigh_length_px(first, None))
 
 
 def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[FloatArray, int]:

@@ -266,7 +266,7 @@ class LiveAnalyzer:
         if pose is None or not np.isfinite(pose.xy).any() or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
             self._waiting.append((time_s, None, 1.0))
             return None
-        self._scale.add_raw(pose.xy, pose.z)
+        self._scale.add_raw(time_s, pose.xy, pose.z)
         self._identity.set_scale(self._scale.thigh_px)
         frame = self._identity.update(time_s, pose.xy, pose.z, pose.visibility, self._scale.z_scale)
         xy = pose.xy.copy()

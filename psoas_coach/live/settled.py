@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.kinematics.angles import REQUIRED_JOINTS
+from psoas_coach.kinematics.angles import REQUIRED_JOINTS, SCALE_WINDOW_S
 from psoas_coach.kinematics.cleanup import (
     Tracks,
     auto_cutoff_hz,
     noise_px,
     place_tracks,
     settled_count,
+    settled_cutoff_hz,
     smooth_tracks,
 )
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
@@ -112,6 +113,7 @@ class SettledCleaner:
         self._run_s = float("-inf")
         self._cutoff_s = float("-inf")
         self._keep_from_s = float("inf")
+        self._first_s = float("nan")
         self.cutoff_hz = float("nan")
 
     @property
@@ -129,6 +131,7 @@ class SettledCleaner:
         released now (often none: they go in batches every ``every_s`` seconds).
         """
         self._ring.append(time_s, xy, identity)
+        self._first_s = time_s if np.isnan(self._first_s) else self._first_s
         if time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
             return _empty()
         self._run_s = time_s
@@ -201,11 +204,18 @@ class SettledCleaner:
         return int(np.count_nonzero(times >= start))
 
     def _cutoff(self, time_s: float, thigh_px: float) -> float:
-        """The configured cut-off, or the automatic one from the noise seen so far (Hz)."""
+        """The configured cut-off, or the automatic one (Hz): from the noise seen so far, and
+        once :data:`SCALE_WINDOW_S` seconds have passed the offline one, which stays
+        (``cleanup.settled_cutoff_hz``)."""
         if self.config.smoothing_hz:
             return self.config.smoothing_hz
-        if time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):
-            t, xy = self._ring.last(len(self._ring))
+        if self._cutoff_s == np.inf:
+            return self.cutoff_hz
+        t, xy = self._ring.last(len(self._ring))
+        if t.size and t[-1] > t[0] + SCALE_WINDOW_S and t[0] == self._first_s:
+            self.cutoff_hz = settled_cutoff_hz(PoseSequence.from_arrays(t, xy))
+            self._cutoff_s = np.inf
+        elif time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):
             self.cutoff_hz = auto_cutoff_hz(PoseSequence.from_arrays(t, xy), thigh_px)
             self._cutoff_s = time_s
         return self.cutoff_hz
