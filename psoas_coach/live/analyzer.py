@@ -67,7 +67,8 @@ class CoachSettings:
         setup_hold_s: seconds at 90/90 before counting starts.
         setup_tolerance_deg: how far from 90 degrees the start may be (default: fault limit
             plus 15).
-        settle_lag_s: lag of the settled tier in seconds (default: ``max_gap_s``).
+        settle_lag_s: seconds of final frames that follow a frame before the settled tier
+            releases it (default: ``max_gap_s``; see ``live.settled``).
         require_setup: False counts from the first frame (keypoint replays without a frame).
         muted: cues are shown, not spoken.
         praise: say "Good rep" after a repetition without faults.

@@ -78,7 +78,8 @@ class SettledCleaner:
 
     Args:
         config: the analysis settings (outlier limit, longest gap, smoothing cut-off).
-        lag_s: seconds a frame waits for later frames before release (default ``max_gap_s``).
+        lag_s: seconds of final frames (see the module) that follow a frame before its release
+            (default ``max_gap_s``: the backward low-pass has settled).
         every_s: seconds between two runs over the window (frames are released in batches).
         max_wait_s: seconds after which a frame is released even if frames still to come
             could change it (legs drawn together for longer than this).
