@@ -14,6 +14,12 @@ import numpy as np
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
+#: Seconds over which the body's scale is measured, from the first frame where it can be: the
+#: thigh length (:func:`thigh_length_px`) and the automatic smoothing cut-off
+#: (``cleanup.settled_cutoff_hz``). Live they are known, and kept, from then on; offline
+#: uses the same frames, so both analyses use the same values.
+SCALE_WINDOW_S = 10.0
+
 
 @dataclass(frozen=True)
 class Kinematics:
@@ -115,15 +121,26 @@ def hip_angle(pose: PoseSequence, side: str) -> FloatArray:
     )
 
 
-def thigh_length_px(pose: PoseSequence) -> float:
-    """Robust thigh length (hip to knee) in pixels: the median over frames and both legs."""
-    lengths = [
-        np.linalg.norm(pose.xy[:, joint(s, "hip")] - pose.xy[:, joint(s, "knee")], axis=-1)
-        for s in SIDES
-    ]
-    finite = np.concatenate(lengths)
-    finite = finite[np.isfinite(finite)]
+def thigh_length_px(pose: PoseSequence, window_s: float | None = SCALE_WINDOW_S) -> float:
+    """Robust thigh length (hip to knee) in pixels: the median over both legs of the frames up
+    to ``window_s`` seconds after the first frame where one was measured (``None``: every
+    frame). Live, the same median is known, and kept, once those seconds have passed
+    (:class:`~psoas_coach.live.scale.BodyScale`), so both analyses use one thigh length."""
+    lengths = thigh_lengths(pose.xy)
+    measured = np.isfinite(lengths).any(axis=1)
+    if window_s is not None and measured.any():
+        lengths = lengths[pose.time_s <= pose.time_s[np.argmax(measured)] + window_s]
+    finite = lengths[np.isfinite(lengths)]
     return float(np.median(finite)) if finite.size else float("nan")
+
+
+def thigh_lengths(xy: FloatArray) -> FloatArray:
+    """``(F, 2)`` hip-to-knee distances in pixels of both legs (left, right) of ``xy``
+    ``(F, 33, 2)`` (NaN where a point is missing)."""
+    return np.stack(
+        [np.linalg.norm(xy[:, joint(s, "hip")] - xy[:, joint(s, "knee")], axis=-1) for s in SIDES],
+        axis=1,
+    )
 
 
 def midpoint(pose: PoseSequence, name: str) -> FloatArray:

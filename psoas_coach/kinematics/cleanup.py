@@ -11,12 +11,13 @@ are pixels and seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
 from psoas_coach.kinematics.medians import window_nanmedian
@@ -26,6 +27,7 @@ from psoas_coach.kinematics.occlusion import (
     LegView,
     leg_view,
     remove_legs,
+    settle_frames,
 )
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
@@ -68,7 +70,7 @@ def clean_pose(
     xy[pose.visibility < config.min_visibility] = np.nan
     identity = decode_identity(pose, scale_px)
     fixed = apply_identity(pose.with_xy(xy), identity.exchanged)
-    cutoff = config.smoothing_hz or auto_cutoff_hz(fixed, scale_px)
+    cutoff = config.smoothing_hz or settled_cutoff_hz(fixed)
     tracks = clean_tracks(
         fixed.time_s, fixed.xy, config, scale_px, smoother or ButterworthFactory(cutoff)
     )
@@ -87,19 +89,32 @@ def clean_pose(
 
 @dataclass(frozen=True)
 class Tracks:
-    """Landmark tracks after :func:`clean_tracks`.
+    """Landmark tracks after :func:`clean_tracks` (or :func:`place_tracks`, unsmoothed).
 
     Attributes:
         xy: ``(F, 33, 2)`` cleaned positions in pixels.
         seen: per side ``(F,)`` True where the leg's hip, knee and ankle were seen.
         legs: where a leg was drawn on the other one without being there.
         outliers: number of landmark positions removed as outliers.
+        missing: ``(F, 33)`` True where a landmark was missing before gaps were bridged.
     """
 
     xy: FloatArray
     seen: dict[str, BoolArray]
     legs: LegView
     outliers: int
+    missing: BoolArray
+
+    def head(self, count: int) -> Tracks:
+        """The first ``count`` frames."""
+        legs = self.legs
+        view = LegView(
+            legs.coincident[:count],
+            {s: u[:count] for s, u in legs.unseen.items()},
+            min(legs.open_from, count),
+        )
+        seen = {s: v[:count] for s, v in self.seen.items()}
+        return Tracks(self.xy[:count], seen, view, self.outliers, self.missing[:count])
 
 
 def clean_tracks(
@@ -111,17 +126,93 @@ def clean_tracks(
 ) -> Tracks:
     """The clean-up after leg identity, on ``xy`` ``(F, 33, 2)`` pixels (labels decided,
     low-visibility landmarks NaN) at ``time_s`` ``(F,)``: outliers, legs drawn where they were
-    not, gaps, zero-phase smoothing. Offline on a whole recording, live on a sliding window
-    (:mod:`psoas_coach.live.settled`), the same steps."""
-    fps = float(1.0 / np.median(np.diff(time_s))) if time_s.size > 1 else 30.0
-    window = max(3, int(round(0.3 * fps)) | 1)
-    xy, outliers = remove_outliers(xy, window, config.outlier_px_per_thigh * scale_px)
-    legs = leg_view(PoseSequence.from_arrays(time_s, xy), scale_px)
+    not, gaps (:func:`place_tracks`), then zero-phase smoothing. Offline on a whole recording,
+    live on a sliding window (:mod:`psoas_coach.live.settled`), the same steps."""
+    return smooth_tracks(time_s, place_tracks(time_s, xy, config, scale_px), smoother)
+
+
+def place_tracks(
+    time_s: FloatArray,
+    xy: FloatArray,
+    config: AnalysisConfig,
+    scale_px: float,
+    *,
+    growing: bool = False,
+) -> Tracks:
+    """The clean-up's steps before smoothing (see :func:`clean_tracks`): outliers removed,
+    legs drawn where they were not removed, gaps bridged; positions ``(F, 33, 2)`` pixels.
+
+    ``growing``: the frames are the latest of a recording still coming in; the legs' view
+    then says which verdicts are still open (:func:`settled_count`).
+    """
+    max_dev = config.outlier_px_per_thigh * scale_px
+    xy, outliers = remove_outliers(xy, outlier_window(time_s), max_dev)
+    horizon = final_horizon(time_s) if growing else None
+    legs = leg_view(PoseSequence.from_arrays(time_s, xy), scale_px, horizon)
     xy = remove_legs(xy, legs.unseen)
     seen = {s: _seen(xy, s) for s in SIDES}
+    missing = np.isnan(xy).any(axis=2)
     xy = bridge_legs(time_s, fill_gaps(time_s, xy, config.max_gap_s), legs)
-    flat = zero_phase(smoother, fps, xy.reshape(len(time_s), -1)).reshape(xy.shape)
-    return Tracks(flat, seen, legs, outliers)
+    return Tracks(xy, seen, legs, outliers, missing)
+
+
+def smooth_tracks(time_s: FloatArray, tracks: Tracks, smoother: FilterFactory) -> Tracks:
+    """``tracks`` with every position track low-passed forward and backward (no lag)."""
+    xy = tracks.xy
+    flat = zero_phase(smoother, frame_rate(time_s), xy.reshape(len(time_s), -1))
+    return replace(tracks, xy=flat.reshape(xy.shape))
+
+
+def frame_rate(time_s: FloatArray) -> float:
+    """Frames per second of ``time_s`` ``(F,)``: 1 / the median interval (30 when unknown)."""
+    return float(1.0 / np.median(np.diff(time_s))) if time_s.size > 1 else 30.0
+
+
+def outlier_window(time_s: FloatArray) -> int:
+    """Frames (odd, at least 3) of the outlier median's window: about 0.3 s."""
+    return max(3, int(round(0.3 * frame_rate(time_s))) | 1)
+
+
+def final_horizon(time_s: FloatArray) -> int:
+    """Of frames ``time_s`` ``(F,)`` of a recording still coming in, how many have outlier
+    verdicts and coincidence that frames still to come cannot change (their medians' windows
+    are complete)."""
+    reach = outlier_window(time_s) // 2 + settle_frames(frame_rate(time_s)) // 2 + 1
+    return max(0, time_s.size - reach)
+
+
+def settled_count(time_s: FloatArray, tracks: Tracks, config: AnalysisConfig) -> int:
+    """How many leading frames of ``tracks`` (:func:`place_tracks` of frames ``time_s``
+    ``(F,)`` with ``growing``) frames still to come cannot change: neither their positions,
+    nor their ``seen`` flags, nor any verdict on them. Always fewer than ``F``.
+
+    Later frames reach back through the outlier and coincidence medians
+    (:func:`final_horizon`), a run of legs drawn together that is still open
+    (:func:`~psoas_coach.kinematics.occlusion.open_from`) and a gap that a later frame may
+    still bridge.
+    """
+    count = min(final_horizon(time_s), tracks.legs.open_from)
+    longest_s = max(config.max_gap_s, MAX_BRIDGE_S)
+    while count > 0:
+        before = count
+        count = _open_gap_start(time_s, tracks.missing, count, longest_s)
+        if count == before:
+            break
+    return count
+
+
+def _open_gap_start(time_s: FloatArray, missing: BoolArray, count: int, longest_s: float) -> int:
+    """The first frame of the gaps (``missing`` ``(F, N)``) that frame ``count - 1`` lies in
+    and that a frame from ``count`` on may still bridge: not longer than ``longest_s`` seconds
+    so far, with a known frame before them (``count`` when there are none)."""
+    if count == 0:
+        return 0
+    start = count
+    for k in np.flatnonzero(missing[count - 1]).tolist():
+        known = np.flatnonzero(~missing[:count, k])
+        if known.size and time_s[count] - time_s[known[-1]] <= longest_s:
+            start = min(start, int(known[-1]) + 1)
+    return start
 
 
 def _seen(xy: FloatArray, side: str) -> BoolArray:
@@ -131,14 +222,25 @@ def _seen(xy: FloatArray, side: str) -> BoolArray:
 
 
 def bridge_legs(time_s: FloatArray, xy: FloatArray, legs: LegView) -> FloatArray:
-    """Interpolate a leg's lower landmarks over gaps up to :data:`MAX_BRIDGE_S` where it was
-    removed as drawn over (such runs are often longer than ordinary gaps)."""
+    """Interpolate a leg's lower landmarks over gaps up to :data:`MAX_BRIDGE_S` that hold
+    frames where it was removed as drawn over (such runs are often longer than ordinary gaps;
+    other gaps keep the ordinary limit)."""
     out = xy.copy()
     for side, unseen in legs.unseen.items():
         if unseen.any():
             cols = [joint(side, p) for p in LOWER_LEG]
-            out[:, cols] = fill_gaps(time_s, xy[:, cols], MAX_BRIDGE_S)
+            bridged = fill_gaps(time_s, xy[:, cols], MAX_BRIDGE_S)
+            gap = np.isnan(xy[:, cols]).any(axis=2)
+            keep = np.stack([_runs_touching(gap[:, k], unseen) for k in range(len(cols))], axis=1)
+            out[:, cols] = np.where(keep[:, :, None], bridged, xy[:, cols])
     return out
+
+
+def _runs_touching(mask: BoolArray, marked: BoolArray) -> BoolArray:
+    """``(F,)`` the frames of the True runs of ``mask`` that hold a frame of ``marked``."""
+    label = np.cumsum(np.diff(np.concatenate(([0], mask.astype(np.int8)))) == 1) * mask
+    hit = np.unique(label[mask & marked])
+    return np.asarray(np.isin(label, hit[hit > 0]))
 
 
 #: Automatic smoothing: the cut-off (Hz) at the reference noise density, and its bounds.
@@ -172,6 +274,15 @@ def auto_cutoff_hz(pose: PoseSequence, scale_px: float) -> float:
         return AUTO_CUTOFF_HZ
     cutoff = AUTO_CUTOFF_HZ * np.sqrt(AUTO_REFERENCE_DENSITY / density)
     return float(np.clip(cutoff, *AUTO_CUTOFF_RANGE_HZ))
+
+
+def settled_cutoff_hz(pose: PoseSequence) -> float:
+    """The automatic cut-off (:func:`auto_cutoff_hz`, Hz) of the first
+    :data:`~psoas_coach.kinematics.angles.SCALE_WINDOW_S` seconds of ``pose`` (labels decided,
+    low-visibility landmarks missing), in thigh lengths of the same frames: live, it is known,
+    and kept, once those seconds have passed."""
+    first = pose.select(pose.time_s <= pose.time_s[0] + SCALE_WINDOW_S)
+    return auto_cutoff_hz(first, thigh_length_px(first, None))
 
 
 def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[FloatArray, int]:

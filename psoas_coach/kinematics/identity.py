@@ -21,12 +21,16 @@ frame's state in nats per second of evidence, a change of state costs
 Offline, :func:`decode_identity` decides over the whole clip (Viterbi path, with forward-backward
 posteriors as the confidence), so a short burst of confusing frames cannot relabel a repetition
 whose evidence is consistent. Live, :class:`IdentityFilter` runs the same model forward, one
-frame at a time.
+frame at a time: its verdict on the latest frame is the more probable state given the frames so
+far, and it also keeps the Viterbi recursion, whose verdict on a frame is final once the best
+paths into both states of the latest frame agree on it (then no later frame can change it, and
+it is the whole clip's verdict).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -386,12 +390,85 @@ class FrameIdentity:
     near_side: str
 
 
+class SurvivorPaths:
+    """Viterbi recursion of a two-state chain run one frame at a time (as
+    :func:`_decode_chain`), releasing each frame's state once it is final: once the best paths
+    into both states of the latest frame pass through the same state of a frame, that state is
+    on the best path of the whole chain whatever frames come next.
+
+    Args:
+        max_pending: frames kept undecided at most; older ones are decided by the best path
+            so far (which frames still to come could have changed).
+    """
+
+    def __init__(self, max_pending: int = 300) -> None:
+        self.max_pending = max_pending
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every frame."""
+        self._score = (0.0, 0.0)
+        self._back: deque[tuple[bool, bool]] = deque()
+
+    @property
+    def pending(self) -> int:
+        """Frames added and not yet decided."""
+        return len(self._back)
+
+    def update(self, emit: tuple[float, float], switch: float) -> list[bool]:
+        """Add a frame (``emit``: log-scores of the two states, ``switch``: log-score of a
+        change of state into it); the states of the frames decided now, oldest first (True:
+        the second state)."""
+        v0, v1 = self._score
+        from0, from1 = v0, v1 + switch
+        to1_0, to1_1 = v0 + switch, v1
+        self._back.append((from1 > from0, to1_0 > to1_1))
+        self._score = (max(from0, from1) + emit[0], max(to1_0, to1_1) + emit[1])
+        decided = self._merged()
+        if decided >= 0:
+            return self._release(decided + 1, False)
+        if len(self._back) > self.max_pending:
+            best = self._score[1] > self._score[0]
+            return self._release(len(self._back) - self.max_pending, best)
+        return []
+
+    def finish(self) -> list[bool]:
+        """The states of every frame not decided yet (the chain ends here), oldest first."""
+        v0, v1 = self._score
+        return self._release(len(self._back), v1 > v0)
+
+    def _merged(self) -> int:
+        """The latest pending frame where the best paths into both latest states meet (-1)."""
+        a, b = False, True
+        for k in range(len(self._back) - 1, 0, -1):
+            back0, back1 = self._back[k]
+            a = not back1 if a else back0
+            b = not back1 if b else back0
+            if a == b:
+                return k - 1
+        return -1
+
+    def _release(self, count: int, state: bool) -> list[bool]:
+        """Decide the ``count`` oldest frames: the states on the path back from ``state`` of
+        the latest frame (any state, where the paths met there)."""
+        path = [False] * len(self._back)
+        for k in range(len(self._back) - 1, -1, -1):
+            path[k] = state
+            back0, back1 = self._back[k]
+            state = not back1 if state else back0
+        for _ in range(count):
+            self._back.popleft()
+        return path[:count]
+
+
 class IdentityFilter:
     """The model of :func:`decode_identity` run causally, one frame at a time (live).
 
     The near side is learnt on the go from the evidence so far (with the head prior); each
     group's state follows the forward recursion of the same chain, and the decision is the
-    state more probable given the frames so far.
+    state more probable given the frames so far. The same chain's Viterbi recursion
+    (:class:`SurvivorPaths`) gives, some frames later, the verdicts no later frame can change
+    (:meth:`settled`).
 
     Args:
         model: the chain's weights (as offline).
@@ -399,14 +476,25 @@ class IdentityFilter:
             through :meth:`set_scale` as it is learnt).
     """
 
-    def __init__(self, model: IdentityModel | None = None, *, scale_px: float = 100.0) -> None:
+    def __init__(
+        self,
+        model: IdentityModel | None = None,
+        *,
+        scale_px: float = 100.0,
+        max_pending: int = 300,
+    ) -> None:
         self.model = model or IdentityModel()
         self._scale = scale_px
+        self._paths = {g: SurvivorPaths(max_pending) for g in GROUPS}
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: a new set starts."""
         self._alpha = {g: (0.0, 0.0) for g in GROUPS}
+        for paths in self._paths.values():
+            paths.reset()
+        self._decided: dict[str, deque[bool]] = {g: deque() for g in GROUPS}
+        self._chained: deque[bool] = deque()  # per frame given, oldest first: in the chain
         self._prev_xy: FloatArray | None = None
         self._prev_t = -math.inf
         self._depth_llr = 0.0
@@ -440,7 +528,8 @@ class IdentityFilter:
         ``z_scale`` is the typical left/right depth difference seen so far (see
         :func:`depth_scale`).
         """
-        if np.isnan(xy[:, 0]).all():
+        self._chained.append(not np.isnan(xy[:, 0]).all())
+        if not self._chained[-1]:
             return FrameIdentity({g: False for g in GROUPS}, 1.0, self.near_side)
         dt = min(max(time_s - self._prev_t, 1e-3), MAX_DT_S)
         cues = {g: float(near_side_cue(z[None], vis[None], z_scale, g)[0]) for g in GROUPS}
@@ -462,6 +551,8 @@ class IdentityFilter:
             m = max(n0, n1)
             self._alpha[group] = (n0 - m, n1 - m)
             decision[group] = n1 > n0
+            pair = (float(emit[0]), float(emit[1]))
+            self._decided[group].extend(self._paths[group].update(pair, s))
             if group == "legs":
                 posterior = 1.0 / (1.0 + math.exp(-min(abs(n1 - n0), 50.0)))
         self._prev_xy = xy  # continuity compares raw labels, as offline
@@ -469,6 +560,27 @@ class IdentityFilter:
         self.frames += 1
         confidence = posterior * _sigmoid(abs(self._near_llr()))
         return FrameIdentity(decision, confidence, self.near_side)
+
+    def settled(self) -> list[dict[str, bool]]:
+        """The final verdicts (exchanged groups, as the whole clip's Viterbi path has them) of
+        the oldest frames given to :meth:`update` that have one now, in order; frames with
+        nobody exchange nothing."""
+        out: list[dict[str, bool]] = []
+        while self._chained:
+            if not self._chained[0]:
+                out.append({g: False for g in GROUPS})
+            elif all(self._decided[g] for g in GROUPS):
+                out.append({g: self._decided[g].popleft() for g in GROUPS})
+            else:
+                break
+            self._chained.popleft()
+        return out
+
+    def finish(self) -> list[dict[str, bool]]:
+        """The verdicts of every frame still without one (the set ends): :meth:`settled`."""
+        for group, paths in self._paths.items():
+            self._decided[group].extend(paths.finish())
+        return self.settled()
 
     def _learn_near(self, xy: FloatArray, cues: dict[str, float], dt: float) -> None:
         clipped = sum(float(np.clip(c, -2 * CUE_CLIP, 2 * CUE_CLIP)) for c in cues.values())

@@ -54,10 +54,13 @@ class LegView:
     Attributes:
         coincident: ``(F,)`` both legs drawn in one place.
         unseen: per side ``(F,)`` coincident frames where the leg was drawn where it was not.
+        open_from: the first frame whose ``unseen`` verdicts frames still to come may change
+            (``F`` for a whole recording; see :func:`leg_view`'s ``horizon``).
     """
 
     coincident: BoolArray
     unseen: dict[str, BoolArray]
+    open_from: int
 
 
 def coincident_frames(pose: PoseSequence, thigh_px: float) -> BoolArray:
@@ -74,10 +77,14 @@ def coincident_frames(pose: PoseSequence, thigh_px: float) -> BoolArray:
     seen = np.isfinite(gaps)
     mean_gap = np.where(seen, gaps, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
     mean_gap[~seen.any(axis=1)] = np.nan
-    window = max(3, int(round(SETTLE_S * pose.fps)) | 1)
-    mean_gap = running_median(mean_gap, window)
+    mean_gap = running_median(mean_gap, settle_frames(pose.fps))
     with np.errstate(invalid="ignore"):
         return np.asarray(mean_gap < COINCIDENT_THIGH * thigh_px)
+
+
+def settle_frames(fps: float) -> int:
+    """Frames (odd, at least 3) of the running median over :data:`SETTLE_S` at ``fps``."""
+    return max(3, int(round(SETTLE_S * fps)) | 1)
 
 
 def running_median(values: FloatArray, window: int) -> FloatArray:
@@ -88,8 +95,13 @@ def running_median(values: FloatArray, window: int) -> FloatArray:
     return window_nanmedian(sliding_window_view(padded, window))
 
 
-def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
-    """Find where a leg was drawn on the other without being there (see the module)."""
+def leg_view(pose: PoseSequence, thigh_px: float, horizon: int | None = None) -> LegView:
+    """Find where a leg was drawn on the other without being there (see the module).
+
+    ``horizon``: for a recording still coming in, the first frame whose coincidence is not
+    final yet (the frames after the last one change it); the result's ``open_from`` then says
+    from which frame on the verdicts may still change (:func:`open_from`).
+    """
     together = coincident_frames(pose, thigh_px)
     t = pose.time_s
     knees = {
@@ -100,6 +112,7 @@ def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
     }
     jumps = np.fmax(*(_edge_steps(k) for k in knees.values()))  # the larger, NaN-aware
     unseen = {s: np.zeros(len(pose), dtype=bool) for s in SIDES}
+    first_open = len(pose)
     for side, knee in knees.items():
         leg = _Leg(t, knee, np.isfinite(knee), np.isfinite(knee) & ~together)
         for a, b in runs(together):
@@ -108,7 +121,35 @@ def leg_view(pose: PoseSequence, thigh_px: float) -> LegView:
                 unseen[side][_unknown(t, lo, hi, _misplaced(leg, (a, b), (lo, hi)))] = True
             for (lo, cut), (_, hi) in pairwise(pieces):
                 unseen[side][_jump_unknown(leg, lo, cut, hi)] = True
-    return LegView(together, unseen)
+        if horizon is not None:
+            first_open = min(first_open, open_from(leg, together, jumps, horizon))
+    return LegView(together, unseen, first_open)
+
+
+def open_from(leg: _Leg, together: BoolArray, jumps: FloatArray, horizon: int) -> int:
+    """The first frame whose verdict for ``leg`` frames from ``horizon`` on may change
+    (``horizon`` when none).
+
+    A run of coincident frames is judged as a whole: while it goes on past ``horizon``, or its
+    :data:`CONTEXT_S` after it does, the end of its last piece and the line joining its edges
+    are not known. Then every piece after its first cut may change; a run not cut yet may
+    still turn out drawn elsewhere within :data:`UNKNOWN_S` before its end (or before a
+    jump still to come), and beyond :data:`UNKNOWN_S` after its start where it started
+    drawn elsewhere.
+    """
+    t = leg.t
+    for a, b in runs(together[: horizon + 1]):
+        if a >= horizon or (b <= horizon and t[b - 1] + CONTEXT_S < t[horizon]):
+            continue
+        pieces = _pieces(jumps, a, min(b, horizon))
+        if len(pieces) > 1:
+            return pieces[1][0]
+        lead = max(a, int(np.searchsorted(t, t[horizon] - UNKNOWN_S - CONTEXT_S)))
+        before = _edge(leg, leg.usable, t[a], -1, outside=True)
+        if _differ(before, _edge(leg, leg.finite, t[a], +1, outside=False)):
+            lead = min(lead, _follow_on(t, a, horizon).stop)
+        return lead
+    return horizon
 
 
 @dataclass(frozen=True)

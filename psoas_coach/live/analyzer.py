@@ -17,6 +17,7 @@ Nothing is counted before the setup check passes.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,7 @@ from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.types import Rep
 
 PRAISE = "Good rep"
+_NOBODY = np.full((NUM_LANDMARKS, 2), np.nan)
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class CoachSettings:
         setup_hold_s: seconds at 90/90 before counting starts.
         setup_tolerance_deg: how far from 90 degrees the start may be (default: fault limit
             plus 15).
-        settle_lag_s: lag of the settled tier in seconds (default: ``max_gap_s``).
+        settle_lag_s: seconds of final frames that follow a frame before the settled tier
+            releases it (default: ``max_gap_s``; see ``live.settled``).
         require_setup: False counts from the first frame (keypoint replays without a frame).
         muted: cues are shown, not spoken.
         praise: say "Good rep" after a repetition without faults.
@@ -133,7 +136,7 @@ class LiveAnalyzer:
         self._engine = RepEngine(self.config, on_warning=self._warnings.append)
         self._fast_engine = RepEngine(self.config)
         self._identity = IdentityFilter()
-        self._identity_confidence = 1.0
+        self._waiting: deque[tuple[float, FloatArray | None, float]] = deque()
         self._verdict = SetupVerdict(False, "", "")
         self._first_s = self._last_s = float("nan")
         self._frames = self._found = 0
@@ -211,9 +214,7 @@ class LiveAnalyzer:
         events = self._check_setup(time_s, pose)
         if self.ready:
             events += self._coach_frame(self._fast_kin)
-        raw = np.full((NUM_LANDMARKS, 2), np.nan) if xy is None else xy
-        batch = self._settled.update(time_s, raw, self._scale.thigh_px, self._identity_confidence)
-        events += self._feed_engine(batch, time_s)
+        events += self._settle(time_s, self._identity.settled())
         events += self._cues.poll(time_s)
         return events
 
@@ -223,7 +224,8 @@ class LiveAnalyzer:
             return []
         self._finished = True
         now = self._last_s if np.isfinite(self._last_s) else 0.0
-        events = self._feed_engine(self._settled.finish(self._scale.thigh_px), now)
+        events = self._settle(now, self._identity.finish())
+        events += self._feed_engine(self._settled.finish(self._scale.thigh_px), now)
         if self.ready:
             for rep in self._engine.finish():
                 events += self._rep_done(rep, now)
@@ -259,16 +261,31 @@ class LiveAnalyzer:
         self._found += pose is not None and bool(np.isfinite(pose.xy).any())
 
     def _prepare(self, time_s: float, pose: FramePose | None) -> FloatArray | None:
-        """The frame's landmarks as offline clean-up starts them, or None (nobody usable)."""
+        """The frame's landmarks as offline clean-up starts them, leg labels decided on the
+        frames so far (the fast tier's), or None (nobody usable). The frame waits for the
+        settled tier until its labels are final."""
         if pose is None or not np.isfinite(pose.xy).any() or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
+            self._waiting.append((time_s, None, 1.0))
             return None
-        self._scale.add_raw(pose.xy, pose.z)
+        self._scale.add_raw(time_s, pose.xy, pose.z)
         self._identity.set_scale(self._scale.thigh_px)
         frame = self._identity.update(time_s, pose.xy, pose.z, pose.visibility, self._scale.z_scale)
-        self._identity_confidence = frame.confidence
         xy = pose.xy.copy()
         xy[~(pose.visibility >= self.config.min_visibility)] = np.nan
+        self._waiting.append((time_s, xy, frame.confidence))
         return exchange_frame(xy, frame.exchanged)
+
+    def _settle(self, now: float, verdicts: list[dict[str, bool]]) -> list[Event]:
+        """Frames whose leg labels are final (``verdicts``, in order, one per frame with
+        somebody) into the settled tier; the events of the repetitions it releases."""
+        events: list[Event] = []
+        todo = deque(verdicts)
+        while self._waiting and (self._waiting[0][1] is None or todo):
+            time_s, xy, confidence = self._waiting.popleft()
+            frame = _NOBODY if xy is None else exchange_frame(xy, todo.popleft())
+            batch = self._settled.update(time_s, frame, self._scale.thigh_px, confidence)
+            events += self._feed_engine(batch, now)
+        return events
 
     def _check_setup(self, time_s: float, pose: FramePose | None) -> list[Event]:
         sig = self._fast_kin

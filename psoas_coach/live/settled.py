@@ -1,15 +1,21 @@
-"""The settled tier: the offline clean-up replayed on a sliding window, a fixed lag behind live.
+"""The settled tier: the offline clean-up replayed on a sliding window, released once final.
 
 Offline, clean-up uses the whole recording: outliers are judged against a centred window,
-legs drawn on each other are judged by the frames around them, gaps up to ``max_gap_s`` are
-interpolated from the frames on both sides, and the low-pass runs forward and backward (no
-lag). :class:`SettledCleaner` runs the same function
-(:func:`~psoas_coach.kinematics.cleanup.clean_tracks`) on the latest few seconds and releases
-each frame once ``lag_s`` seconds of frames after it are known. With ``lag_s`` at least
-``max_gap_s`` every gap the offline analysis fills is filled here too, and the backward pass,
-started ``lag_s`` later, has settled: the angles fed to the repetition engine match the
-offline ones to a fraction of a degree. It is causal (it never looks at frames not yet
-received); the price is that repetitions are released ``lag_s`` later.
+legs drawn on each other are judged by the frames around them, gaps are interpolated from the
+frames on both sides, and the low-pass runs forward and backward (no lag).
+:class:`SettledCleaner` runs the same steps
+(:func:`~psoas_coach.kinematics.cleanup.place_tracks`, then
+:func:`~psoas_coach.kinematics.cleanup.smooth_tracks`) on the latest seconds and releases a
+frame only once no frame still to come can change it
+(:func:`~psoas_coach.kinematics.cleanup.settled_count`: its outlier and coincidence medians
+are complete, the run of legs drawn together it lies in has been judged with the frames after
+it, the gap it lies in has ended or is too long to bridge) and ``lag_s`` seconds of such
+frames follow it, so that the backward pass of the low-pass has settled. The positions, the
+``seen`` flags and every verdict fed to the repetition engine are then those of the offline
+analysis, and the angles match the offline ones to a fraction of a degree. The frames come
+with their leg labels final (``IdentityFilter.settled``). It is causal (it never looks at
+frames not yet received); the price is that repetitions are released later: ``lag_s`` after
+the last final frame, and at most ``max_wait_s`` after they happened.
 """
 
 from __future__ import annotations
@@ -19,9 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.kinematics.angles import REQUIRED_JOINTS
-from psoas_coach.kinematics.cleanup import auto_cutoff_hz, clean_tracks, noise_px
+from psoas_coach.kinematics.angles import REQUIRED_JOINTS, SCALE_WINDOW_S
+from psoas_coach.kinematics.cleanup import (
+    Tracks,
+    auto_cutoff_hz,
+    noise_px,
+    place_tracks,
+    settled_count,
+    settled_cutoff_hz,
+    smooth_tracks,
+)
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
+from psoas_coach.kinematics.occlusion import CONTEXT_S
 from psoas_coach.live.buffers import FrameRing
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
@@ -33,6 +48,9 @@ SIGNAL_JOINTS = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
 FILTER_SETTLE_S = 1.0
 #: Seconds between two re-estimates of the automatic smoothing cut-off.
 CUTOFF_REFRESH_S = 2.0
+#: Seconds of frames kept before a run of legs drawn together, beyond the legs' own context
+#: (``occlusion.CONTEXT_S``): the outlier and coincidence medians reach this far.
+RUN_CONTEXT_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,8 +78,11 @@ class SettledCleaner:
 
     Args:
         config: the analysis settings (outlier limit, longest gap, smoothing cut-off).
-        lag_s: seconds a frame waits for later frames before release (default ``max_gap_s``).
+        lag_s: seconds of final frames (see the module) that follow a frame before its release
+            (default ``max_gap_s``: the backward low-pass has settled).
         every_s: seconds between two runs over the window (frames are released in batches).
+        max_wait_s: seconds after which a frame is released even if frames still to come
+            could change it (legs drawn together for longer than this).
         history_s: seconds of frames kept for the frame rate and noise estimates.
         max_fps: highest frame rate expected (sizes the buffer).
         smoother: the low-pass (default: Butterworth at the configured or automatic cut-off).
@@ -73,6 +94,7 @@ class SettledCleaner:
         *,
         lag_s: float | None = None,
         every_s: float = 0.2,
+        max_wait_s: float = 10.0,
         history_s: float = 120.0,
         max_fps: float = 60.0,
         smoother: FilterFactory | None = None,
@@ -80,6 +102,7 @@ class SettledCleaner:
         self.config = config
         self.lag_s = config.max_gap_s if lag_s is None else lag_s
         self.every_s = every_s
+        self.max_wait_s = max_wait_s
         self._smoother = smoother
         self._ring = FrameRing(int(history_s * max_fps))
         self.reset()
@@ -90,6 +113,8 @@ class SettledCleaner:
         self._released_s = float("-inf")
         self._run_s = float("-inf")
         self._cutoff_s = float("-inf")
+        self._keep_from_s = float("inf")
+        self._first_s = float("nan")
         self.cutoff_hz = float("nan")
 
     @property
@@ -107,6 +132,7 @@ class SettledCleaner:
         released now (often none: they go in batches every ``every_s`` seconds).
         """
         self._ring.append(time_s, xy, identity)
+        self._first_s = time_s if np.isnan(self._first_s) else self._first_s
         if time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
             return _empty()
         self._run_s = time_s
@@ -121,19 +147,46 @@ class SettledCleaner:
     def _release(self, until_s: float, thigh_px: float) -> SettledBatch:
         count = self._window_count()
         t, xy = self._ring.last(count)
-        fresh = (t > self._released_s) & (t <= until_s)
-        if not fresh.any():
+        if not (t > self._released_s).any():
             return _empty()
         window = np.full(xy.shape, np.nan)
         window[:, SIGNAL_JOINTS] = xy[:, SIGNAL_JOINTS]
+        end = np.isinf(until_s)
+        placed = place_tracks(t, window, self.config, thigh_px, growing=not end)
+        final = t.size if end else self._final_count(t, placed)
+        last_s = until_s if end else min(until_s, t[final - 1] - self.lag_s) if final else -np.inf
+        fresh = (t > self._released_s) & (t <= last_s)
+        self._hold_open(t, placed, fresh)
+        if not fresh.any():
+            return _empty()
         factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px))
-        tracks = clean_tracks(t, window, self.config, thigh_px, factory)
+        tracks = smooth_tracks(t[:final], placed.head(final), factory)
+        fresh = fresh[:final]
         out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
         out[:, SIGNAL_JOINTS] = tracks.xy[fresh][:, SIGNAL_JOINTS]
-        self._released_s = float(t[fresh][-1])
+        self._released_s = float(t[:final][fresh][-1])
         seen = {s: tracks.seen[s][fresh] for s in SIDES}
-        found = np.isfinite(xy[fresh]).any(axis=(1, 2))
-        return SettledBatch(t[fresh], out, seen, self._ring.last_aux(count)[fresh], found)
+        found = np.isfinite(xy[:final][fresh]).any(axis=(1, 2))
+        identity = self._ring.last_aux(count)[:final][fresh]
+        return SettledBatch(t[:final][fresh], out, seen, identity, found)
+
+    def _final_count(self, t: FloatArray, placed: Tracks) -> int:
+        """Frames of the window no frame still to come can change (:func:`settled_count`),
+        and at least those older than ``max_wait_s``."""
+        overdue = int(np.searchsorted(t, t[-1] - self.max_wait_s, side="right"))
+        return max(settled_count(t, placed, self.config), overdue)
+
+    def _hold_open(self, t: FloatArray, placed: Tracks, fresh: BoolArray) -> None:
+        """Keep the next window's start before the run of legs drawn together that the first
+        frame left unreleased lies in: the run is judged with the frames before it."""
+        pending = np.flatnonzero((t > self._released_s) & ~fresh)
+        self._keep_from_s = float("inf")
+        if pending.size and placed.legs.coincident[pending[0]]:
+            run_start = pending[0]
+            while run_start > 0 and placed.legs.coincident[run_start - 1]:
+                run_start -= 1
+            start_s = float(t[run_start]) - CONTEXT_S - RUN_CONTEXT_S
+            self._keep_from_s = max(start_s, float(t[pending[0]]) - self.max_wait_s)
 
     def raw_noise_px(self) -> float:
         """Frame-to-frame landmark noise in pixels (``kinematics.cleanup.noise_px``) of the
@@ -148,15 +201,22 @@ class SettledCleaner:
         pending = times[times > self._released_s]
         if pending.size == 0:
             return 0
-        start = pending[0] - self.config.max_gap_s - FILTER_SETTLE_S
+        start = min(pending[0] - self.config.max_gap_s - FILTER_SETTLE_S, self._keep_from_s)
         return int(np.count_nonzero(times >= start))
 
     def _cutoff(self, time_s: float, thigh_px: float) -> float:
-        """The configured cut-off, or the automatic one from the noise seen so far (Hz)."""
+        """The configured cut-off, or the automatic one (Hz): from the noise seen so far, and
+        once :data:`SCALE_WINDOW_S` seconds have passed the offline one, which stays
+        (``cleanup.settled_cutoff_hz``)."""
         if self.config.smoothing_hz:
             return self.config.smoothing_hz
-        if time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):
-            t, xy = self._ring.last(len(self._ring))
+        if self._cutoff_s == np.inf:
+            return self.cutoff_hz
+        t, xy = self._ring.last(len(self._ring))
+        if t.size and t[-1] > t[0] + SCALE_WINDOW_S and t[0] == self._first_s:
+            self.cutoff_hz = settled_cutoff_hz(PoseSequence.from_arrays(t, xy))
+            self._cutoff_s = np.inf
+        elif time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):
             self.cutoff_hz = auto_cutoff_hz(PoseSequence.from_arrays(t, xy), thigh_px)
             self._cutoff_s = time_s
         return self.cutoff_hz

@@ -11,6 +11,7 @@ import pytest
 from psoas_coach.kinematics.identity import (
     GROUPS,
     IdentityFilter,
+    SurvivorPaths,
     apply_identity,
     decode_identity,
     depth_scale,
@@ -19,7 +20,7 @@ from psoas_coach.kinematics.identity import (
 )
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.landmarks import MIRROR, joint
-from psoas_coach.pose.types import BoolArray, PoseSequence
+from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 from psoas_coach.synth.generator import SynthRecording, generate
 from psoas_coach.synth.spec import FaultRates, SynthSpec
 
@@ -129,6 +130,63 @@ def test_live_filter_follows_the_offline_decision() -> None:
     assert np.mean(agree) > 0.97
     live.reset()
     assert live.frames == 0
+
+
+def test_live_settled_verdicts_are_the_offline_ones_with_the_same_evidence() -> None:
+    """The live filter's final verdicts (Viterbi, released once no later frame can change them)
+    are the whole clip's when the evidence is the same (the depth scale of the clip)."""
+    rec = clean_recording(seed=8, swaps_per_min=6.0, swap_min_s=0.3, swap_max_s=2.0)
+    pose = rec.pose.select(rec.pose.detected)
+    offline = decode_identity(pose, THIGH_PX)
+    live = IdentityFilter(scale_px=THIGH_PX)
+    z_scale = depth_scale(pose.z)
+    settled: list[dict[str, bool]] = []
+    for i in range(len(pose)):
+        live.update(pose.time_s[i], pose.xy[i], pose.z[i], pose.visibility[i], z_scale)
+        settled += live.settled()
+        assert len(settled) >= i + 1 - 30 or live.frames < 30  # decided within a second
+    settled += live.finish()
+    assert len(settled) == len(pose)
+    for group in GROUPS:
+        live_path = np.array([v[group] for v in settled])
+        assert live_path.tolist() == offline.exchanged[group].tolist(), group
+    assert offline.exchanged["legs"].sum() > 30
+
+
+def _best_path(emit: FloatArray, switch: FloatArray) -> list[bool]:
+    """The best path of a short two-state chain by trying every path."""
+    n = emit.shape[0]
+    best, score = [False] * n, -np.inf
+    for code in range(2**n):
+        path = [bool(code >> k & 1) for k in range(n)]
+        total = sum(emit[k, int(path[k])] for k in range(n))
+        total += sum(switch[k] for k in range(1, n) if path[k] != path[k - 1])
+        if total > score:
+            best, score = path, total
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_survivor_paths_release_the_best_path_of_the_whole_chain(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    emit = rng.normal(0.0, 1.0, (10, 2))
+    switch = rng.normal(-2.0, 1.5, 10)
+    paths = SurvivorPaths()
+    released: list[bool] = []
+    for k in range(10):
+        released += paths.update((float(emit[k, 0]), float(emit[k, 1])), float(switch[k]))
+    early = len(released)
+    released += paths.finish()
+    assert released == _best_path(emit, switch)
+    assert paths.pending == 0 and early <= 10
+
+
+def test_survivor_paths_decide_the_oldest_frames_past_their_limit() -> None:
+    paths = SurvivorPaths(max_pending=3)
+    released: list[bool] = []
+    for _ in range(6):  # no evidence either way and free changes: never settled by itself
+        released += paths.update((0.0, 0.0), 0.0)
+    assert len(released) == 3 and paths.pending == 3
 
 
 def test_exchange_frame_swaps_only_the_groups_asked() -> None:

@@ -8,9 +8,10 @@ import pytest
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import knee_angle, thigh_length_px
-from psoas_coach.kinematics.cleanup import clean_pose
+from psoas_coach.kinematics.cleanup import clean_pose, place_tracks, settled_count
 from psoas_coach.kinematics.occlusion import UNKNOWN_S, coincident_frames, leg_view, runs
 from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import BoolArray, PoseSequence
 from psoas_coach.reps.types import Rep
 from psoas_coach.synth.generator import SynthRecording
@@ -88,3 +89,32 @@ def test_an_extension_made_unseen_counts_with_its_extension_not_measured() -> No
     assert "hidden" in hidden.not_measured["extension_s"]
     assert hidden.hold_s is not None
     assert hidden.confidence < 1.0 and hidden.confidence_notes
+
+
+@pytest.mark.parametrize("where", ["hold", "extension"])
+def test_a_recording_coming_in_settles_as_the_whole_recording(where: str) -> None:
+    """Live, clean-up runs on the frames so far: the frames it calls settled are those of the
+    whole recording (positions and seen flags), though a run of legs drawn together is judged
+    by the frames after it (issues 9 and 11)."""
+    rec = clean_recording()
+    rep = far_rep(rec)
+    assert rep.extension_s is not None
+    if where == "hold":
+        pose, _ = drawn_over(rec, rep.hold_start_s + 0.3, rep.hold_start_s + 1.3)
+    else:
+        pose, _ = drawn_over(rec, rep.start_s - 0.5, rep.start_s + 0.6 * rep.extension_s)
+    config, thigh = AnalysisConfig(), thigh_length_px(pose)
+    t, xy = pose.time_s, pose.xy
+    whole = place_tracks(t, xy, config, thigh)
+    held, stale = [], []
+    for n in range(30, len(pose), 3):
+        part = place_tracks(t[:n], xy[:n], config, thigh, growing=True)
+        count = settled_count(t[:n], part, config)
+        np.testing.assert_array_equal(part.xy[:count], whole.xy[:count])
+        for side in SIDES:
+            assert (part.seen[side][:count] == whole.seen[side][:count]).all()
+        held.append(t[n - 1] - t[count])
+        older = t[:n] <= t[n - 1] - 1.0  # what a fixed lag of a second would release
+        stale.append(not np.array_equal(part.xy[older], whole.xy[:n][older], equal_nan=True))
+    assert any(stale), "a fixed lag would release frames the whole recording changes"
+    assert np.median(held) < 1.0 and max(held) > 1.5

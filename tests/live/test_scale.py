@@ -1,0 +1,47 @@
+"""The body's scale learnt live: once its window has passed, the thigh length is the offline
+one and stays (issues 9 and 11: one thigh length for a live set and its offline analysis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from psoas_coach.config import AnalysisConfig
+from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
+from psoas_coach.kinematics.cleanup import clean_pose
+from psoas_coach.kinematics.identity import apply_identity
+from psoas_coach.live.scale import BodyScale
+from psoas_coach.live.settled import SettledCleaner
+from psoas_coach.synth.generator import generate
+from tests.live.conftest import short_spec
+
+
+def test_the_live_thigh_length_becomes_the_offline_one_and_stays() -> None:
+    pose = generate(short_spec(31, hard=True)).pose
+    scale = BodyScale()
+    offline = thigh_length_px(pose)
+    seen_after: list[float] = []
+    for i in range(len(pose)):
+        scale.add_raw(float(pose.time_s[i]), pose.xy[i], pose.z[i])
+        if pose.time_s[i] > pose.time_s[0] + SCALE_WINDOW_S + 0.5:
+            seen_after.append(scale.thigh_px)
+    assert pose.duration_s > 2 * SCALE_WINDOW_S
+    assert seen_after and set(seen_after) == {offline}
+    assert offline != pytest.approx(thigh_length_px(pose, None), abs=1e-9)  # not the whole clip
+
+
+def test_the_live_smoothing_cutoff_becomes_the_offline_one() -> None:
+    pose = generate(short_spec(31, hard=True)).pose
+    config = AnalysisConfig()
+    thigh = thigh_length_px(pose)
+    offline = clean_pose(pose, config, thigh)
+    cleaner = SettledCleaner(config)
+    xy = pose.xy.copy()
+    xy[pose.visibility < config.min_visibility] = np.nan
+    xy = apply_identity(pose.with_xy(xy), offline.identity.exchanged).xy  # labels as offline
+    cutoffs = []
+    for i in range(len(pose)):
+        cleaner.update(float(pose.time_s[i]), xy[i], thigh)
+        cutoffs.append(cleaner.cutoff_hz)
+    assert cutoffs[-1] == offline.cutoff_hz
+    assert cutoffs[len(cutoffs) // 2] == offline.cutoff_hz
