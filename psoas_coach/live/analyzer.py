@@ -283,7 +283,10 @@ class LiveAnalyzer:
         while self._waiting and (self._waiting[0][1] is None or todo):
             time_s, xy, confidence = self._waiting.popleft()
             frame = _NOBODY if xy is None else exchange_frame(xy, todo.popleft())
-            batch = self._settled.update(time_s, frame, self._scale.thigh_px, confidence)
+            # Nothing settles before the thigh length is the offline one: every figure of the
+            # clean-up is measured in it.
+            thigh = self._scale.thigh_px if self._scale.thigh_final else float("nan")
+            batch = self._settled.update(time_s, frame, thigh, confidence)
             events += self._feed_engine(batch, now)
         return events
 

@@ -4,7 +4,8 @@ Offline, the depth scale and the floor's direction (for the pelvis height) are m
 whole recording, the thigh length the median over its first
 :data:`~psoas_coach.kinematics.angles.SCALE_WINDOW_S` seconds. Live, :class:`BodyScale` keeps
 them as running medians of everything seen so far (the thigh length: until those seconds have
-passed, then it is the offline one and stays), and :meth:`BodyScale.kinematics` computes the
+passed, then it is the offline one and stays, :attr:`BodyScale.thigh_final`; the settled tier
+waits for it), and :meth:`BodyScale.kinematics` computes the
 offline signals (:func:`~psoas_coach.kinematics.angles.compute_kinematics`) of live frames
 with them.
 """
@@ -58,6 +59,11 @@ class BodyScale:
     def thigh_px(self) -> float:
         """Thigh length in pixels (NaN before any leg was seen)."""
         return self._thigh
+
+    @property
+    def thigh_final(self) -> bool:
+        """Whether :attr:`thigh_px` is the offline one and stays (its window is over)."""
+        return self._thigh_done
 
     @property
     def z_scale(self) -> float:
