@@ -57,6 +57,7 @@ def run_set(
     try:
         for time_s, image, pose_image in source:
             result = engine.process(time_s, image, pose_image)
+            source.pause(engine.setup_s)
             frames += 1
             _deliver(result.events, speaker, on_event)
             if window and not _show(image, result, engine):

@@ -84,6 +84,10 @@ class LiveEngine:
         self.pose_width = pose_width
         self._chunks = deque(s for s in chunks or [] if s.warm_s is not None)  # in time order
         self._recent: deque[tuple[float, ImageArray]] = deque()
+        #: Seconds the last :meth:`process` spent on work a steady stream of pictures does not
+        #: cost: the estimator's first picture (the model starting) and a chunk's warm-up.
+        self.setup_s = 0.0
+        self._first = True
 
     def process(
         self, time_s: float, image_rgb: ImageArray, pose_image: ImageArray | None = None
@@ -99,7 +103,10 @@ class LiveEngine:
         self._settle_at_chunk_start(time_s)
         before = time.perf_counter()
         pose = self.backend.estimate(small, time_s)
-        pose_ms = 1000.0 * (time.perf_counter() - before)
+        done = time.perf_counter()
+        pose_ms = 1000.0 * (done - before)
+        self.setup_s = (done if self._first else before) - start
+        self._first = False
         self._remember(time_s, small)
         pose = to_full_pixels(pose, (small.shape[1], small.shape[0]), (width, height))
         return self.process_pose(time_s, pose, (width, height), pose_ms=pose_ms, start=start)

@@ -59,6 +59,13 @@ class FrameSource(Protocol):
         """Release the device or file."""
         ...
 
+    def pause(self, seconds: float) -> None:
+        """The reader spent ``seconds`` on work of its own that a steady stream would not
+        wait for (the pose model's start, a file's chunk warm-up): a file played in real time
+        shows its next pictures that much later instead of skipping them; a camera does not
+        wait."""
+        ...
+
 
 class CameraSource:
     """A camera through OpenCV (``cv2.VideoCapture``): an index (0, 1, ...) or a device path.
@@ -115,6 +122,9 @@ class CameraSource:
             else:
                 time.sleep(0.01)
 
+    def pause(self, seconds: float) -> None:
+        """A camera does not wait: pictures taken meanwhile are lost."""
+
     def close(self) -> None:
         """Release the camera (and give OpenCV its console warnings back)."""
         import cv2
@@ -155,20 +165,25 @@ class VideoFileSource:
         self.fps = min(info.fps, max_fps)
         self.skipped = 0
         self.chunks = plan_spans(info, keyframe_times(path), max_fps)
+        self._origin = time.monotonic()
 
     def __iter__(self) -> Frames:
         """Pictures with their timestamps, paced like a camera when ``realtime``."""
-        origin = time.monotonic()
+        self._origin = time.monotonic()
         period = 1.0 / self.fps
         pictures = iter_full_and_shrunk(self.path, max_fps=self.max_fps, max_width=self.pose_width)
         for time_s, image, small in pictures:
             if self.realtime:
-                wait = origin + time_s - time.monotonic()
+                wait = self._origin + time_s - time.monotonic()
                 if wait < -period:
                     self.skipped += 1
                     continue
                 time.sleep(max(0.0, wait))
             yield Picture(time_s, image, small)
+
+    def pause(self, seconds: float) -> None:
+        """Show the next pictures ``seconds`` later (see :meth:`FrameSource.pause`)."""
+        self._origin += max(0.0, seconds)
 
     def close(self) -> None:
         """Nothing held between pictures."""

@@ -120,6 +120,33 @@ def test_a_file_plays_at_its_own_frame_rate_unless_fast(short_real_mp4: Path) ->
         assert times == sorted(times) and (realtime or source.skipped == 0)
 
 
+def test_a_file_played_live_waits_for_the_readers_own_setup_work(short_real_mp4: Path) -> None:
+    """Half a second of the reader's own work on the first picture (the model starting, a
+    chunk's warm-up) skips the pictures due meanwhile, unless the reader says so with
+    `pause`: then the file shows them that much later, every one."""
+    for pause, skips in ((False, True), (True, False)):
+        source = VideoFileSource(short_real_mp4, realtime=True)
+        shown = 0
+        for _ in source:
+            if shown == 0:
+                time.sleep(0.5)
+                if pause:
+                    source.pause(0.5)
+            shown += 1
+        assert shown + source.skipped == 60
+        assert (source.skipped > 0) == skips
+
+
+def test_the_engine_says_how_long_its_setup_work_took(short_real_mp4: Path) -> None:
+    with LiveEngine(mediapipe_backend(), LiveAnalyzer()) as engine:
+        setup = []
+        for picture in VideoFileSource(short_real_mp4, realtime=False):
+            engine.process(picture.time_s, picture.image, picture.pose_image)
+            setup.append(engine.setup_s)
+    assert setup[0] > 0.0  # the first picture starts the model
+    assert max(setup[1:]) < 0.005  # a camera has no chunks to warm up: nothing after
+
+
 def test_sources_by_name(short_real_mp4: Path) -> None:
     assert isinstance(open_source(str(short_real_mp4)), VideoFileSource)
     with pytest.raises(InputError, match="camera 9: cannot be opened"):
