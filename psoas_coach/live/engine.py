@@ -100,12 +100,13 @@ class LiveEngine:
         start = time.perf_counter()
         height, width = image_rgb.shape[:2]
         small = shrink_to_width(image_rgb, self.pose_width) if pose_image is None else pose_image
+        settle = time.perf_counter()
         self._settle_at_chunk_start(time_s)
         before = time.perf_counter()
         pose = self.backend.estimate(small, time_s)
         done = time.perf_counter()
         pose_ms = 1000.0 * (done - before)
-        self.setup_s = (done if self._first else before) - start
+        self.setup_s = done - start if self._first else before - settle
         self._first = False
         self._remember(time_s, small)
         pose = to_full_pixels(pose, (small.shape[1], small.shape[0]), (width, height))
