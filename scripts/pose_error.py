@@ -36,6 +36,7 @@ import numpy as np
 
 from psoas_coach.kinematics.angles import interior_angle
 from psoas_coach.pose.landmarks import joint
+from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 from psoas_coach.pose.types import FloatArray, PoseSequence
 
 #: Rig joint name stems of the hip, knee and ankle, and the knee angle (deg) above which a
@@ -48,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description="BlazePose error against rendered joints.")
     parser.add_argument("dir", type=Path, help="folder of render_*.mp4 with their joints")
-    parser.add_argument("--pose-model", choices=("full", "heavy"), default="full")
+    parser.add_argument("--pose-model", choices=list(POSE_MODELS), default=DEFAULT_MODEL)
     parser.add_argument("--workers", type=int, default=2, help="pose processes (default 2)")
     parser.add_argument(
         "--keypoints",

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.reps.types import Rep
 from psoas_coach.synth.scoring import (
@@ -57,8 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--pose-model",
-        choices=("full", "heavy"),
-        default="full",
+        choices=list(POSE_MODELS),
+        default=DEFAULT_MODEL,
         help="BlazePose landmark model for videos (default full)",
     )
     parser.add_argument(

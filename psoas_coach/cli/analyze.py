@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from psoas_coach.config import PRESETS, AnalysisConfig
+from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 
 
 def _option_name(field_name: str) -> str:
@@ -78,10 +79,10 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--pose-model",
-        choices=("full", "heavy"),
-        default="full",
-        help="BlazePose landmark model for videos: full (default) or heavy (about 3x slower, "
-        "far more accurate on a leg held extended; README 'Accuracy')",
+        choices=list(POSE_MODELS),
+        default=DEFAULT_MODEL,
+        help="BlazePose landmark model for videos: full (default) or heavy (2-3x slower, "
+        "far more accurate on a leg held extended; README 'Measured accuracy')",
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar or summary table"

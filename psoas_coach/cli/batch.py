@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from psoas_coach.config import PRESETS
+from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 
 if TYPE_CHECKING:
     from psoas_coach.cluster.batch import BatchResult
@@ -74,9 +75,9 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--pose-model",
-        choices=("full", "heavy"),
-        default="full",
-        help="BlazePose landmark model for videos: full (default) or heavy (about 3x slower)",
+        choices=list(POSE_MODELS),
+        default=DEFAULT_MODEL,
+        help="BlazePose landmark model for videos: full (default) or heavy (2-3x slower)",
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML or JSON file of settings")
     parser.add_argument(

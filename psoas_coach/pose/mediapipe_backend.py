@@ -1,7 +1,7 @@
 """MediaPipe BlazePose (full or heavy model) behind the :class:`PoseBackend` interface.
 
 Uses MediaPipe's legacy ``solutions.pose`` graph. The full model ships inside the wheel; the
-heavy one (``model="heavy"``, about three times slower, far better on a leg held extended in
+heavy one (``model="heavy"``, two to three times slower, far better on a leg held extended in
 the air, see README "Accuracy") is MediaPipe's own file from the npm package
 ``@mediapipe/pose`` that the project's set-up installs and copies beside the full one
 (``scripts/setup.sh``). Nothing is ever downloaded: MediaPipe would fetch a missing heavy model
