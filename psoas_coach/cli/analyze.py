@@ -7,15 +7,14 @@ the others go on. Exit status 0 when every input gave a report, 1 when any faile
 from __future__ import annotations
 
 import argparse
-import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from psoas_coach.cli.common import add_video_pose_options, error_line
 from psoas_coach.config import PRESETS, AnalysisConfig
-from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 
 
 def _option_name(field_name: str) -> str:
@@ -70,20 +69,7 @@ def register(commands: Any) -> None:
         metavar="N",
         help="processes for pose estimation of a video (default: 2)",
     )
-    parser.add_argument(
-        "--max-fps",
-        type=float,
-        default=30.0,
-        metavar="FPS",
-        help="pose estimation rate cap for fast videos (default: 30)",
-    )
-    parser.add_argument(
-        "--pose-model",
-        choices=list(POSE_MODELS),
-        default=DEFAULT_MODEL,
-        help="BlazePose landmark model for videos: full (default) or heavy (2-3x slower, "
-        "far more accurate on a leg held extended; README 'Measured accuracy')",
-    )
+    add_video_pose_options(parser)
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar or summary table"
     )
@@ -121,15 +107,15 @@ def run(args: argparse.Namespace) -> int:
             overrides={k: v for k, v in overrides.items() if v is not None},
         )
     except PsoasError as err:
-        _error_line(str(err))
+        error_line(str(err))
         return 2
     if args.workers < 1 or args.max_fps <= 0:
-        _error_line("--workers must be at least 1 and --max-fps above 0")
+        error_line("--workers must be at least 1 and --max-fps above 0")
         return 2
     rows = _analyze_all(args, config, console)
     if rows and rows[-1].get("interrupted"):
         done = sum(row["ok"] for row in rows)
-        _error_line(
+        error_line(
             f"{rows[-1]['name']}: interrupted; nothing of it was written "
             f"({done} of {len(args.inputs)} inputs done)"
         )
@@ -206,10 +192,10 @@ def _analyze_one(
             pose_model=args.pose_model,
         )
     except PsoasError as err:
-        _error_line(str(err))
+        error_line(str(err))
         return {"name": path.name, "ok": False}
     except Exception as err:
-        _error_line(
+        error_line(
             f"{path}: unexpected failure ({type(err).__name__}: {err}); "
             "please report it (--debug shows the traceback)"
         )
@@ -219,11 +205,6 @@ def _analyze_one(
     assert result.analysis is not None
     report = result.analysis.report
     return {"name": path.name, "ok": True, "report": report, "outputs": result.outputs}
-
-
-def _error_line(message: str) -> None:
-    """One line on stderr, never wrapped: ``error: <file>: <problem>``."""
-    print(f"error: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def _unique(stem: str, used: set[str]) -> str:

@@ -10,12 +10,11 @@ when every input is done, 1 when any failed, 2 for usage (or no cluster), 130 on
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from psoas_coach.cli.common import add_video_pose_options, error_line
 from psoas_coach.config import PRESETS
-from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
 
 if TYPE_CHECKING:
     from psoas_coach.cluster.batch import BatchResult
@@ -66,19 +65,7 @@ def register(commands: Any) -> None:
         metavar="N",
         help="tries more for a task whose worker died (default: 2)",
     )
-    parser.add_argument(
-        "--max-fps",
-        type=float,
-        default=30.0,
-        metavar="FPS",
-        help="pose estimation rate cap for fast videos (default: 30)",
-    )
-    parser.add_argument(
-        "--pose-model",
-        choices=list(POSE_MODELS),
-        default=DEFAULT_MODEL,
-        help="BlazePose landmark model for videos: full (default) or heavy (2-3x slower)",
-    )
+    add_video_pose_options(parser)
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML or JSON file of settings")
     parser.add_argument(
         "--preset", choices=sorted(PRESETS), help="starting thresholds for youth or adult athletes"
@@ -99,13 +86,13 @@ def run(args: argparse.Namespace) -> int:
     from psoas_coach.pose.parallel import machine_cores
 
     if (args.workers is not None and args.workers < 1) or args.retries < 0 or args.max_fps <= 0:
-        _error_line("--workers must be at least 1, --retries at least 0, --max-fps above 0")
+        error_line("--workers must be at least 1, --retries at least 0, --max-fps above 0")
         return 2
     try:
         config = load_config(preset=args.preset, path=args.config)
         items, problems = collect_inputs(args.inputs, exclude=args.out)
         for problem in problems:
-            _error_line(problem.reason)
+            error_line(problem.reason)
         cpus = args.workers or machine_cores()
         with connect(args.ray, cpus=cpus) as engine, _Bar(len(items), args.quiet) as update:
             result = run_batch(
@@ -119,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
                 on_update=update,
             )
     except PsoasError as err:
-        _error_line(str(err))
+        error_line(str(err))
         return 2
     except KeyboardInterrupt:  # before the first task: nothing was written
-        _error_line(f"{args.out}: interrupted before the batch started")
+        error_line(f"{args.out}: interrupted before the batch started")
         return 130
     return _finish(result, problems, args)
 
@@ -131,10 +118,10 @@ def _finish(result: BatchResult, problems: list[InputProblem], args: argparse.Na
     """Report failures and the summary; the exit status."""
     for entry in result.entries:
         if entry.status == "failed":
-            _error_line(entry.reason)
+            error_line(entry.reason)
     if result.interrupted:
         c = result.counts
-        _error_line(
+        error_line(
             f"{args.out}: interrupted after {c.finished} of {c.total} inputs; "
             "nothing half-written was left; run the same command again to resume"
         )
@@ -180,11 +167,6 @@ class _Bar:
         """Show ``counts`` (:class:`~psoas_coach.cluster.batch.Counts`)."""
         description = f"done {counts.done}  failed {counts.failed}  skipped {counts.skipped}"
         self.progress.update(self.task, completed=counts.finished, description=description)
-
-
-def _error_line(message: str) -> None:
-    """One line on stderr, never wrapped: ``error: <file>: <problem>``."""
-    print(f"error: {' '.join(message.split())}", file=sys.stderr, flush=True)
 
 
 def _print_summary(result: BatchResult, out_dir: Path) -> None:

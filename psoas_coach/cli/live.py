@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from psoas_coach.cli.common import error_line
 from psoas_coach.config import PRESETS
 from psoas_coach.faults.words import LANGUAGES
 
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(preset=args.preset, path=args.config)
     except PsoasError as err:
-        _error_line(str(err))
+        error_line(str(err))
         return 2
     if args.serve:
         from psoas_coach.live.server import serve
@@ -103,18 +104,18 @@ def _run_desktop(args: argparse.Namespace, config: AnalysisConfig) -> int:
     from psoas_coach.live.sources import open_source
 
     if not args.no_window and not display_available():
-        _error_line("no display for the window: add --no-window (or use --serve)")
+        error_line("no display for the window: add --no-window (or use --serve)")
         return 2
     try:
         source = open_source(args.source, realtime=not args.fast)
         outcome = _coach(args, config, source)
     except PsoasError as err:
-        _error_line(str(err))
+        error_line(str(err))
         return 1
     if args.out is not None:
         _write(args, outcome.analysis, source.name)
     if outcome.error:
-        _error_line(outcome.error)
+        error_line(outcome.error)
         return 1
     return 0
 
@@ -178,8 +179,3 @@ def _default_stem(source_name: str) -> str:
     if source_name.startswith("camera"):
         return f"live-{dt.datetime.now():%Y%m%d-%H%M%S}"
     return input_stem(Path(source_name))
-
-
-def _error_line(message: str) -> None:
-    """One line on stderr, never wrapped: ``error: <problem>``."""
-    print(f"error: {' '.join(message.split())}", file=sys.stderr, flush=True)
