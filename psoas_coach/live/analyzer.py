@@ -18,7 +18,7 @@ Nothing is counted before the setup check passes.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,7 +69,10 @@ class CoachSettings:
             plus 15).
         settle_lag_s: seconds of final frames that follow a frame before the settled tier
             releases it (default: ``max_gap_s``; see ``live.settled``).
-        require_setup: False counts from the first frame (keypoint replays without a frame).
+        require_setup: count only repetitions that end once the setup check has passed (from
+            the moment the athlete got into position); False counts from the first frame
+            (keypoint replays without a frame). Either way the repetition engine gets every
+            frame, so a counted repetition is measured as ``psoas analyze`` measures it.
         muted: cues are shown, not spoken.
         praise: say "Good rep" after a repetition without faults.
         language: the language of cues and set-up messages (a code of
@@ -135,6 +138,7 @@ class LiveAnalyzer:
         self._warnings: list[str] = []
         self._engine = RepEngine(self.config, on_warning=self._warnings.append)
         self._fast_engine = RepEngine(self.config)
+        self._held: list[Rep] = []
         self._identity = IdentityFilter()
         self._waiting: deque[tuple[float, FloatArray | None, float]] = deque()
         self._verdict = SetupVerdict(False, "", "")
@@ -163,13 +167,23 @@ class LiveAnalyzer:
 
     @property
     def reps(self) -> tuple[Rep, ...]:
-        """Repetitions counted so far (the settled tier's, with their faults)."""
-        return self._engine.reps
+        """Repetitions counted so far (the settled tier's, with their faults), numbered."""
+        kept = [r for r in self._engine.reps if self._counts_rep(r)]
+        return tuple(r if r.index == i else replace(r, index=i) for i, r in enumerate(kept, 1))
 
     @property
     def counts(self) -> dict[str, int]:
         """Repetitions per side so far."""
-        return self._engine.counts
+        reps = self.reps
+        return {s: sum(r.side == s for r in reps) for s in SIDES}
+
+    def _counts_rep(self, rep: Rep) -> bool:
+        """Whether ``rep`` counts: it ended after the athlete got into position (see
+        ``CoachSettings.require_setup``). Its faults, e.g. the same side twice, are judged
+        among every repetition the engine found, as offline."""
+        if not self.coach.require_setup:
+            return True
+        return self._setup.ready and rep.end_s >= self._setup.ready_since_s
 
     @property
     def landmarks(self) -> FloatArray:
@@ -213,6 +227,7 @@ class LiveAnalyzer:
         self._fast_kin = self._scale.kinematics(np.array([time_s]), self._smooth[None])
         events = self._check_setup(time_s, pose)
         if self.ready:
+            events += self._release_held(time_s)
             events += self._coach_frame(self._fast_kin)
         events += self._settle(time_s, self._identity.settled())
         events += self._cues.poll(time_s)
@@ -226,9 +241,8 @@ class LiveAnalyzer:
         now = self._last_s if np.isfinite(self._last_s) else 0.0
         events = self._settle(now, self._identity.finish())
         events += self._feed_engine(self._settled.finish(self._scale.thigh_px), now)
-        if self.ready:
-            for rep in self._engine.finish():
-                events += self._rep_done(rep, now)
+        for rep in self._engine.finish():
+            events += self._rep_found(rep, now)
         events += self._cues.poll(now)
         return events
 
@@ -342,18 +356,29 @@ class LiveAnalyzer:
             batch.time_s, batch.xy, seen=batch.seen, identity=batch.identity
         )
         self._recorder.add(batch.xy, kin, batch.found)
-        if not self.ready:
-            return []
-        since = self._setup.ready_since_s if self.coach.require_setup else -np.inf
         events: list[Event] = []
-        for i in np.flatnonzero(kin.time_s >= since).tolist():
+        for i in range(len(kin)):
             for rep in self._engine.update_frame(kin, i):
-                events += self._rep_done(rep, now)
+                events += self._rep_found(rep, now)
         return events
+
+    def _rep_found(self, rep: Rep, now: float) -> list[Event]:
+        """A repetition the engine released: told now if it counts, kept until the setup
+        check passes if it has not yet (it counts then if it ended after that moment)."""
+        if not self.ready:
+            self._held.append(rep)
+            return []
+        return self._rep_done(rep, now) if self._counts_rep(rep) else []
+
+    def _release_held(self, now: float) -> list[Event]:
+        """Once ready: the held repetitions that count, told now."""
+        held, self._held = self._held, []
+        return [e for rep in held if self._counts_rep(rep) for e in self._rep_done(rep, now)]
 
     def _rep_done(self, rep: Rep, now: float) -> list[Event]:
         """A finished repetition: the event, then its first fault cue not said during it."""
-        events: list[Event] = [RepFinished(now, rep, self._engine.counts)]
+        rep = next((r for r in self.reps if r.start_s == rep.start_s and r.side == rep.side), rep)
+        events: list[Event] = [RepFinished(now, rep, self.counts)]
         told = {c for c, t in self._watch_cued.items() if rep.start_s - 1.0 <= t <= rep.end_s}
         fresh = [code for code in rep.faults if code not in told]
         if fresh:
