@@ -74,7 +74,7 @@ def _data(page: Any, name: str) -> int:
     return int(page.locator("#live").get_attribute(f"data-{name}"))
 
 
-def _side_coloured_pixels(page: Any) -> int:
+def side_coloured_pixels(page: Any) -> int:
     """Pixels of the canvas in the left/right skeleton colours (the overlay is drawn)."""
     return int(
         page.evaluate(
@@ -99,7 +99,7 @@ def test_the_page_coaches_from_the_fake_camera(page: Any) -> None:
     )
     assert _data(page, "drawn") >= 10  # skeleton limbs drawn from the server's landmarks
     assert _data(page, "events") >= 2  # setup state and its cue
-    assert _side_coloured_pixels(page) > 200
+    assert side_coloured_pixels(page) > 200
     assert "Bring both legs to 90/90" in page.locator("#events").inner_text()
     page.screenshot(path=str(ARTIFACTS / "live-01-coaching.png"), full_page=True)
 
@@ -114,7 +114,7 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
     assert page.locator("#live").get_attribute("data-state") == "ended"
     page.wait_for_timeout(200)  # a few animation frames
     assert _data(page, "drawn") == 0  # the overlay stopped with the set
-    assert _side_coloured_pixels(page) < 20
+    assert side_coloured_pixels(page) < 20
     page.screenshot(path=str(ARTIFACTS / "live-02-summary.png"), full_page=True)
     page.click("#start")  # a new set goes on from the same camera
     frames = _data(page, "frames")

@@ -339,6 +339,7 @@
     const text = root.dataset.state === "ended" ? "Set ended: New set starts another" : "Ending the set…";
     ctx.fillText(text, Math.max(8, w / 2 - ctx.measureText(text).width / 2), h / 2, w - 16);
     root.dataset.drawn = "0";
+    delete root.dataset.hold;
   }
 
   function edgeColor(a, b) {
@@ -369,6 +370,7 @@
     root.dataset.drawn = String(drawn);
     drawPanel(frame.status, s);
     if (frame.status.hold) drawHold(frame.status.hold, w, s);
+    else delete root.dataset.hold;
     drawMessage(frame.status, w, h, s);
   }
 
@@ -405,6 +407,7 @@
     ctx.fillRect(x0, y, barW * Math.min(hold.held_s / hold.max_s, 1), 10 * s);
     ctx.fillStyle = COLORS.ink;
     ctx.fillRect(x0 + barW * Math.min(hold.min_s / hold.max_s, 1) - 1, y - 3 * s, 2, 16 * s);
+    root.dataset.hold = hold.held_s.toFixed(1);  // seconds shown on the hold timer
   }
 
   function drawMessage(status, w, h, s) {
