@@ -5,14 +5,18 @@ The live page's own in-browser code (``psoas_coach/live/static/browser_pose.js``
 ``@mediapipe/pose``, full model, tracking and smoothing as on the server) runs in Debian's
 headless Chromium on every ``--step``-th frame of VIDEO, read from a ``<video>`` element at its
 media time, at the pace pose allows (not real time). The server's BlazePose
-(:class:`~psoas_coach.pose.mediapipe_backend.MediaPipeBackend`) runs on the same frames.
+(:class:`~psoas_coach.pose.mediapipe_backend.MediaPipeBackend`) runs on the same frames. A
+browser pose and a server pose are compared when their ``time_s`` are the nearest to each other
+and less than half a frame apart (:func:`match_by_time`); a frame without such a partner is
+counted, never compared with another frame.
 
 Printed:
 
-- frames with a person found by both, by the browser only, by the server only;
-- per joint, over frames found by both: median and 90th percentile of the distance between the
-  two landmarks, in pixels of the video and in per cent of its width (MediaPipe's normalized
-  units x 100);
+- frames replayed by each side and matched by time; of the matched, a person found by both,
+  by the browser only, by the server only;
+- per joint (shoulder, hip, knee, ankle of each side, and all 33 landmarks), over matched
+  frames found by both: median and 90th percentile of the distance between the two landmarks,
+  in pixels of the video and in per cent of its width (MediaPipe's normalized units x 100);
 - reps per side, hold of each rep, and rep matching (start/end overlap, as
   ``scripts/live_agreement.py``) of three analyses: ``psoas analyze VIDEO`` (every frame up to
   30 fps: the reference), the server keypoints of the replayed frames, the browser keypoints
@@ -56,7 +60,6 @@ CHROMIUM_ARGS = [
 ]
 #: The joints printed (BlazePose indices), by name.
 JOINTS = {
-    "nose": 0,
     "l_shoulder": 11,
     "r_shoulder": 12,
     "l_hip": 23,
@@ -65,10 +68,6 @@ JOINTS = {
     "r_knee": 26,
     "l_ankle": 27,
     "r_ankle": 28,
-    "l_heel": 29,
-    "r_heel": 30,
-    "l_foot": 31,
-    "r_foot": 32,
 }
 REPLAY_JS = """async ([fps, step, seconds]) => {
   const video = document.createElement("video");
@@ -83,6 +82,9 @@ REPLAY_JS = """async ([fps, step, seconds]) => {
   return video.duration;
 }"""
 FloatArray = npt.NDArray[np.float64]
+#: One side's poses: ``(time_s, landmarks)`` per replayed frame, landmarks ``(33, 4)``
+#: normalized ``x, y, z, visibility`` or None where no person was found.
+Poses = list[tuple[float, FloatArray | None]]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -131,13 +133,13 @@ def browser_poses(video: Path, fps: float, step: int, end_s: float) -> list[dict
     return poses
 
 
-def server_poses(video: Path, step: int, end_s: float) -> dict[int, FloatArray | None]:
-    """The server's BlazePose on every ``step``-th frame: frame index -> ``(33, 4)`` normalized
-    ``x, y, z, visibility`` (as the browser gives them) or None."""
+def server_poses(video: Path, step: int, end_s: float) -> Poses:
+    """The server's BlazePose on every ``step``-th frame, at the frame's timestamp (seconds),
+    landmarks normalized as the browser gives them."""
     from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
     from psoas_coach.source.video import iter_frames
 
-    out: dict[int, FloatArray | None] = {}
+    out: Poses = []
     backend = MediaPipeBackend()
     try:
         for k, (time_s, image) in enumerate(iter_frames(video, max_fps=None)):
@@ -147,11 +149,14 @@ def server_poses(video: Path, step: int, end_s: float) -> dict[int, FloatArray |
                 continue
             found = backend.estimate(image, time_s)
             height, width = image.shape[:2]
-            out[k] = (
-                None
-                if found is None
-                else np.column_stack(
-                    [found.xy / [width, height], found.z / width, found.visibility]
+            out.append(
+                (
+                    time_s,
+                    None
+                    if found is None
+                    else np.column_stack(
+                        [found.xy / [width, height], found.z / width, found.visibility]
+                    ),
                 )
             )
     finally:
@@ -159,40 +164,63 @@ def server_poses(video: Path, step: int, end_s: float) -> dict[int, FloatArray |
     return out
 
 
-def as_sequence(frames: dict[int, FloatArray | None], fps: float, size: tuple[int, int]) -> Any:
-    """A :class:`PoseSequence` in pixels from normalized landmarks by frame index."""
+def as_sequence(poses: Poses, size: tuple[int, int]) -> Any:
+    """A :class:`PoseSequence` in pixels from normalized landmarks, in time order."""
     from psoas_coach.pose.types import PoseSequence
 
     width, height = size
-    keys = sorted(frames)
+    ordered = sorted(poses, key=lambda pose: pose[0])
     raw = np.array(
-        [frames[k] if frames[k] is not None else np.full((33, 4), np.nan) for k in keys],
+        [lm if lm is not None else np.full((33, 4), np.nan) for _, lm in ordered],
         dtype=np.float64,
     )
     xy = raw[:, :, :2] * [width, height]
+    times = np.array([t for t, _ in ordered], dtype=np.float64)
     return PoseSequence.from_arrays(
-        np.array(keys) / fps, xy, raw[:, :, 2] * width, raw[:, :, 3], width=width, height=height
+        times, xy, raw[:, :, 2] * width, raw[:, :, 3], width=width, height=height
     )
 
 
-def print_joints(
-    browser: dict[int, FloatArray | None],
-    server: dict[int, FloatArray | None],
-    size: tuple[int, int],
-) -> None:
-    """Detection counts and per-joint distances (pixels, % of the width)."""
-    both = [k for k in server if server[k] is not None and browser.get(k) is not None]
-    only_b = sum(1 for k in server if server[k] is None and browser.get(k) is not None)
-    only_s = sum(1 for k in server if server[k] is not None and browser.get(k) is None)
+def match_by_time(
+    browser_s: list[float], server_s: list[float], frame_s: float
+) -> list[tuple[int, int]]:
+    """Pairs ``(browser index, server index)`` of poses of the same frame: each server time's
+    nearest browser time (seconds), kept when they are less than half a frame (``frame_s / 2``)
+    apart. Where each side's times are a frame or more apart, no frame gets two partners; the
+    pairs are in server order."""
+    order = np.argsort(browser_s, kind="stable")
+    times = np.asarray(browser_s, dtype=np.float64)[order]
+    pairs: list[tuple[int, int]] = []
+    if times.size == 0:
+        return pairs
+    for i, time_s in enumerate(server_s):
+        right = int(np.searchsorted(times, time_s))
+        near = min(
+            (k for k in (right - 1, right) if 0 <= k < times.size),
+            key=lambda k: abs(times[k] - time_s),
+        )
+        if abs(times[near] - time_s) < frame_s / 2:
+            pairs.append((int(order[near]), i))
+    return pairs
+
+
+def print_joints(browser: Poses, server: Poses, fps: float, size: tuple[int, int]) -> None:
+    """Frames matched by time, detection counts, per-joint distances (pixels, % of the width)."""
+    pairs = match_by_time([t for t, _ in browser], [t for t, _ in server], 1 / fps)
+    found = [(browser[b][1], server[s][1]) for b, s in pairs]
+    both = [(b, s) for b, s in found if b is not None and s is not None]
+    only_b = sum(1 for b, s in found if b is not None and s is None)
+    only_s = sum(1 for b, s in found if b is None and s is not None)
     print(
-        f"frames: {len(server)} replayed, person found by both {len(both)}, "
-        f"browser only {only_b}, server only {only_s}"
+        f"frames: browser {len(browser)}, server {len(server)}, matched by time {len(pairs)} "
+        f"(within half a frame); person found by both {len(both)}, browser only {only_b}, "
+        f"server only {only_s}"
     )
     if not both:
         return
     width, height = size
-    b = np.array([browser[k] for k in both])[:, :, :2] * [width, height]
-    s = np.array([server[k] for k in both])[:, :, :2] * [width, height]
+    b = np.array([pose for pose, _ in both])[:, :, :2] * [width, height]
+    s = np.array([pose for _, pose in both])[:, :, :2] * [width, height]
     dist = np.linalg.norm(b - s, axis=-1)
     print(f"{'joint':<11} {'median px':>9} {'p90 px':>7} {'median %w':>9} {'p90 %w':>7}")
     for name, j in JOINTS.items():
@@ -252,14 +280,15 @@ def main(argv: list[str] | None = None) -> int:
         poses = browser_poses(args.video, fps, args.step, args.seconds)
     if args.save:
         args.save.write_text(json.dumps(poses), encoding="utf-8")
-    browser = {
-        int(p["frame"]): None
-        if p["landmarks"] is None
-        else np.array(p["landmarks"], dtype=np.float64)
+    browser: Poses = [
+        (
+            float(p["time_s"]),
+            None if p["landmarks"] is None else np.array(p["landmarks"], dtype=np.float64),
+        )
         for p in poses
-    }
+    ]
     server = server_poses(args.video, args.step, args.seconds)
-    print_joints(browser, server, size)
+    print_joints(browser, server, fps, size)
     with tempfile.TemporaryDirectory() as out:
         reference = analyze_file(args.video, Path(out), AnalysisConfig()).analysis
     assert reference is not None
@@ -269,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         ("server, replayed frames", server),
         ("browser, replayed frames", browser),
     ):
-        print_reps(name, analyze_pose(as_sequence(frames, fps, size)).report.reps, ref)
-    _events, live = replay(as_sequence(browser, fps, size))
+        print_reps(name, analyze_pose(as_sequence(frames, size)).report.reps, ref)
+    _events, live = replay(as_sequence(browser, size))
     print_reps("browser, live engine", live.report.reps, ref)
     return 0
 

@@ -5,6 +5,7 @@ overlay on its canvas, receives events, and ends the set with its summary. Scree
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from psoas_coach.live.events import RepFinished
 from psoas_coach.live.server import create_app
+from psoas_coach.reps.types import Rep
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, collect_errors
 from tests.live.conftest import real_frames
 from tests.serving import serve_app
@@ -71,7 +74,7 @@ def _data(page: Any, name: str) -> int:
     return int(page.locator("#live").get_attribute(f"data-{name}"))
 
 
-def _side_coloured_pixels(page: Any) -> int:
+def side_coloured_pixels(page: Any) -> int:
     """Pixels of the canvas in the left/right skeleton colours (the overlay is drawn)."""
     return int(
         page.evaluate(
@@ -96,7 +99,7 @@ def test_the_page_coaches_from_the_fake_camera(page: Any) -> None:
     )
     assert _data(page, "drawn") >= 10  # skeleton limbs drawn from the server's landmarks
     assert _data(page, "events") >= 2  # setup state and its cue
-    assert _side_coloured_pixels(page) > 200
+    assert side_coloured_pixels(page) > 200
     assert "Bring both legs to 90/90" in page.locator("#events").inner_text()
     page.screenshot(path=str(ARTIFACTS / "live-01-coaching.png"), full_page=True)
 
@@ -111,7 +114,7 @@ def test_ending_the_set_shows_the_summary(page: Any) -> None:
     assert page.locator("#live").get_attribute("data-state") == "ended"
     page.wait_for_timeout(200)  # a few animation frames
     assert _data(page, "drawn") == 0  # the overlay stopped with the set
-    assert _side_coloured_pixels(page) < 20
+    assert side_coloured_pixels(page) < 20
     page.screenshot(path=str(ARTIFACTS / "live-02-summary.png"), full_page=True)
     page.click("#start")  # a new set goes on from the same camera
     frames = _data(page, "frames")
@@ -152,3 +155,69 @@ def test_a_dropped_connection_resumes_the_set(page: Any) -> None:
     tab.close()
     assert [("?resume=" in r.url) for r in routes] == [False, True]
     assert "Reconnected: the set goes on" in log
+
+
+#: A rep whose hold and extension could not be measured (``None`` with the reasons), as the
+#: server sends it (``RepFinished.to_dict``, the report's ``reps``).
+UNMEASURED_REP = Rep(
+    index=1,
+    side="right",
+    start_s=1.0,
+    peak_s=2.0,
+    end_s=3.0,
+    extension_s=None,
+    hold_s=None,
+    knee_angle_peak_deg=None,
+    hip_angle_peak_deg=None,
+    not_measured={"hold_s": "knee not seen", "extension_s": "knee not seen"},
+)
+
+
+def _with_unmeasured_rep(text: str | bytes, sent: list[str]) -> str | bytes:
+    """A server message with the unmeasured rep added: to the first frame's events as a
+    ``rep_finished`` and to the report's reps; ``sent`` records what was added."""
+    if isinstance(text, bytes):
+        return text
+    message = json.loads(text)
+    if message["type"] == "frame" and "rep_finished" not in sent:
+        finished = RepFinished(message["time_s"], UNMEASURED_REP, {"left": 0, "right": 1})
+        message["events"].append(finished.to_dict())
+        sent.append("rep_finished")
+    elif message["type"] == "report":
+        message["report"]["reps"].append(UNMEASURED_REP.to_dict())
+        sent.append("report")
+    return json.dumps(message)
+
+
+def test_a_rep_without_hold_or_extension_is_shown_with_dashes(page: Any) -> None:
+    """Hold and extension are ``null`` when they could not be measured: the event log and the
+    set's rep list show "–" for them (the real server's messages, one rep added on the way)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    errors: list[str] = []
+    added: list[str] = []
+
+    def inject(route: Any) -> None:
+        server = route.connect_to_server()
+        server.on_message(lambda text: route.send(_with_unmeasured_rep(text, added)))
+
+    tab = page.context.new_page()
+    collect_errors(tab, errors)
+    tab.route_web_socket("**/ws*", inject)
+    tab.goto(page.url)
+    tab.click("#start")
+    try:
+        tab.wait_for_function(
+            "() => Number(document.getElementById('live').dataset.frames) >= 3", timeout=60_000
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the page stopped at the rep without hold or extension: {errors}")
+    log = tab.locator("#events").inner_text()
+    tab.click("#end")
+    tab.wait_for_selector("#summary:not([hidden])", timeout=30_000)
+    reps = tab.locator("#rep-list li").all_inner_texts()
+    tab.close()
+    assert added == ["rep_finished", "report"]
+    assert errors == [], errors
+    assert "Rep 1 right: hold –" in log, log
+    assert reps == ["right: hold –, extension –"], reps

@@ -42,6 +42,12 @@
 
   function setState(name) { root.dataset.state = name; }
 
+  // A rep figure to one decimal with its unit; "–" for one that could not be measured (null in
+  // the report, with the reason in not_measured: psoas_coach/reps/types.py OPTIONAL_FIGURES).
+  function fmt(value, unit) {
+    return value === null || value === undefined ? "–" : `${value.toFixed(1)}${unit}`;
+  }
+
   function say(text) {
     if (state.muted || !("speechSynthesis" in window)) return;
     const utterance = new SpeechSynthesisUtterance(text);
@@ -185,7 +191,7 @@
     } else if (event.type === "rep_finished") {
       const rep = event.rep;
       const faults = rep.faults.length ? ` (${rep.faults.join(", ").replaceAll("_", " ")})` : "";
-      log(`Rep ${event.counts[rep.side]} ${rep.side}: hold ${rep.hold_s.toFixed(1)} s${faults}`,
+      log(`Rep ${event.counts[rep.side]} ${rep.side}: hold ${fmt(rep.hold_s, " s")}${faults}`,
         rep.faults.length ? "rep faulty" : "rep");
     } else if (event.type === "setup" && event.ready) {
       log("Setup done: counting", "setup");
@@ -269,7 +275,6 @@
 
   function showReport(report) {
     const s = report.summary;
-    const fmt = (v, unit) => (v === null || v === undefined ? "–" : `${v.toFixed(1)}${unit}`);
     const rows = [["Reps", s.reps.left, s.reps.right],
       ["Mean hold", fmt(s.mean_hold_s.left, " s"), fmt(s.mean_hold_s.right, " s")],
       ["Mean extension", fmt(s.mean_extension_s.left, " s"), fmt(s.mean_extension_s.right, " s")],
@@ -284,7 +289,7 @@
     list.replaceChildren(...report.reps.map((rep) => {
       const li = document.createElement("li");
       const cues = rep.cues.length ? ` – ${rep.cues[0]}` : "";
-      li.textContent = `${rep.side}: hold ${rep.hold_s.toFixed(1)} s, extension ${rep.extension_s.toFixed(1)} s${cues}`;
+      li.textContent = `${rep.side}: hold ${fmt(rep.hold_s, " s")}, extension ${fmt(rep.extension_s, " s")}${cues}`;
       li.className = rep.faults.length ? "faulty" : "";
       return li;
     }));
@@ -334,6 +339,7 @@
     const text = root.dataset.state === "ended" ? "Set ended: New set starts another" : "Ending the set…";
     ctx.fillText(text, Math.max(8, w / 2 - ctx.measureText(text).width / 2), h / 2, w - 16);
     root.dataset.drawn = "0";
+    delete root.dataset.hold;
   }
 
   function edgeColor(a, b) {
@@ -364,6 +370,7 @@
     root.dataset.drawn = String(drawn);
     drawPanel(frame.status, s);
     if (frame.status.hold) drawHold(frame.status.hold, w, s);
+    else delete root.dataset.hold;
     drawMessage(frame.status, w, h, s);
   }
 
@@ -400,6 +407,7 @@
     ctx.fillRect(x0, y, barW * Math.min(hold.held_s / hold.max_s, 1), 10 * s);
     ctx.fillStyle = COLORS.ink;
     ctx.fillRect(x0 + barW * Math.min(hold.min_s / hold.max_s, 1) - 1, y - 3 * s, 2, 16 * s);
+    root.dataset.hold = hold.held_s.toFixed(1);  // seconds shown on the hold timer
   }
 
   function drawMessage(status, w, h, s) {
