@@ -189,7 +189,7 @@ def agreement(folder: Path) -> int:
         results.append(result)
         print(
             f"{path.name:<22} offline {offline.summary['reps']}  live {live.summary['reps']}  "
-            f"{result.reps} reps compared to {500 * period:.1f} ms: "
+            f"{result.reps} reps compared (to the frame: within {500 * period:.1f} ms): "
             f"{'agree' if result.agrees else 'DIFFER'}"
         )
         for difference in result.differences:

@@ -363,10 +363,9 @@ def report_checks(clients: list[Client], results: list[tuple[bool, Agreement | N
         f"ms at {FPS:g} fps): "
         f"{agreeing}/{len(clients)}, {sum(a.reps for a in agreements)} reps compared"
     )
-    print(
-        "largest live - offline difference: "
-        + ", ".join(f"{name} {value:.3f} s" for name, value in largest.items())
-    )
+    differences = ", ".join(f"{name} {value:.3f} s" for name, value in largest.items())
+    compared = any(a.reps for a in agreements)
+    print(f"largest live - offline difference: {differences if compared else '- (no reps)'}")
     failed = sum(bool(c.error) for c in clients)
     problems = [f"{failed}/{len(clients)} sessions failed"] if failed else []
     if identical < len(clients):
