@@ -282,7 +282,8 @@ def report(
         )
         for difference in [] if agreement is None else agreement.differences:
             print(f"    {difference}")
-    latency = [ms for c in clients for ms in c.latency_ms] or [float("nan")]
+    answered = [ms for c in clients for ms in c.latency_ms]
+    latency = answered or [float("nan")]
     behind = sum(c.most_unanswered > BEHIND_FRAMES or bool(c.error) for c in clients)
     median, p95 = float(np.median(latency)), float(np.percentile(latency, 95))
     print(
@@ -291,7 +292,7 @@ def report(
         f"{behind}/{len(clients)}  (targets: median < {MEDIAN_TARGET_MS:g} ms, p95 < "
         f"{P95_TARGET_MS:g} ms, none behind)"
     )
-    print_cpu(server_cpu, own_cpu, wall, session_s, len(latency), rtt_ms)
+    print_cpu(server_cpu, own_cpu, wall, session_s, len(answered), rtt_ms)
     return missed_targets(median, p95, behind, len(clients)), report_checks(clients, results)
 
 
