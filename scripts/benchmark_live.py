@@ -7,13 +7,15 @@ per-frame processing time and the sustained frame rate, for the desktop path (pi
 events) and for the browser path (JPEG message → decoded → answer).
 
 Agreement (``--agreement DIR``): every ``*.csv(.gz)`` keypoint recording in DIR played through
-the live engine frame by frame and analysed offline (``pipeline.analyze_pose``): reps per
-side, largest hold difference, faults.
+the live engine frame by frame and analysed offline (``pipeline.analyze_pose``), compared
+exactly (``live.agreement``): reps per side, sides, faults, and start, peak, end, hold and
+extension to the frame; every figure that differs is printed, and the exit status is 1.
 
 Load (``--sessions N``): N keypoint clients (pose in the browser) at 30 fps in real time
 against one ``psoas live --serve`` process, sets of ``--seconds``: answer latency, sessions
 falling behind, server CPU per session-second, and each set's report checked (see
-``scripts/live_load.py``).
+``scripts/live_load.py``); exit status 1 when a target is missed (median < 40 ms, p95 <
+100 ms, none behind; ``--no-latency-targets``: figures only) or a report is wrong.
 
 Examples::
 
@@ -61,6 +63,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seconds", type=float, default=60.0, help="load: seconds of each set (default 60)"
+    )
+    parser.add_argument(
+        "--no-latency-targets",
+        action="store_true",
+        help="load: print the latency figures without judging them (the exit status then "
+        "says only whether every session ran and its report is right; for a correctness "
+        "check on a machine busy with other work)",
     )
     parser.add_argument(
         "--engine-processes",
@@ -161,7 +170,8 @@ def latency(args: argparse.Namespace) -> None:
 
 
 def agreement(folder: Path) -> int:
-    """Live vs offline on every keypoint recording in ``folder``; exit status."""
+    """Live vs offline, exactly, on every keypoint recording in ``folder``; exit status."""
+    from psoas_coach.live.agreement import compare_reports, frame_period_s
     from psoas_coach.live.replay import replay
     from psoas_coach.pipeline import analyze_pose
     from psoas_coach.pose.csv_io import read_keypoints
@@ -170,29 +180,32 @@ def agreement(folder: Path) -> int:
     if not paths:
         print(f"error: no keypoint recordings in {folder}", file=sys.stderr)
         return 2
-    same_counts = same_faults = 0
-    worst = 0.0
+    results = []
     for path in paths:
         pose = read_keypoints(path)
         offline, live = analyze_pose(pose).report, replay(pose)[1].report
-        counts = offline.summary["reps"] == live.summary["reps"]
-        pairs = list(zip(offline.reps, live.reps, strict=False))
-        faults = len(offline.reps) == len(live.reps) and all(a.faults == b.faults for a, b in pairs)
-        hold = max(
-            (abs((a.figure("hold_s") or 0.0) - (b.figure("hold_s") or 0.0)) for a, b in pairs),
-            default=0.0,
-        )
-        same_counts, same_faults = same_counts + counts, same_faults + faults
-        worst = max(worst, hold)
+        period = frame_period_s(pose.time_s)
+        result = compare_reports(live.to_dict(), offline.to_dict(), period)
+        results.append(result)
         print(
             f"{path.name:<22} offline {offline.summary['reps']}  live {live.summary['reps']}  "
-            f"max hold diff {hold:.3f} s  faults {'same' if faults else 'DIFFERENT'}"
+            f"{result.reps} reps compared (to the frame: within {500 * period:.1f} ms): "
+            f"{'agree' if result.agrees else 'DIFFER'}"
         )
+        for difference in result.differences:
+            print(f"    {difference}")
+    agreeing = sum(r.agrees for r in results)
+    largest = {n: max(r.largest_s[n] for r in results) for n in results[0].largest_s}
     print(
-        f"reps per side equal on {same_counts}/{len(paths)}, faults equal on "
-        f"{same_faults}/{len(paths)}, largest hold difference {worst:.3f} s"
+        f"live agrees exactly with offline (reps per side, sides in order, faults; start, peak, "
+        f"end, hold and extension to the frame, i.e. equal within half the recording's frame "
+        f"period) on {agreeing}/{len(paths)}, {sum(r.reps for r in results)} reps compared; "
+        "largest difference "
+        + ", ".join(f"{name} {value:.3f} s" for name, value in largest.items())
     )
-    return 0 if same_counts == same_faults == len(paths) and worst <= 0.2 else 1
+    if agreeing < len(paths):
+        print(f"agreement failed: {len(paths) - agreeing} recordings differ", file=sys.stderr)
+    return 0 if agreeing == len(paths) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.sessions is not None:
         from live_load import run
 
-        return run(args.sessions, args.seconds, args.engine_processes)
+        return run(
+            args.sessions,
+            args.seconds,
+            args.engine_processes,
+            judge_latency=not args.no_latency_targets,
+        )
     latency(args)
     return 0
 
