@@ -4,8 +4,15 @@ For the live benchmarks (``scripts/benchmark_live.py --agreement`` and ``--sessi
 compare a live set's report with the offline analysis (``pipeline.analyze_pose``, what
 ``psoas analyze`` runs) of the same keypoints. Both reports are in their JSON form
 (``Report.to_dict``). They agree when the repetitions per side, the sides in order and each
-repetition's faults are equal, and its start, peak, end, hold and extension are equal *to the
-frame*: within half a frame period of the keypoints both were computed from.
+repetition's faults are equal, its start, end, hold and extension are equal *to the frame*:
+within half a frame period of the keypoints both were computed from, and its peak knee angle
+is equal within :data:`PEAK_TOLERANCE_DEG`.
+
+The peak is compared by its angle, not its time: ``peak_s`` is where the knee angle is
+highest, and on a held leg the angle is flat to a fraction of a degree for seconds, so a
+difference of a hundredth of a degree (the live low-pass runs on a window, the offline one on
+the whole recording) moves it anywhere in the hold. The hold's own times do not have that
+problem: they are crossings of a level on the way out and back.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 #: The repetition figures compared to the frame (seconds).
-TIMED_FIGURES = ("start_s", "peak_s", "end_s", "hold_s", "extension_s")
+TIMED_FIGURES = ("start_s", "end_s", "hold_s", "extension_s")
+#: The peak knee angle's tolerance (degrees): the live angles follow the offline ones this
+#: closely (tests/live/test_agreement.py).
+PEAK_TOLERANCE_DEG = 0.5
 
 
 @dataclass
@@ -74,6 +84,9 @@ def _rep_differences(
         for name in ("side", "faults")
         if a[name] != b[name]
     ]
+    x, y = a["knee_angle_peak_deg"], b["knee_angle_peak_deg"]
+    if (x is None) != (y is None) or (x is not None and not abs(x - y) <= PEAK_TOLERANCE_DEG):
+        found.append(f"rep {index} knee_angle_peak_deg: live {x}, offline {y}")
     for name in TIMED_FIGURES:
         x, y = a[name], b[name]
         if x is None or y is None:

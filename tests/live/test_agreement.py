@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from psoas_coach.live.agreement import compare_reports
 from psoas_coach.live.analyzer import LiveAnalyzer
 from psoas_coach.live.engine import LiveEngine, mediapipe_backend
 from psoas_coach.live.replay import replay
@@ -14,25 +15,17 @@ from psoas_coach.live.sources import VideoFileSource
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.pose.video_pose import estimate_video
-from psoas_coach.reps.types import Rep
+from psoas_coach.report.model import Report
 from psoas_coach.synth.generator import generate
 from tests.live.conftest import real_video, render_video, short_spec
 
-#: Every time of a repetition that is a crossing or a peak, live and offline.
-TIMES = ("start_s", "peak_s", "end_s", "hold_s", "extension_s")
 
-
-def assert_same_reps(offline: list[Rep], live: list[Rep], fps: float) -> None:
-    """Same sides in the same order, every time to the frame (within one frame period), the
-    same figures left unmeasured, the same faults."""
-    assert [r.side for r in live] == [r.side for r in offline]
-    for a, b in zip(offline, live, strict=True):
-        for name in TIMES:
-            x, y = getattr(a, name), getattr(b, name)
-            assert (x is None) == (y is None), name
-            if x is not None:
-                assert y == pytest.approx(x, abs=1.0 / fps + 1e-9), name
-        assert b.faults == a.faults
+def assert_same_reps(offline: Report, live: Report, fps: float) -> None:
+    """The live benchmarks' check (``live.agreement``): the same reps per side, sides and
+    faults, every time to the frame (within half a frame period), the same peak angle."""
+    result = compare_reports(live.to_dict(), offline.to_dict(), 1.0 / fps)
+    assert result.reps == len(offline.reps)
+    assert result.agrees, result.differences
 
 
 @pytest.mark.parametrize(
@@ -45,7 +38,7 @@ def test_synthetic_recording_live_equals_offline(seed: int, hard: bool) -> None:
     offline = analyze_pose(pose)
     _, live = replay(pose)
     assert offline.report.reps, "the recording should hold repetitions"
-    assert_same_reps(offline.report.reps, live.report.reps, pose.fps)
+    assert_same_reps(offline.report, live.report, pose.fps)
     assert live.report.summary["reps"] == offline.report.summary["reps"]
 
 
@@ -123,7 +116,7 @@ def test_rendered_march_live_equals_offline_to_the_frame() -> None:
     offline times to the frame."""
     video = render_video("render_0102.mp4")
     pose = estimate_video(video, workers=1).pose
-    offline = analyze_pose(pose).report.reps
+    offline = analyze_pose(pose).report
     _, live = replay(pose)
-    assert len(offline) >= 5 and offline[0].start_s < 2.0
-    assert_same_reps(offline, live.report.reps, pose.fps)
+    assert len(offline.reps) >= 5 and offline.reps[0].start_s < 2.0
+    assert_same_reps(offline, live.report, pose.fps)

@@ -25,6 +25,7 @@ def rep(side: str, start_s: float, **figures: Any) -> dict[str, Any]:
         "side": side,
         "start_s": start_s,
         "peak_s": start_s + 1.5,
+        "knee_angle_peak_deg": 172.0,
         "end_s": start_s + 5.0,
         "hold_s": 2.5,
         "extension_s": 1.2,
@@ -50,7 +51,12 @@ def changed(index: int, **figures: Any) -> dict[str, Any]:
         (changed(0, hold_s=2.5 + 0.016), []),  # within half a frame (16.7 ms)
         (changed(1, start_s=8.0 - 0.016), []),
         (changed(0, hold_s=2.55), ["rep 1 hold_s: live 2.550, offline 2.500 (+0.050 s)"]),
-        (changed(1, peak_s=9.0), ["rep 2 peak_s: live 9.000, offline 9.500 (-0.500 s)"]),
+        (changed(1, peak_s=9.0), []),
+        (changed(1, knee_angle_peak_deg=172.4), []),
+        (
+            changed(1, knee_angle_peak_deg=173.0),
+            ["rep 2 knee_angle_peak_deg: live 173.0, offline 172.0"],
+        ),
         (changed(0, end_s=6.02), ["rep 1 end_s: live 6.020, offline 6.000 (+0.020 s)"]),
         (changed(1, extension_s=None), ["rep 2 extension_s: live None, offline 1.2"]),
         (changed(1, faults=[]), ["rep 2 faults: live [], offline ['short_hold']"]),
@@ -74,7 +80,9 @@ def changed(index: int, **figures: Any) -> dict[str, Any]:
         "hold-within-half-a-frame",
         "start-within-half-a-frame",
         "hold-50ms",
-        "peak",
+        "peak-time-on-a-flat-hold",
+        "peak-angle-within-tolerance",
+        "peak-angle-1deg",
         "end-20ms",
         "extension-missing",
         "faults",
@@ -89,9 +97,9 @@ def test_every_differing_figure_is_named(live: dict[str, Any], expected: list[st
 
 
 def test_reps_compared_and_largest_differences_are_counted() -> None:
-    result = compare_reports(changed(1, peak_s=9.0, hold_s=2.51), OFFLINE, PERIOD_S)
+    result = compare_reports(changed(1, end_s=13.3, hold_s=2.51), OFFLINE, PERIOD_S)
     assert result.reps == 2
-    assert result.largest_s["peak_s"] == pytest.approx(0.5)
+    assert result.largest_s["end_s"] == pytest.approx(0.3)
     assert result.largest_s["hold_s"] == pytest.approx(0.01)
     assert result.largest_s["start_s"] == 0.0
     assert compare_reports(report(), report(), PERIOD_S).reps == 0
