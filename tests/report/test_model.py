@@ -23,15 +23,15 @@ from tests.report.test_html import MakeAnalysis
 
 def rep(index: int, side: str, hold: float | None, **extra: Any) -> Rep:
     return Rep(
-        index,
-        side,
-        index * 10.0,
-        index * 10 + 2.0,
-        index * 10 + 5.0,
-        1.2,
-        hold,
-        170.0,
-        150.0,
+        index=index,
+        side=side,
+        start_s=index * 10.0,
+        peak_s=index * 10 + 2.0,
+        end_s=index * 10 + 5.0,
+        extension_s=1.2,
+        hold_s=hold,
+        knee_angle_peak_deg=170.0,
+        hip_angle_peak_deg=150.0,
         **extra,
     )
 
