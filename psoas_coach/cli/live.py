@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from psoas_coach.config import AnalysisConfig
     from psoas_coach.live.desktop import SetOutcome
     from psoas_coach.live.events import Event
-    from psoas_coach.live.recorder import LiveAnalysis
     from psoas_coach.live.sources import CameraSource, VideoFileSource
+    from psoas_coach.pipeline import Analysis
 
 
 def register(commands: Any) -> None:
@@ -164,7 +164,7 @@ def _print_event(event: Event) -> None:
         )
 
 
-def _write(args: argparse.Namespace, analysis: LiveAnalysis, source_name: str) -> None:
+def _write(args: argparse.Namespace, analysis: Analysis, source_name: str) -> None:
     from psoas_coach.outputs import write_outputs
 
     stem = args.stem or _default_stem(source_name)

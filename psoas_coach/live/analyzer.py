@@ -42,11 +42,12 @@ from psoas_coach.live.events import (
 )
 from psoas_coach.live.fast import FastSmoother
 from psoas_coach.live.hold import HoldTimer
-from psoas_coach.live.recorder import LiveAnalysis, SetFacts, SetRecorder, build_analysis
+from psoas_coach.live.recorder import SetFacts, SetRecorder, build_analysis
 from psoas_coach.live.scale import BodyScale
 from psoas_coach.live.settled import SettledBatch, SettledCleaner
 from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
 from psoas_coach.live.watch import PostureWatch
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
 from psoas_coach.pose.types import FloatArray
@@ -236,7 +237,7 @@ class LiveAnalyzer:
         """Add a warning to the set's report."""
         self._warnings.append(message)
 
-    def analysis(self) -> LiveAnalysis:
+    def analysis(self) -> Analysis:
         """The set's report and recorded signals (call after :meth:`finish`)."""
         facts = SetFacts(
             source=self.source,

@@ -2,10 +2,10 @@
 
 :class:`SetRecorder` keeps the settled frames (cleaned landmarks and their kinematics, the
 ones the repetition engine was fed) for the report's angle plot and quality figures;
-:func:`build_analysis` turns them and the repetitions into a :class:`LiveAnalysis` through
-the one report builder (:func:`psoas_coach.pipeline.build_report`), which the HTML report
-renders like an offline ``pipeline.Analysis``; ``outputs.write_outputs`` writes its files as
-for ``psoas analyze``.
+:func:`build_analysis` turns them and the repetitions into a ``pipeline.Analysis``, the
+type an offline analysis gives, through the one report builder
+(:func:`psoas_coach.pipeline.build_report`); ``outputs.write_outputs`` writes its files as for
+``psoas analyze``.
 """
 
 from __future__ import annotations
@@ -17,23 +17,13 @@ import numpy as np
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import Kinematics
 from psoas_coach.live.settled import SIGNAL_JOINTS
-from psoas_coach.pipeline import build_report, quality_figures
+from psoas_coach.pipeline import Analysis, build_report, quality_figures
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
-from psoas_coach.report.model import Report
 from psoas_coach.reps.types import Rep
 
 #: Settled frames kept for the report (an hour at 60 fps); older ones are dropped.
 MAX_RECORD_FRAMES = 216_000
-
-
-@dataclass(frozen=True)
-class LiveAnalysis:
-    """What a live set produced, shaped like ``pipeline.Analysis`` for the report renderers."""
-
-    pose: PoseSequence
-    kinematics: Kinematics
-    report: Report
 
 
 class SetRecorder:
@@ -102,7 +92,7 @@ def build_analysis(
     facts: SetFacts,
     config: AnalysisConfig,
     thigh_px: float,
-) -> LiveAnalysis:
+) -> Analysis:
     """The set's report (docs/report.md) with the recorded frames for its plots."""
     pose, kinematics = recorder.pose_and_kinematics(thigh_px)
     warnings = list(facts.warnings)
@@ -128,4 +118,4 @@ def build_analysis(
         config=config,
         quality=quality,
     )
-    return LiveAnalysis(pose, kinematics, report)
+    return Analysis(pose, kinematics, report)

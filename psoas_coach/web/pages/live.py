@@ -22,10 +22,10 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.browser_pose import WASM_SCRIPT_SRC
 from psoas_coach.live.hub import LiveHub
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
 from psoas_coach.outputs import write_outputs
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.csv_io import write_keypoints
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
@@ -117,7 +117,7 @@ async def live_socket(websocket: WebSocket, athlete_id: ObjectId) -> None:
     factory: sessionmaker[Session] = websocket.app.state.session_factory
     data: DataDir = websocket.app.state.data_dir
 
-    async def save(analysis: LiveAnalysis) -> dict[str, Any]:
+    async def save(analysis: Analysis) -> dict[str, Any]:
         try:
             return await run_in_threadpool(
                 save_live_set, factory, data, athlete_id, config, analysis, language
@@ -182,7 +182,7 @@ def save_live_set(
     data: DataDir,
     athlete_id: int,
     config: AnalysisConfig,
-    analysis: LiveAnalysis,
+    analysis: Analysis,
     language: str = "en",
 ) -> dict[str, Any]:
     """Save a finished set as a new session of the athlete (today, comment "live set") with
