@@ -209,6 +209,7 @@ class LiveAnalyzer:
         if self._finished or not (np.isnan(self._last_s) or time_s > self._last_s):
             return []
         self._count_frame(time_s, pose)
+        self._recorder.add_raw(time_s, pose)
         xy = self._prepare(time_s, pose)
         self._smooth = self._fast.update(time_s, xy)
         self._fast_kin = self._scale.kinematics(np.array([time_s]), self._smooth[None])
@@ -249,6 +250,7 @@ class LiveAnalyzer:
             warnings=self._report_warnings(),
             near_side=self._identity.near_side,
             jitter_px=self._settled.raw_noise_px(),
+            frame_size=self.frame_size,
         )
         thigh = self._scale.thigh_px
         return build_analysis(self._recorder, list(self.reps), facts, self.config, thigh)

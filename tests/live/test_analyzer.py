@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from psoas_coach.kinematics.angles import thigh_length_px
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import (
     Cue,
@@ -22,6 +23,8 @@ from psoas_coach.live.events import (
 )
 from psoas_coach.live.replay import analyzer_for, frames_of, replay
 from psoas_coach.outputs import write_outputs
+from psoas_coach.pipeline import SIDE_VIEW_WARNING, analyze_pose
+from psoas_coach.pose.landmarks import joint
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.synth.generator import SynthRecording
 
@@ -144,3 +147,24 @@ def test_an_upright_athlete_is_told_to_lie_down(clean_march: SynthRecording) -> 
     )
     problems = [e.problem for e in events if isinstance(e, SetupChanged)]
     assert problems[-1] == "lying" and analysis.report.reps == []
+
+
+def _filmed_from_the_front(pose: PoseSequence) -> PoseSequence:
+    """``pose`` with the right hip a thigh length beside the left one, as a camera at the
+    feet sees it."""
+    xy = pose.xy.copy()
+    left, right = joint("left", "hip"), joint("right", "hip")
+    thigh = thigh_length_px(pose)
+    xy[:, right] = xy[:, left] + np.array([0.0, thigh])
+    return pose.with_xy(xy)
+
+
+@pytest.mark.parametrize(("front", "warned"), [(False, False), (True, True)])
+def test_a_set_not_filmed_from_the_side_is_warned_as_offline(
+    clean_march: SynthRecording, front: bool, warned: bool
+) -> None:
+    pose = _filmed_from_the_front(clean_march.pose) if front else clean_march.pose
+    _, live = replay(pose)
+    offline = analyze_pose(pose)
+    assert (SIDE_VIEW_WARNING in live.report.warnings) is warned
+    assert (SIDE_VIEW_WARNING in offline.report.warnings) is warned
