@@ -8,7 +8,7 @@ writing files after it (``psoas_coach.report``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,11 +47,14 @@ class Analysis:
         pose: the cleaned keypoints (swaps corrected, gaps bridged, smoothed).
         kinematics: per-frame angles and pelvis height on ``pose``'s frames.
         report: the coach's report (docs/report.md).
+        keypoints: the keypoints as read, estimated or received (all 33 landmarks, before
+            any clean-up): what the keypoint CSV of the analysis holds.
     """
 
     pose: PoseSequence
     kinematics: Kinematics
     report: Report
+    keypoints: PoseSequence = field(default_factory=PoseSequence.empty)
 
 
 def analyze_pose(
@@ -67,6 +70,7 @@ def analyze_pose(
         PostureError: the person is standing or sitting in most frames.
     """
     config = config or AnalysisConfig()
+    keypoints = pose
     name = pose.source or "recording"
     warnings = list(extra_warnings or [])
     found = pose.detected
@@ -100,7 +104,7 @@ def analyze_pose(
         config=config,
         quality=quality,
     )
-    return Analysis(cleaned.pose, kin, report)
+    return Analysis(cleaned.pose, kin, report, keypoints)
 
 
 def build_report(

@@ -2,8 +2,9 @@
 
 A desktop window shows the overlay; cues go to the terminal (and to the speakers with
 ``--speak``); ``--out DIR`` writes the set's ``<stem>.json`` and ``<stem>.html`` as
-``psoas analyze`` does. Exit status: 0 when the set ran to its end, 1 when the camera or file
-failed (the report of what was seen is still written), 2 for a usage or configuration error.
+``psoas analyze`` does, and its keypoints as received (``<stem>.csv``). Exit status: 0 when
+the set ran to its end, 1 when the camera or file failed (the report of what was seen is
+still written), 2 for a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--no-window", action="store_true", help="run without a window")
     parser.add_argument(
-        "--out", "-o", type=Path, metavar="DIR", help="write <stem>.json and <stem>.html here"
+        "--out",
+        "-o",
+        type=Path,
+        metavar="DIR",
+        help="write <stem>.json, <stem>.html and the keypoints <stem>.csv here",
     )
     parser.add_argument("--stem", metavar="NAME", help="report file name (default: from source)")
     parser.add_argument(
@@ -168,7 +173,7 @@ def _write(args: argparse.Namespace, analysis: Analysis, source_name: str) -> No
     from psoas_coach.outputs import write_outputs
 
     stem = args.stem or _default_stem(source_name)
-    for path in write_outputs(analysis, args.out, stem).values():
+    for path in write_outputs(analysis, args.out, stem, keypoints=".csv").values():
         print(f"wrote {path}", file=sys.stderr)
 
 

@@ -115,8 +115,9 @@ def build_analysis(
     config: AnalysisConfig,
     thigh_px: float,
 ) -> Analysis:
-    """The set's report (docs/report.md) with the recorded frames for its plots; its warnings
-    start with the side-view check offline analysis makes (``pipeline.set_view_warnings``)."""
+    """The set's report (docs/report.md) with the recorded frames for its plots and the
+    keypoints as received; its warnings start with the side-view check offline analysis
+    makes (``pipeline.set_view_warnings``)."""
     pose, kinematics = recorder.pose_and_kinematics(thigh_px)
     keypoints = recorder.raw_pose(facts.frame_size, facts.source)
     warnings = [*set_view_warnings(keypoints), *facts.warnings]
@@ -142,4 +143,4 @@ def build_analysis(
         config=config,
         quality=quality,
     )
-    return Analysis(pose, kinematics, report)
+    return Analysis(pose, kinematics, report, keypoints)

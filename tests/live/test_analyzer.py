@@ -24,6 +24,7 @@ from psoas_coach.live.events import (
 from psoas_coach.live.replay import analyzer_for, frames_of, replay
 from psoas_coach.outputs import write_outputs
 from psoas_coach.pipeline import SIDE_VIEW_WARNING, analyze_pose
+from psoas_coach.pose.csv_io import read_keypoints
 from psoas_coach.pose.landmarks import joint
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.synth.generator import SynthRecording
@@ -168,3 +169,24 @@ def test_a_set_not_filmed_from_the_side_is_warned_as_offline(
     offline = analyze_pose(pose)
     assert (SIDE_VIEW_WARNING in live.report.warnings) is warned
     assert (SIDE_VIEW_WARNING in offline.report.warnings) is warned
+
+
+def test_the_keypoint_csv_of_a_set_holds_every_landmark_and_gives_its_reps_again(
+    clean_march: SynthRecording, tmp_path: Path
+) -> None:
+    _, analysis = replay(clean_march.pose)
+    files = write_outputs(analysis, tmp_path, "set", keypoints=".csv")
+    assert files["keypoints"] == tmp_path / "set.csv"
+    saved = read_keypoints(files["keypoints"])
+    assert len(saved) == len(clean_march.pose)
+    found = np.isfinite(clean_march.pose.xy)
+    assert np.isfinite(saved.xy[found]).all() and found.any(axis=(0, 2)).all()  # all 33
+    np.testing.assert_allclose(
+        saved.xy[found], clean_march.pose.xy[found], atol=0.006
+    )  # 2 decimals
+    again = analyze_pose(saved).report.reps
+    for reps in (analysis.report.reps, analyze_pose(clean_march.pose).report.reps):
+        assert [(r.side, r.faults) for r in again] == [(r.side, r.faults) for r in reps]
+        for figure in ("start_s", "peak_s", "end_s", "hold_s"):
+            got, want = (np.array([r.figure(figure) for r in x], float) for x in (again, reps))
+            np.testing.assert_allclose(got, want, atol=0.04, err_msg=figure)  # a frame

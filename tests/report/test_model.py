@@ -120,7 +120,7 @@ def test_figures_not_measured_show_their_reason_in_the_html(make_analysis: MakeA
         confidence_notes=["the right leg was hidden for 30 % of the rep"],
     )
     report = dataclasses.replace(analysis.report, reps=[analysis.report.reps[0], hidden])
-    html = render_html(dataclasses.replace(analysis, report=report))  # type: ignore[type-var]
+    html = render_html(dataclasses.replace(analysis, report=report))
     assert "hidden when it started moving" in html
     assert "60 %" in html and "hidden for 30 % of the rep" in html
     assert not math.isnan(report.reps[0].confidence)
