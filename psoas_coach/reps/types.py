@@ -1,5 +1,6 @@
 """What the repetition stage produces: :class:`Rep`, and what it is fed besides the angles:
-:class:`FrameQuality`.
+:class:`FrameQuality`. The rep's measured fields are defined once, in :class:`RepFigures`;
+the fault rules' measures, the dashboard's rep and the export's columns follow from it.
 
 Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths. A figure that could
 not be measured is ``None`` (JSON ``null``), with the reason in ``Rep.not_measured``.
