@@ -5,8 +5,10 @@ dashboard's jobs and a saved live set alike: the annotated video if asked
 (``<stem>.annotated.mp4``: over the video, with the face pixelated, or a skeleton on a plain
 background), the plots (``<stem>.angles.svg``, ``<stem>.holds.svg``, rendered once and also
 embedded in the HTML), then ``<stem>.json`` and ``<stem>.html`` last, so they carry every
-warning met on the way. :func:`analyze_file` writes a video's keypoints (``<stem>.csv``)
-first, so pose estimation never has to run twice. Every file is written atomically.
+warning met on the way. The keypoint CSV (``<stem>.csv``, the keypoints as estimated or
+received) comes first when asked: :func:`analyze_file` asks for a video's, and writes it
+even when the analysis fails, so pose estimation never has to run twice. Every file is
+written atomically.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".mkv")
 
 #: Called with the share of the work done, 0..1, and a short label of the current step.
 Progress = Callable[[float, str], None]
+#: How the keypoint CSV of an analysis is written (docs/definitions.md section 2): plain or
+#: gzip-compressed.
+KeypointFormat = Literal[".csv", ".csv.gz"]
 #: How the annotated video is drawn: over the video's own pictures, over them with the face
 #: pixelated, or on a plain background from the keypoints alone (no picture of the person).
 VideoKind = Literal["plain", "blurred", "skeleton"]
@@ -86,11 +91,14 @@ def analyze_file(
     progress: Progress | None = None,
     language: str = DEFAULT_LANGUAGE,
     pose_model: str = "full",
+    keypoints: KeypointFormat | None = None,
 ) -> FileResult:
     """Analyse ``path`` (video or keypoint CSV) and write its outputs into ``out_dir``
     (:func:`write_outputs`; ``video`` is the kind of annotated video, none by default;
     ``language`` that of the fault names and cues in the HTML report; ``pose_model`` the
-    BlazePose landmark model for a video, ``"full"`` or ``"heavy"``).
+    BlazePose landmark model for a video, ``"full"`` or ``"heavy"``; ``keypoints`` the
+    format of the keypoint CSV: a video's is always written, ``.csv`` unless given, a keypoint
+    CSV input's only when given, so an input is never overwritten).
 
     Raises a :class:`~psoas_coach.exceptions.PsoasError` when nothing usable comes out; a
     video's keypoint CSV is kept even when its analysis then fails, but not when the run is
@@ -102,43 +110,57 @@ def analyze_file(
     out_dir.mkdir(parents=True, exist_ok=True)
     result = FileResult(path)
     if is_video(path):
-        csv_path = out_dir / f"{stem}.csv"
-        pose = _video_pose(path, csv_path, result, (workers, max_fps, pose_model), report_progress)
-        result.files["keypoints"] = csv_path
+        pose = _video_pose(path, result, (workers, max_fps, pose_model), report_progress)
+        keypoints = keypoints or ".csv"
     else:
         report_progress(0.0, "reading keypoints")
         pose = read_keypoints(path, result.warnings)
     if video in ("plain", "blurred") and not is_video(path):
         result.warnings.append("an annotated video needs a video input: none written")
         video = None
-    try:
-        report_progress(0.85 if is_video(path) else 0.3, "analysing")
-        result.analysis = analyze_pose(pose, config, extra_warnings=result.warnings)
-        written = write_outputs(
-            result.analysis,
-            out_dir,
-            stem,
-            video=video,
-            source=path if is_video(path) else None,
-            max_fps=max_fps,
-            progress=report_progress,
-            language=language,
-        )
-    except KeyboardInterrupt:
-        for kept in result.files.values():
-            kept.unlink(missing_ok=True)
-        raise
+    report_progress(0.85 if is_video(path) else 0.3, "analysing")
+    result.analysis = _analyze_keeping_keypoints(pose, config, result, (out_dir, stem, keypoints))
+    written = write_outputs(
+        result.analysis,
+        out_dir,
+        stem,
+        keypoints=keypoints,
+        video=video,
+        source=path if is_video(path) else None,
+        max_fps=max_fps,
+        progress=report_progress,
+        language=language,
+    )
     result.files.update(written)
     result.outputs += list(written.values())
     report_progress(1.0, "done")
     return result
 
 
+def _analyze_keeping_keypoints(
+    pose: PoseSequence,
+    config: AnalysisConfig,
+    result: FileResult,
+    keypoints_to: tuple[Path, str, KeypointFormat | None],
+) -> Analysis:
+    """:func:`analyze_pose` of ``pose``; when it fails, the keypoint CSV (``keypoints_to``:
+    folder, stem, format) is written all the same, so pose estimation never runs twice."""
+    try:
+        return analyze_pose(pose, config, extra_warnings=result.warnings)
+    except Exception:  # not Ctrl-C: then nothing of this input stays
+        out_dir, stem, kind = keypoints_to
+        if kind is not None and len(pose):
+            result.files["keypoints"] = write_keypoint_file(pose, out_dir, stem, kind)
+            result.outputs.append(result.files["keypoints"])
+        raise
+
+
 def write_outputs(
-    analysis: AnalysisLike,
+    analysis: Analysis,
     out_dir: Path,
     stem: str,
     *,
+    keypoints: KeypointFormat | None = None,
     video: VideoKind | None = None,
     source: Path | None = None,
     max_fps: float = 30.0,
@@ -148,11 +170,13 @@ def write_outputs(
     """Write what ``analysis`` gives into ``out_dir``; the files by role (the HTML report's
     fault names and cues in ``language``).
 
-    The annotated video first (``plain`` and ``blurred`` draw over the pictures of the video
-    at ``source``; a video that cannot be written becomes a warning of the report), then the
-    plots, then the JSON and HTML reports. Each file is written whole or not at all; when the
-    writing stops part-way (an error, Ctrl-C, a cancelled job), the files this call wrote are
-    removed again, so no half set is left.
+    The keypoint CSV first when ``keypoints`` names its format (``<stem>.csv`` or
+    ``<stem>.csv.gz``: ``analysis.keypoints``, all 33 landmarks as estimated or received;
+    none for a set without frames), then the annotated video (``plain`` and ``blurred``
+    draw over the pictures of the video at ``source``; a video that cannot be written
+    becomes a warning of the report), then the plots, then the JSON and HTML reports. Each
+    file is written whole or not at all; when the writing stops part-way (an error, Ctrl-C,
+    a cancelled job), the files this call wrote are removed again, so no half set is left.
     """
     from psoas_coach.report.html import write_html
     from psoas_coach.report.plots import render_plots
@@ -160,6 +184,8 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     try:
+        if keypoints is not None and len(analysis.keypoints):
+            files["keypoints"] = write_keypoint_file(analysis.keypoints, out_dir, stem, keypoints)
         if video is not None and len(analysis.pose):
             target = out_dir / f"{stem}.annotated.mp4"
             if _write_video(analysis, target, video, source, max_fps, progress):
@@ -180,9 +206,18 @@ def write_outputs(
     return files
 
 
+def write_keypoint_file(
+    pose: PoseSequence, out_dir: Path, stem: str, kind: KeypointFormat = ".csv"
+) -> Path:
+    """Write ``pose`` as ``out_dir/<stem><kind>`` (atomically); its path. The one writer of
+    an analysis's keypoint CSV (:func:`write_outputs`' ``keypoints`` role)."""
+    target = out_dir / f"{stem}{kind}"
+    write_keypoints(pose, target)
+    return target
+
+
 def _video_pose(
     path: Path,
-    csv_path: Path,
     result: FileResult,
     how: tuple[int, float, str],
     progress: Progress,
@@ -199,8 +234,6 @@ def _video_pose(
         progress=lambda done: progress(0.85 * done.share, done.label()),
     )
     result.warnings.extend(estimated.warnings)
-    write_keypoints(estimated.pose, csv_path)
-    result.outputs.append(csv_path)
     return estimated.pose
 
 

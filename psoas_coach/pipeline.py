@@ -8,7 +8,7 @@ writing files after it (``psoas_coach.report``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from psoas_coach.faults.base import fault_codes
 from psoas_coach.kinematics.angles import Kinematics, compute_kinematics, thigh_length_px
 from psoas_coach.kinematics.cleanup import clean_pose, noise_px
 from psoas_coach.kinematics.posture import assess_posture
-from psoas_coach.pose.landmarks import joint
+from psoas_coach.pose.landmarks import NUM_LANDMARKS, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 from psoas_coach.report.model import Report, summarize
 from psoas_coach.reps.engine import RepEngine
@@ -30,6 +30,8 @@ from psoas_coach.reps.types import Rep
 FOUND_WARN_SHARE = 0.95
 #: Left/right hips farther apart than this many thigh lengths: not a side view.
 SIDE_VIEW_MAX_HIP_SPREAD = 0.6
+#: The report's warning for a recording that fails the side-view check.
+SIDE_VIEW_WARNING = "the camera does not seem to film from the side: place it level with the hips"
 #: Below these shares of frames with the person, or with the near leg seen among them, or
 #: above this frame-to-frame jitter (thigh lengths), a recording is not assessable.
 MIN_FOUND_SHARE = 0.5
@@ -45,11 +47,14 @@ class Analysis:
         pose: the cleaned keypoints (swaps corrected, gaps bridged, smoothed).
         kinematics: per-frame angles and pelvis height on ``pose``'s frames.
         report: the coach's report (docs/report.md).
+        keypoints: the keypoints as read, estimated or received (all 33 landmarks, before
+            any clean-up): what the keypoint CSV of the analysis holds.
     """
 
     pose: PoseSequence
     kinematics: Kinematics
     report: Report
+    keypoints: PoseSequence = field(default_factory=PoseSequence.empty)
 
 
 def analyze_pose(
@@ -65,6 +70,7 @@ def analyze_pose(
         PostureError: the person is standing or sitting in most frames.
     """
     config = config or AnalysisConfig()
+    keypoints = pose
     name = pose.source or "recording"
     warnings = list(extra_warnings or [])
     found = pose.detected
@@ -74,7 +80,7 @@ def analyze_pose(
     thigh = thigh_length_px(pose)
     if not np.isfinite(thigh) or thigh <= 0:
         raise NoPersonError(f"{name}: the athlete's legs are never in view (no hip and knee found)")
-    warnings += _view_warnings(pose, thigh)
+    warnings += view_warnings(pose, thigh)
     cleaned = clean_pose(pose, config, thigh)
     warnings += cleaned.identity.warnings
     kin = compute_kinematics(
@@ -98,7 +104,7 @@ def analyze_pose(
         config=config,
         quality=quality,
     )
-    return Analysis(cleaned.pose, kin, report)
+    return Analysis(cleaned.pose, kin, report, keypoints)
 
 
 def build_report(
@@ -233,11 +239,30 @@ def _drop_upright(pose: PoseSequence, name: str, warnings: list[str]) -> PoseSeq
     return pose.with_xy(xy)
 
 
-def _view_warnings(pose: PoseSequence, thigh: float) -> list[str]:
+def filmed_from_side(xy: FloatArray, thigh_px: float) -> bool:
+    """The side-view check of both offline and live analysis: False when the hips of ``xy``
+    (one frame ``(33, 2)`` or frames ``(F, 33, 2)``, pixels) lie more than
+    :data:`SIDE_VIEW_MAX_HIP_SPREAD` thigh lengths (``thigh_px`` pixels) apart, over frames
+    their median; True when the hips or the thigh length are unknown."""
+    frames = np.asarray(xy).reshape(-1, NUM_LANDMARKS, 2)
     spread = np.linalg.norm(
-        pose.xy[:, joint("left", "hip")] - pose.xy[:, joint("right", "hip")], axis=-1
+        frames[:, joint("left", "hip")] - frames[:, joint("right", "hip")], axis=-1
     )
     spread = spread[np.isfinite(spread)]
-    if spread.size and float(np.median(spread)) / thigh > SIDE_VIEW_MAX_HIP_SPREAD:
-        return ["the camera does not seem to film from the side: place it level with the hips"]
-    return []
+    return not (spread.size and float(np.median(spread)) > SIDE_VIEW_MAX_HIP_SPREAD * thigh_px)
+
+
+def view_warnings(pose: PoseSequence, thigh_px: float) -> list[str]:
+    """The report's warning when ``pose`` (its frames with a person lying down) was not filmed
+    from the side (:func:`filmed_from_side`); none otherwise."""
+    return [] if filmed_from_side(pose.xy, thigh_px) else [SIDE_VIEW_WARNING]
+
+
+def set_view_warnings(keypoints: PoseSequence) -> list[str]:
+    """:func:`view_warnings` of a set's keypoints as :func:`analyze_pose` judges them (for a
+    live set): on the frames where the athlete lies down, in the thigh length they show."""
+    if len(keypoints) == 0:
+        return []
+    upright = assess_posture(keypoints).upright
+    lying = keypoints.with_xy(np.where(upright[:, None, None], np.nan, keypoints.xy))
+    return view_warnings(lying, thigh_length_px(lying))

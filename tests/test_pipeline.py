@@ -31,7 +31,17 @@ def _quality(**changes: float) -> dict[str, float]:
 
 
 def _rep(index: int, side: str) -> Rep:
-    return Rep(index, side, 2.0 * index, 2.0 * index + 1, 2.0 * index + 1.5, 1.0, 2.5, 170, 160)
+    return Rep(
+        index=index,
+        side=side,
+        start_s=2.0 * index,
+        peak_s=2.0 * index + 1,
+        end_s=2.0 * index + 1.5,
+        extension_s=1.0,
+        hold_s=2.5,
+        knee_angle_peak_deg=170,
+        hip_angle_peak_deg=160,
+    )
 
 
 def test_a_clean_march_is_assessable_and_counted_per_side(march: PoseSequence) -> None:
@@ -77,7 +87,18 @@ def test_a_set_too_poorly_seen_keeps_no_reps_and_says_why(
 
 
 def test_the_report_builder_adds_the_presence_and_unmeasured_warnings() -> None:
-    rep = Rep(1, "left", 1.0, 2.0, 3.0, None, 2.5, 170, 160, not_measured={"extension_s": "hid"})
+    rep = Rep(
+        index=1,
+        side="left",
+        start_s=1.0,
+        peak_s=2.0,
+        end_s=3.0,
+        extension_s=None,
+        hold_s=2.5,
+        knee_angle_peak_deg=170,
+        hip_angle_peak_deg=160,
+        not_measured={"extension_s": "hid"},
+    )
     report = build_report(
         source="set",
         fps=30.0,

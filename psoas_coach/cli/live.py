@@ -2,8 +2,9 @@
 
 A desktop window shows the overlay; cues go to the terminal (and to the speakers with
 ``--speak``); ``--out DIR`` writes the set's ``<stem>.json`` and ``<stem>.html`` as
-``psoas analyze`` does. Exit status: 0 when the set ran to its end, 1 when the camera or file
-failed (the report of what was seen is still written), 2 for a usage or configuration error.
+``psoas analyze`` does, and its keypoints as received (``<stem>.csv``). Exit status: 0 when
+the set ran to its end, 1 when the camera or file failed (the report of what was seen is
+still written), 2 for a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from psoas_coach.config import AnalysisConfig
     from psoas_coach.live.desktop import SetOutcome
     from psoas_coach.live.events import Event
-    from psoas_coach.live.recorder import LiveAnalysis
     from psoas_coach.live.sources import CameraSource, VideoFileSource
+    from psoas_coach.pipeline import Analysis
 
 
 def register(commands: Any) -> None:
@@ -48,7 +49,11 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--no-window", action="store_true", help="run without a window")
     parser.add_argument(
-        "--out", "-o", type=Path, metavar="DIR", help="write <stem>.json and <stem>.html here"
+        "--out",
+        "-o",
+        type=Path,
+        metavar="DIR",
+        help="write <stem>.json, <stem>.html and the keypoints <stem>.csv here",
     )
     parser.add_argument("--stem", metavar="NAME", help="report file name (default: from source)")
     parser.add_argument(
@@ -164,11 +169,11 @@ def _print_event(event: Event) -> None:
         )
 
 
-def _write(args: argparse.Namespace, analysis: LiveAnalysis, source_name: str) -> None:
+def _write(args: argparse.Namespace, analysis: Analysis, source_name: str) -> None:
     from psoas_coach.outputs import write_outputs
 
     stem = args.stem or _default_stem(source_name)
-    for path in write_outputs(analysis, args.out, stem).values():
+    for path in write_outputs(analysis, args.out, stem, keypoints=".csv").values():
         print(f"wrote {path}", file=sys.stderr)
 
 

@@ -8,41 +8,26 @@ thresholds of :class:`~psoas_coach.config.AnalysisConfig`; it never measures any
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.reps.types import RepFigures
 
 
-@dataclass(frozen=True)
-class RepMeasures:
-    """Everything a fault rule may look at for one repetition.
+@dataclass(frozen=True, kw_only=True)
+class RepMeasures(RepFigures):
+    """Everything a fault rule may look at for one repetition: its figures
+    (:class:`~psoas_coach.reps.types.RepFigures`, defined there once) and the context below.
 
-    Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths.
-    ``previous_side`` is the side of the repetition before this one (``None`` for the first).
-    A figure that could not be measured is ``None`` (the reason is in ``not_measured``); a rule
-    that needs it does not flag the rep.
+    ``previous_side`` is the side of the repetition before this one (``None`` for the first);
+    ``seen_share`` the share of the rep's frames in which the working leg was seen. A figure
+    that could not be measured is ``None`` (the reason is in ``not_measured``); a rule that
+    needs it does not flag the rep.
     """
 
-    side: str
-    start_s: float
-    peak_s: float
-    end_s: float
-    extension_s: float | None
-    hold_s: float | None
-    hold_start_s: float
-    hold_end_s: float
-    excursion_deg: float
-    knee_angle_peak_deg: float | None
-    hip_angle_peak_deg: float | None
-    knee_angle_start_deg: float | None
-    hip_angle_start_deg: float | None
-    back_lift_thigh: float | None
-    support_drift_deg: float | None
     previous_side: str | None
-    side_confidence: float = 1.0
     seen_share: float = 1.0
-    not_measured: dict[str, str] = field(default_factory=dict)
 
 
 class FaultRule(abc.ABC):

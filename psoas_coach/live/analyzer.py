@@ -42,11 +42,12 @@ from psoas_coach.live.events import (
 )
 from psoas_coach.live.fast import FastSmoother
 from psoas_coach.live.hold import HoldTimer
-from psoas_coach.live.recorder import LiveAnalysis, SetFacts, SetRecorder, build_analysis
+from psoas_coach.live.recorder import SetFacts, SetRecorder, build_analysis
 from psoas_coach.live.scale import BodyScale
 from psoas_coach.live.settled import SettledBatch, SettledCleaner
 from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
 from psoas_coach.live.watch import PostureWatch
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
 from psoas_coach.pose.types import FloatArray
@@ -222,6 +223,7 @@ class LiveAnalyzer:
         if self._finished or not (np.isnan(self._last_s) or time_s > self._last_s):
             return []
         self._count_frame(time_s, pose)
+        self._recorder.add_raw(time_s, pose)
         xy = self._prepare(time_s, pose)
         self._smooth = self._fast.update(time_s, xy)
         self._fast_kin = self._scale.kinematics(np.array([time_s]), self._smooth[None])
@@ -250,7 +252,7 @@ class LiveAnalyzer:
         """Add a warning to the set's report."""
         self._warnings.append(message)
 
-    def analysis(self) -> LiveAnalysis:
+    def analysis(self) -> Analysis:
         """The set's report and recorded signals (call after :meth:`finish`)."""
         facts = SetFacts(
             source=self.source,
@@ -262,6 +264,7 @@ class LiveAnalyzer:
             warnings=self._report_warnings(),
             near_side=self._identity.near_side,
             jitter_px=self._settled.raw_noise_px(),
+            frame_size=self.frame_size,
         )
         thigh = self._scale.thigh_px
         return build_analysis(self._recorder, list(self.reps), facts, self.config, thigh)

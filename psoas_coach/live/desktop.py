@@ -16,9 +16,9 @@ from psoas_coach.exceptions import InputError
 from psoas_coach.live.engine import FrameResult, LiveEngine
 from psoas_coach.live.events import Cue, Event
 from psoas_coach.live.overlay import draw_overlay
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.sources import FrameSource
 from psoas_coach.live.speech import Speaker
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import ImageArray
 
 WINDOW_TITLE = "Psoas Coach - live (q: end set, m: mute)"
@@ -32,7 +32,7 @@ EventHook = Callable[[Event], None]
 class SetOutcome:
     """How a set ended: its analysis, pictures processed and the source's error, if any."""
 
-    analysis: LiveAnalysis
+    analysis: Analysis
     frames: int
     error: str | None
 

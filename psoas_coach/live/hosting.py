@@ -31,8 +31,8 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import PoseBackendError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import Event
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.session import LiveSession
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 
@@ -313,12 +313,10 @@ class HostedSession:
         answer: dict[str, Any] = await self.host.call(self.token, "picture", data)
         return answer
 
-    async def text(self, text: str) -> str | tuple[LiveAnalysis, list[Event]]:
+    async def text(self, text: str) -> str | tuple[Analysis, list[Event]]:
         """The answer to a text message (JSON text), or for ``end`` the set's analysis and
         last events (see :meth:`LiveSession.text`)."""
-        answer: str | tuple[LiveAnalysis, list[Event]] = await self.host.call(
-            self.token, "text", text
-        )
+        answer: str | tuple[Analysis, list[Event]] = await self.host.call(self.token, "text", text)
         return answer
 
     async def get(self, name: str) -> Any:

@@ -17,8 +17,8 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.events import Event
 from psoas_coach.live.protocol import PoseMessage, decode_text, encode_pose
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.session import LiveSession
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import FramePose, PoseBackend, stack_frames, to_normalized
 from psoas_coach.pose.types import PoseSequence
 
@@ -46,7 +46,7 @@ def analyzer_for(
 
 def replay(
     pose: PoseSequence, config: AnalysisConfig | None = None, coach: CoachSettings | None = None
-) -> tuple[list[Event], LiveAnalysis]:
+) -> tuple[list[Event], Analysis]:
     """Every event of ``pose`` played through a fresh live analysis, and the set's analysis."""
     analyzer = analyzer_for(pose, config, coach)
     events: list[Event] = []
@@ -88,7 +88,7 @@ def decoded_pose(messages: list[str], source: str = "") -> PoseSequence:
     )
 
 
-def session_report(messages: list[str], config: AnalysisConfig | None = None) -> LiveAnalysis:
+def session_report(messages: list[str], config: AnalysisConfig | None = None) -> Analysis:
     """The analysis a server's live session gives for ``messages`` followed by ``end``: the
     same engine with the same settings, fed here (no frame rate limit)."""
 

@@ -42,8 +42,8 @@ from psoas_coach.live.protocol import (
     CloseConnectionError,
     ProtocolError,
 )
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 log = logging.getLogger("psoas_coach.live")
@@ -66,7 +66,7 @@ POSE_MODES = ("server", "browser")
 #: ``websockets.legacy``).
 WS_IMPLEMENTATION = "websockets-sansio"
 
-ReportHook = Callable[[LiveAnalysis], Awaitable[dict[str, Any] | None]]
+ReportHook = Callable[[Analysis], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from psoas_coach.live.protocol import (
     decode_text,
     normalized_landmarks,
 )
-from psoas_coach.live.recorder import LiveAnalysis
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 SOURCE_NAME = "browser webcam"
@@ -110,7 +110,7 @@ class LiveSession:
         result = self._engine.process_pose(message.time_s, message.pose, message.size)
         return _frame_answer(result, message.size)
 
-    def text(self, text: str) -> str | tuple[LiveAnalysis, list[Event]]:
+    def text(self, text: str) -> str | tuple[Analysis, list[Event]]:
         """Answer a text message (decoded here, where the engine runs): the answer as JSON
         text; for ``end`` the set's analysis and last events instead (the server adds what
         saving the set gives). Raises as :meth:`keypoints`, and ``ProtocolError`` for a
@@ -130,7 +130,7 @@ class LiveSession:
         """Mute or unmute the cues."""
         self._analyzer.muted = muted
 
-    def end(self) -> tuple[LiveAnalysis, list[Event]]:
+    def end(self) -> tuple[Analysis, list[Event]]:
         """End the set: its analysis and last events; the next frame starts a new set."""
         events = self._analyzer.finish()
         analysis = self._analyzer.analysis()

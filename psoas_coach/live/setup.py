@@ -14,9 +14,9 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.posture import UPRIGHT_DEG, trunk_tilt_deg
-from psoas_coach.pipeline import SIDE_VIEW_MAX_HIP_SPREAD
+from psoas_coach.pipeline import filmed_from_side
 from psoas_coach.pose.backend import FramePose
-from psoas_coach.pose.landmarks import INDEX, SIDES, joint
+from psoas_coach.pose.landmarks import INDEX, SIDES
 from psoas_coach.pose.types import FloatArray, PoseSequence
 
 #: What to fix, in the order checked, with the instruction for the athlete.
@@ -138,7 +138,7 @@ class SetupCheck:
         for group, parts in GROUPS.items():
             if not self._group_in_view(raw, parts, frame_size):
                 return group
-        if _hip_spread(raw.xy) > SIDE_VIEW_MAX_HIP_SPREAD * thigh_px:
+        if not filmed_from_side(raw.xy, thigh_px):
             return "side_view"
         if trunk_tilt_of(raw.xy) > UPRIGHT_DEG:
             return "lying"
@@ -168,12 +168,6 @@ class SetupCheck:
     def _at_90_90(self, angles: dict[str, dict[str, float]]) -> bool:
         values = np.array([angles[kind][side] for kind in ("knee", "hip") for side in SIDES])
         return bool(np.all(np.abs(values - 90.0) <= self.tolerance_deg))
-
-
-def _hip_spread(xy: FloatArray) -> float:
-    """Distance between the two hips in pixels (0 when one is unknown)."""
-    d = float(np.linalg.norm(xy[joint("left", "hip")] - xy[joint("right", "hip")]))
-    return d if np.isfinite(d) else 0.0
 
 
 def trunk_tilt_of(xy: FloatArray) -> float:

@@ -1,5 +1,6 @@
 """What the repetition stage produces: :class:`Rep`, and what it is fed besides the angles:
-:class:`FrameQuality`.
+:class:`FrameQuality`. The rep's measured fields are defined once, in :class:`RepFigures`;
+the fault rules' measures, the dashboard's rep and the export's columns follow from it.
 
 Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths. A figure that could
 not be measured is ``None`` (JSON ``null``), with the reason in ``Rep.not_measured``.
@@ -9,20 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
-#: The figures of a repetition that may be unmeasurable (``None``), in report order.
-OPTIONAL_FIGURES = (
-    "extension_s",
-    "hold_s",
-    "knee_angle_peak_deg",
-    "hip_angle_peak_deg",
-    "knee_angle_start_deg",
-    "hip_angle_start_deg",
-    "back_lift_thigh",
-    "support_drift_deg",
-)
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, get_args, get_type_hints
 
 
 def finite_or_none(value: float | None, digits: int | None = None) -> float | None:
@@ -50,31 +39,36 @@ class FrameQuality:
     identity: float = 1.0
 
 
-@dataclass(frozen=True)
-class Rep:
-    """One repetition of one leg (docs/definitions.md section 3 gives every definition).
+#: ``metadata["show"]`` of a rep's field: where it is shown besides the report JSON. ``"table"``:
+#: a field of the dashboard's rep (``web.schemas.RepOut``) and a column of the export's
+#: ``reps.csv``; ``"detail"``: a field of the dashboard's rep only (words and maps that do not
+#: fit a spreadsheet cell). A field without it is in the report only.
+TABLE = {"show": "table"}
+DETAIL = {"show": "detail"}
 
-    ``faults`` holds fault codes (docs/definitions.md section 4) in registry order; ``cues`` the
-    matching plain coaching cues. The remaining measures are what the fault rules were decided
-    on; ``hold_start_s``/``hold_end_s`` bound the time at or above 90 % of the excursion.
 
-    ``side_confidence`` is the probability that ``side`` is right; ``confidence`` in [0, 1]
-    says how far the rep's figures can be trusted; ``confidence_notes`` say why either is low.
-    A figure of :data:`OPTIONAL_FIGURES` that could not be measured is ``None`` and
-    ``not_measured`` maps its name to the reason.
+@dataclass(frozen=True, kw_only=True)
+class RepFigures:
+    """What is measured of one repetition: the one definition of a rep's figures, which
+    :class:`Rep` (the report's rep) and ``faults.base.RepMeasures`` (what a fault rule decides
+    on) build on, and the dashboard's rep and the export's columns are derived from
+    (docs/definitions.md section 3 gives every definition).
+
+    Times in seconds, angles in degrees, ``back_lift_thigh`` in thigh lengths;
+    ``hold_start_s``/``hold_end_s`` bound the time at or above 90 % of the excursion.
+    ``side_confidence`` is the probability that ``side`` is right. A figure that could not be
+    measured is ``None`` and ``not_measured`` maps its name to the reason. The order of the
+    fields is their order in the report JSON.
     """
 
-    index: int
-    side: str
-    start_s: float
-    peak_s: float
-    end_s: float
-    extension_s: float | None
-    hold_s: float | None
-    knee_angle_peak_deg: float | None
-    hip_angle_peak_deg: float | None
-    faults: list[str] = field(default_factory=list)
-    cues: list[str] = field(default_factory=list)
+    side: str = field(metadata=TABLE)
+    start_s: float = field(metadata=TABLE)
+    peak_s: float = field(metadata=TABLE)
+    end_s: float = field(metadata=TABLE)
+    extension_s: float | None = field(metadata=TABLE)
+    hold_s: float | None = field(metadata=TABLE)
+    knee_angle_peak_deg: float | None = field(metadata=TABLE)
+    hip_angle_peak_deg: float | None = field(metadata=TABLE)
     excursion_deg: float = 0.0
     knee_angle_start_deg: float | None = 0.0
     hip_angle_start_deg: float | None = 0.0
@@ -82,18 +76,42 @@ class Rep:
     support_drift_deg: float | None = 0.0
     hold_start_s: float = 0.0
     hold_end_s: float = 0.0
-    side_confidence: float = 1.0
-    confidence: float = 1.0
-    confidence_notes: list[str] = field(default_factory=list)
-    not_measured: dict[str, str] = field(default_factory=dict)
+    side_confidence: float = field(default=1.0, metadata=TABLE)
+    not_measured: dict[str, str] = field(default_factory=dict, metadata=DETAIL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rep(RepFigures):
+    """One repetition of one leg as the report gives it: its figures (:class:`RepFigures`)
+    and what was judged on them.
+
+    ``index`` counts the reps of the set from 1 in time order. ``faults`` holds fault codes
+    (docs/definitions.md section 4) in registry order; ``cues`` the matching plain coaching
+    cues. ``confidence`` in [0, 1] says how far the rep's figures can be trusted;
+    ``confidence_notes`` say why it or ``side_confidence`` is low.
+
+    ``metadata["after"]`` places a judged field in the report JSON: after that figure ("":
+    first).
+    """
+
+    index: int = field(metadata={**TABLE, "after": ""})
+    faults: list[str] = field(
+        default_factory=list, metadata={**TABLE, "after": "hip_angle_peak_deg"}
+    )
+    cues: list[str] = field(default_factory=list, metadata={**DETAIL, "after": "faults"})
+    confidence: float = field(default=1.0, metadata={**TABLE, "after": "side_confidence"})
+    confidence_notes: list[str] = field(
+        default_factory=list, metadata={**DETAIL, "after": "confidence"}
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: floats rounded to what the measurement supports, ``None`` for a
         figure that is missing or not finite (never NaN)."""
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, float):
-                out[key] = finite_or_none(value, 3)
+        values = asdict(self)
+        out: dict[str, Any] = {}
+        for key in REPORT_ORDER:
+            value = values[key]
+            out[key] = finite_or_none(value, 3) if isinstance(value, float) else value
         return out
 
     @classmethod
@@ -112,3 +130,41 @@ class Rep:
         """The figure ``name`` (e.g. ``"hold_s"``), ``None`` when not measured."""
         value = getattr(self, name)
         return finite_or_none(value)
+
+
+def _report_order() -> tuple[str, ...]:
+    """A rep's fields in report JSON order: the figures in their order, each judged field of
+    :class:`Rep` after the field its ``metadata["after"]`` names."""
+    judged = [f for f in fields(Rep) if "after" in f.metadata]
+    order: list[str] = []
+
+    def place(anchor: str) -> None:
+        for f in judged:
+            if f.metadata["after"] == anchor:
+                order.append(f.name)
+                place(f.name)
+
+    place("")
+    for figure_field in fields(RepFigures):
+        order.append(figure_field.name)
+        place(figure_field.name)
+    return tuple(order)
+
+
+def shown_fields(*where: str) -> tuple[str, ...]:
+    """The names of a rep's fields shown in any of ``where`` (``"table"``, ``"detail"``, see
+    :data:`TABLE`), in report JSON order."""
+    shown = {f.name for f in fields(Rep) if f.metadata.get("show") in where}
+    return tuple(name for name in REPORT_ORDER if name in shown)
+
+
+def _may_be_missing(hint: Any) -> bool:
+    return type(None) in get_args(hint)
+
+
+#: Every field of a :class:`Rep`, in report JSON order (docs/report.md 1.2).
+REPORT_ORDER = _report_order()
+#: The figures of a repetition that may be unmeasurable (``None``), in report order.
+OPTIONAL_FIGURES = tuple(
+    name for name, hint in get_type_hints(RepFigures).items() if _may_be_missing(hint)
+)

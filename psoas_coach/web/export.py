@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from psoas_coach.report.model import Report
 from psoas_coach.reps.review import with_sides
+from psoas_coach.reps.types import shown_fields
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, Result, TrainingSession
@@ -63,23 +64,15 @@ SESSION_COLUMNS = (
     "fault_rate_right_pct",
     "hold_asymmetry_pct",
 )
+#: The rep's own columns that lead, beside which side the analysis said; the rep's other
+#: columns (every field ``reps.types`` marks as a table field, defined there once) follow.
+_REP_LEADING = ("index", "side", "automatic_side", "side_confidence", "confidence")
 REP_COLUMNS = (
     "session_date",
     "recording",
     "result_id",
-    "index",
-    "side",
-    "automatic_side",
-    "side_confidence",
-    "confidence",
-    "start_s",
-    "peak_s",
-    "end_s",
-    "extension_s",
-    "hold_s",
-    "knee_angle_peak_deg",
-    "hip_angle_peak_deg",
-    "faults",
+    *_REP_LEADING,
+    *(name for name in shown_fields("table") if name not in _REP_LEADING),
     "review",
     "review_faults",
     "review_comment",

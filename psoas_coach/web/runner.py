@@ -68,7 +68,8 @@ def run_job(
     work: Path | None = None,
 ) -> RunOutput:
     """Analyse the ticket's input into ``work`` (by default a new folder in ``work/``) and
-    return it.
+    return it, with the keypoints as estimated or read (``analysis.csv``, or
+    ``analysis.csv.gz`` for a compressed keypoint upload).
 
     Raises what :func:`~psoas_coach.outputs.analyze_file` raises (a
     :class:`~psoas_coach.exceptions.PsoasError` for bad input); the work folder is removed then.
@@ -88,11 +89,11 @@ def run_job(
             max_fps=MAX_FPS,
             progress=progress,
             language=ticket.language,
+            keypoints=".csv.gz" if stored_suffix(source.name) == ".csv.gz" else ".csv",
         )
         assert result.analysis is not None
         run = RunOutput(out, result.analysis.report)
         run.files = {role: path.name for role, path in result.files.items()}
-        _keypoints(run, source, ticket)
         return run
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -119,14 +120,3 @@ def _link_input(stored: Path, folder: Path, ticket: JobTicket) -> Path:
     except OSError:
         shutil.copyfile(stored, link)
     return link
-
-
-def _keypoints(run: RunOutput, source: Path, ticket: JobTicket) -> None:
-    """A video's keypoints are written by the analysis; a CSV input is kept as they are."""
-    if ticket.kind == "video":
-        if (run.folder / f"{STEM}.csv").exists():
-            run.files["keypoints"] = f"{STEM}.csv"
-        return
-    name = f"{STEM}{stored_suffix(source.name)}"
-    shutil.copyfile(source, run.folder / name)
-    run.files["keypoints"] = name

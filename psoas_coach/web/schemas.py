@@ -8,9 +8,11 @@ Durations in seconds, angles in degrees, rates and asymmetry in percent; per-sid
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
+
+from psoas_coach.reps.types import Rep, shown_fields
 
 PerSide = dict[str, float | None]
 
@@ -247,8 +249,22 @@ class OverrideOut(Out):
     updated_at: dt.datetime
 
 
-class RepOut(Out):
-    """One rep (the fields of docs/report.md 1.2) with the coach's review.
+def _rep_fields() -> dict[str, Any]:
+    """The fields of a rep the dashboard shows (``reps.types.shown_fields``), typed as the
+    rep defines them."""
+    hints = get_type_hints(Rep)
+    return {name: (hints[name], ...) for name in shown_fields("table", "detail")}
+
+
+if TYPE_CHECKING:
+    _RepShown = Out
+else:
+    _RepShown = create_model("_RepShown", __base__=Out, **_rep_fields())
+
+
+class RepOut(_RepShown):
+    """One rep with the coach's review: the fields of the rep (docs/report.md 1.2) that
+    ``psoas_coach.reps.types`` marks as shown, defined there once.
 
     ``side`` is the leg the summary counts (the coach's when set), ``automatic_side`` what the
     analysis said. A figure that could not be measured is ``None`` with its reason in
@@ -256,22 +272,7 @@ class RepOut(Out):
     ``confidence_notes`` saying why they are low.
     """
 
-    index: int
-    side: str
     automatic_side: str
-    start_s: float
-    peak_s: float
-    end_s: float
-    extension_s: float | None
-    hold_s: float | None
-    knee_angle_peak_deg: float | None
-    hip_angle_peak_deg: float | None
-    faults: list[str]
-    cues: list[str]
-    side_confidence: float
-    confidence: float
-    confidence_notes: list[str]
-    not_measured: dict[str, str]
     override: OverrideOut | None
 
 

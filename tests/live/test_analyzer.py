@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from psoas_coach.kinematics.angles import thigh_length_px
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import (
     Cue,
@@ -22,6 +23,9 @@ from psoas_coach.live.events import (
 )
 from psoas_coach.live.replay import analyzer_for, frames_of, replay
 from psoas_coach.outputs import write_outputs
+from psoas_coach.pipeline import SIDE_VIEW_WARNING, analyze_pose
+from psoas_coach.pose.csv_io import read_keypoints
+from psoas_coach.pose.landmarks import joint
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.synth.generator import SynthRecording
 
@@ -144,3 +148,45 @@ def test_an_upright_athlete_is_told_to_lie_down(clean_march: SynthRecording) -> 
     )
     problems = [e.problem for e in events if isinstance(e, SetupChanged)]
     assert problems[-1] == "lying" and analysis.report.reps == []
+
+
+def _filmed_from_the_front(pose: PoseSequence) -> PoseSequence:
+    """``pose`` with the right hip a thigh length beside the left one, as a camera at the
+    feet sees it."""
+    xy = pose.xy.copy()
+    left, right = joint("left", "hip"), joint("right", "hip")
+    thigh = thigh_length_px(pose)
+    xy[:, right] = xy[:, left] + np.array([0.0, thigh])
+    return pose.with_xy(xy)
+
+
+@pytest.mark.parametrize(("front", "warned"), [(False, False), (True, True)])
+def test_a_set_not_filmed_from_the_side_is_warned_as_offline(
+    clean_march: SynthRecording, front: bool, warned: bool
+) -> None:
+    pose = _filmed_from_the_front(clean_march.pose) if front else clean_march.pose
+    _, live = replay(pose)
+    offline = analyze_pose(pose)
+    assert (SIDE_VIEW_WARNING in live.report.warnings) is warned
+    assert (SIDE_VIEW_WARNING in offline.report.warnings) is warned
+
+
+def test_the_keypoint_csv_of_a_set_holds_every_landmark_and_gives_its_reps_again(
+    clean_march: SynthRecording, tmp_path: Path
+) -> None:
+    _, analysis = replay(clean_march.pose)
+    files = write_outputs(analysis, tmp_path, "set", keypoints=".csv")
+    assert files["keypoints"] == tmp_path / "set.csv"
+    saved = read_keypoints(files["keypoints"])
+    assert len(saved) == len(clean_march.pose)
+    found = np.isfinite(clean_march.pose.xy)
+    assert np.isfinite(saved.xy[found]).all() and found.any(axis=(0, 2)).all()  # all 33
+    np.testing.assert_allclose(
+        saved.xy[found], clean_march.pose.xy[found], atol=0.006
+    )  # 2 decimals
+    again = analyze_pose(saved).report.reps
+    for reps in (analysis.report.reps, analyze_pose(clean_march.pose).report.reps):
+        assert [(r.side, r.faults) for r in again] == [(r.side, r.faults) for r in reps]
+        for figure in ("start_s", "peak_s", "end_s", "hold_s"):
+            got, want = (np.array([r.figure(figure) for r in x], float) for x in (again, reps))
+            np.testing.assert_allclose(got, want, atol=0.04, err_msg=figure)  # a frame

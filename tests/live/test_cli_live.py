@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from psoas_coach.cli.__main__ import main
@@ -20,6 +21,7 @@ from psoas_coach.live.desktop import run_set
 from psoas_coach.live.engine import LiveEngine, mediapipe_backend
 from psoas_coach.live.sources import CameraSource, VideoFileSource, open_source
 from psoas_coach.live.speech import SilentSpeaker, make_speaker
+from psoas_coach.pose.csv_io import read_keypoints
 
 
 def _stderr_lines(capsys: pytest.CaptureFixture[str]) -> tuple[str, list[str]]:
@@ -34,11 +36,13 @@ def test_a_video_played_headless_writes_the_reports(
     status = main([*command, "--out", str(tmp_path)])
     out, lines = _stderr_lines(capsys)
     assert status == 0
-    wrote = [f"wrote {tmp_path / name}" for name in ("bridge.angles.svg", "bridge.json")]
-    assert lines == [*wrote, f"wrote {tmp_path / 'bridge.html'}"]
+    names = ("bridge.csv", "bridge.angles.svg", "bridge.json", "bridge.html")
+    assert lines == [f"wrote {tmp_path / name}" for name in names]
     report = json.loads((tmp_path / "bridge.json").read_text())
     assert report["source"] == "bridge.mp4" and report["summary"]["reps"] == {"left": 0, "right": 0}
     assert "setup: Bring both legs to 90/90" in out
+    keypoints = read_keypoints(tmp_path / "bridge.csv")  # every frame, all 33 landmarks
+    assert len(keypoints) == 60 and np.isfinite(keypoints.xy).all(axis=2).any(axis=0).all()
 
 
 def test_a_camera_that_cannot_be_opened_is_one_line_and_status_1(

@@ -23,8 +23,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from psoas_coach.live.protocol import HEADER, MAX_FRAME_BYTES, PROTOCOL, encode_picture
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import LiveSettings, build_live_router, create_app
+from psoas_coach.pipeline import Analysis
 from tests.live.conftest import real_frames
 from tests.serving import serve_app
 
@@ -148,9 +148,9 @@ def test_too_many_bad_messages_close_the_connection(site: str) -> None:
 
 
 def test_mounted_in_another_app_with_a_report_hook(pictures: list[Image]) -> None:
-    saved: list[LiveAnalysis] = []
+    saved: list[Analysis] = []
 
-    async def save(analysis: LiveAnalysis) -> dict[str, Any]:
+    async def save(analysis: Analysis) -> dict[str, Any]:
         saved.append(analysis)
         return {"session_id": 7}
 

@@ -11,7 +11,6 @@ working leg's knee angle from 90 to 170 degrees and the hip angle from 90 to 160
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.faults.base import cue_for, fault_codes
 from psoas_coach.kinematics.angles import Kinematics
+from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import FloatArray, PoseSequence
 from psoas_coach.report.model import Report, summarize
@@ -34,16 +34,7 @@ SHOULDER_XY = np.array([110.0, 330.0])
 
 #: A planned rep: side, start time (s), hold (s), fault codes (cues come from the registry).
 RepPlan = tuple[str, float, float, list[str]]
-MakeAnalysis = Callable[..., "FakeAnalysis"]
-
-
-@dataclass(frozen=True)
-class FakeAnalysis:
-    """What ``pipeline.analyze_pose`` returns, built by hand."""
-
-    report: Report
-    kinematics: Kinematics
-    pose: PoseSequence
+MakeAnalysis = Callable[..., Analysis]
 
 
 DEFAULT_PLAN: tuple[RepPlan, ...] = (
@@ -116,8 +107,8 @@ def build_analysis(
     source: str = "session.mp4",
     duration_s: float = 24.0,
     warnings: list[str] | None = None,
-) -> FakeAnalysis:
-    """A complete analysis of the planned reps (times in seconds, 30 fps)."""
+) -> Analysis:
+    """A complete analysis of the planned reps (times in seconds, 30 fps), built by hand."""
     t = np.arange(0.0, duration_s, 1.0 / FPS)
     knee = {s: np.full(t.size, 90.0) for s in SIDES}
     hip = {s: np.full(t.size, 90.0) for s in SIDES}
@@ -146,7 +137,8 @@ def build_analysis(
         {s: np.ones(t.size, dtype=bool) for s in SIDES},
         np.ones(t.size),
     )
-    return FakeAnalysis(report, kin, make_pose(t, knee, hip, source))
+    pose = make_pose(t, knee, hip, source)
+    return Analysis(pose, kin, report, keypoints=pose)
 
 
 @pytest.fixture

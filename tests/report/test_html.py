@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pipeline import Analysis, analyze_pose
 from psoas_coach.report.html import (
     NO_REPS_MESSAGE,
-    AnalysisLike,
     asymmetry_reading,
     fault_label,
     render_html,
@@ -22,7 +21,7 @@ from psoas_coach.report.html import (
 
 #: The ``make_analysis`` fixture (tests/report/conftest.py): plans of (side, start_s, hold_s,
 #: fault codes) tuples, keyword options ``source``, ``duration_s``, ``warnings``.
-MakeAnalysis = Callable[..., AnalysisLike]
+MakeAnalysis = Callable[..., Analysis]
 
 WHEN = dt.datetime(2025, 3, 14, 9, 26, tzinfo=dt.UTC)
 

@@ -23,15 +23,15 @@ from tests.report.test_html import MakeAnalysis
 
 def rep(index: int, side: str, hold: float | None, **extra: Any) -> Rep:
     return Rep(
-        index,
-        side,
-        index * 10.0,
-        index * 10 + 2.0,
-        index * 10 + 5.0,
-        1.2,
-        hold,
-        170.0,
-        150.0,
+        index=index,
+        side=side,
+        start_s=index * 10.0,
+        peak_s=index * 10 + 2.0,
+        end_s=index * 10 + 5.0,
+        extension_s=1.2,
+        hold_s=hold,
+        knee_angle_peak_deg=170.0,
+        hip_angle_peak_deg=150.0,
         **extra,
     )
 
@@ -120,7 +120,7 @@ def test_figures_not_measured_show_their_reason_in_the_html(make_analysis: MakeA
         confidence_notes=["the right leg was hidden for 30 % of the rep"],
     )
     report = dataclasses.replace(analysis.report, reps=[analysis.report.reps[0], hidden])
-    html = render_html(dataclasses.replace(analysis, report=report))  # type: ignore[type-var]
+    html = render_html(dataclasses.replace(analysis, report=report))
     assert "hidden when it started moving" in html
     assert "60 %" in html and "hidden for 30 % of the rep" in html
     assert not math.isnan(report.reps[0].confidence)

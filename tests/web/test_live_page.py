@@ -7,8 +7,10 @@ import json
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -16,7 +18,10 @@ from websockets.sync.client import ClientConnection, connect
 from psoas_coach.live.hosting import ProcessHost
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.protocol import encode_picture
-from psoas_coach.live.replay import pose_messages, session_report
+from psoas_coach.live.replay import decoded_pose, pose_messages, session_report
+from psoas_coach.pipeline import analyze_pose
+from psoas_coach.pose.csv_io import read_keypoints
+from psoas_coach.reps.types import Rep
 from psoas_coach.synth.generator import generate
 from psoas_coach.web.security import SESSION_COOKIE
 from tests.live.conftest import real_frames, short_spec
@@ -96,6 +101,39 @@ def test_a_live_set_is_saved_as_a_session(served: Served, api: Api) -> None:
     assert "<svg" in api.request("GET", result["files"]["angles"]).text
     page = api.request("GET", f"/sessions/{saved['session_id']}")
     assert page.status_code == 200 and "<svg" in page.text  # the saved set's plots are shown
+
+
+def test_a_saved_set_keeps_every_landmark_and_gives_its_reps_again(
+    served: Served, api: Api, tmp_path: Path
+) -> None:
+    athlete = api.athlete(api.team("Keypoints kept")["id"])
+    messages = pose_messages(generate(short_spec(12, n_reps=2)).pose)
+    with _socket(served, api, athlete["id"]) as ws:
+        assert _receive(ws)["type"] == "ready"
+        start = time.monotonic()
+        for n, text in enumerate(messages):
+            time.sleep(max(0.0, start + n / 50 - time.monotonic()))  # under the rate limit
+            ws.send(text)
+            answer = _receive(ws)
+            assert answer["type"] == "frame", answer
+        ws.send(json.dumps({"type": "end"}))
+        report = _receive(ws)
+    detail = api.ok("GET", f"/api/sessions/{report['saved']['session_id']}")
+    recording = detail["recordings"][0]
+    result = api.ok("GET", f"/api/recordings/{recording['id']}")["result"]
+    body = api.request("GET", result["files"]["keypoints"]).content
+    path = tmp_path / ("set.csv.gz" if body[:2] == b"\x1f\x8b" else "set.csv")
+    path.write_bytes(body)
+    saved, sent = read_keypoints(path), decoded_pose(messages)
+    assert len(saved) == len(sent)
+    assert np.isfinite(saved.xy).all(axis=2).any(axis=0).all()  # all 33 landmarks, not 8
+    np.testing.assert_allclose(saved.xy, sent.xy, atol=0.006)  # as received, 2 decimals
+    live = [Rep.from_dict(r) for r in report["report"]["reps"]]
+    again = analyze_pose(saved).report.reps
+    assert len(live) >= 1 and [r.side for r in again] == [r.side for r in live]
+    for figure in ("start_s", "end_s", "hold_s"):
+        got, want = (np.array([r.figure(figure) for r in x], float) for x in (again, live))
+        np.testing.assert_allclose(got, want, atol=0.04, err_msg=figure)  # a frame
 
 
 def _resumed(served: Served, api: Api, athlete_id: int, token: str) -> bool:

@@ -22,11 +22,10 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.browser_pose import WASM_SCRIPT_SRC
 from psoas_coach.live.hub import LiveHub
-from psoas_coach.live.recorder import LiveAnalysis
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
 from psoas_coach.outputs import write_outputs
-from psoas_coach.pose.csv_io import write_keypoints
+from psoas_coach.pipeline import Analysis
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, LoginSession
@@ -117,7 +116,7 @@ async def live_socket(websocket: WebSocket, athlete_id: ObjectId) -> None:
     factory: sessionmaker[Session] = websocket.app.state.session_factory
     data: DataDir = websocket.app.state.data_dir
 
-    async def save(analysis: LiveAnalysis) -> dict[str, Any]:
+    async def save(analysis: Analysis) -> dict[str, Any]:
         try:
             return await run_in_threadpool(
                 save_live_set, factory, data, athlete_id, config, analysis, language
@@ -182,25 +181,24 @@ def save_live_set(
     data: DataDir,
     athlete_id: int,
     config: AnalysisConfig,
-    analysis: LiveAnalysis,
+    analysis: Analysis,
     language: str = "en",
 ) -> dict[str, Any]:
     """Save a finished set as a new session of the athlete (today, comment "live set") with
-    a keypoint CSV recording (when the set has frames) and a done result (its HTML report's
-    fault names and cues in the team's ``language``); its id and URL."""
+    a keypoint CSV recording (when the set has frames: the keypoints as received, all 33
+    landmarks) and a done result (its HTML report's fault names and cues in the team's
+    ``language``); its id and URL."""
     work = data.new_work_folder("live")
     stored: str | None = None
     try:
         out = work / "out"
-        written = write_outputs(analysis, out, STEM, language=language)
+        written = write_outputs(analysis, out, STEM, keypoints=".csv.gz", language=language)
         output = RunOutput(out, analysis.report, {role: p.name for role, p in written.items()})
         size = 0
-        if analysis.kinematics.time_s.size:
+        if "keypoints" in written:
             upload = data.new_upload(".csv.gz")
-            write_keypoints(analysis.pose, upload)
+            shutil.copyfile(written["keypoints"], upload)
             stored, size = data.relative(upload), upload.stat().st_size
-            shutil.copyfile(upload, out / f"{STEM}.csv.gz")
-            output.files["keypoints"] = f"{STEM}.csv.gz"
         with session_factory() as db:
             athlete = db.get(Athlete, athlete_id)
             if athlete is None:
