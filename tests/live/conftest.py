@@ -1,5 +1,5 @@
 """Shared inputs of the live tests, built in code: synthetic recordings with their truth,
-real videos from ``../shared/real`` and rendered marches from ``../shared/render_dev``."""
+and a real video from ``../shared/real``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from psoas_coach.synth.generator import SynthRecording, generate, random_spec
 from psoas_coach.synth.spec import FaultRates, SynthSpec
 
 REAL_DIR = Path(__file__).resolve().parents[3] / "shared" / "real"
-RENDER_DIR = REAL_DIR.parent / "render_dev"
 
 
 def real_video(name: str) -> Path:
@@ -25,14 +24,6 @@ def real_video(name: str) -> Path:
     path = REAL_DIR / name
     if not path.is_file():
         pytest.fail(f"real test video {path} is missing: these tests need ../shared/real")
-    return path
-
-
-def render_video(name: str) -> Path:
-    """A rendered march in ``../shared/render_dev``; fails the test clearly when missing."""
-    path = RENDER_DIR / name
-    if not path.is_file():
-        pytest.fail(f"rendered video {path} is missing: these tests need ../shared/render_dev")
     return path
 
 

@@ -86,12 +86,15 @@ def test_a_live_march_is_counted_held_and_saved_with_its_plots(tab: Any) -> None
     tab.click("#end")
     tab.wait_for_selector("#saved-link", timeout=60_000)
     rows = tab.locator("#summary-rows tr").all_inner_texts()
-    assert rows[0].split() == ["Reps", "0", "1"], rows
+    label, left, right = rows[0].split()
+    # The camera keeps looping the clip: the set may end during the next pass's rep, which the
+    # end of the set then counts too. Never a left rep; the saved set has what the page said.
+    assert (label, left) == ("Reps", "0") and int(right) >= 1, rows
     _shot(tab, "02-saved")
     tab.click("#saved-link")
     tab.wait_for_url(re.compile(r"/sessions/\d+$"))
     legs = tab.locator("tr.rep td.leg > span").all_inner_texts()
-    assert legs == ["right"], legs
+    assert legs == ["right"] * int(right), legs
     assert tab.locator("figure.plot.holds svg").count() == 1
     assert tab.locator("figure.plot.angles svg").count() == 1
     _shot(tab, "03-session")
