@@ -8,8 +8,8 @@ events) and for the browser path (JPEG message → decoded → answer).
 
 Agreement (``--agreement DIR``): every ``*.csv(.gz)`` keypoint recording in DIR played through
 the live engine frame by frame and analysed offline (``pipeline.analyze_pose``), compared
-exactly (``live.agreement``): reps per side, sides, faults, and start, peak, end, hold and
-extension to the frame; every figure that differs is printed, and the exit status is 1.
+exactly (``live.agreement``): reps per side, sides, faults, the peak angle, and start, end,
+hold and extension to the frame; every figure that differs is printed, and the exit status is 1.
 
 Load (``--sessions N``): N keypoint clients (pose in the browser) at 30 fps in real time
 against one ``psoas live --serve`` process, sets of ``--seconds``: answer latency, sessions
@@ -197,9 +197,10 @@ def agreement(folder: Path) -> int:
     agreeing = sum(r.agrees for r in results)
     largest = {n: max(r.largest_s[n] for r in results) for n in results[0].largest_s}
     print(
-        f"live agrees exactly with offline (reps per side, sides in order, faults; start, peak, "
-        f"end, hold and extension to the frame, i.e. equal within half the recording's frame "
-        f"period) on {agreeing}/{len(paths)}, {sum(r.reps for r in results)} reps compared; "
+        f"live agrees exactly with offline (reps per side, sides in order, faults, peak angle "
+        f"within 0.5 deg; start, end, hold and extension to the frame, i.e. equal within half "
+        f"the recording's frame period) on {agreeing}/{len(paths)}, "
+        f"{sum(r.reps for r in results)} reps compared; "
         "largest difference "
         + ", ".join(f"{name} {value:.3f} s" for name, value in largest.items())
     )

@@ -16,8 +16,9 @@ same live engine fed the same messages here (``live.replay.session_report``): th
 dicts must be equal, every field; (b) the offline analysis (``pipeline.analyze_pose``, what
 ``psoas analyze`` runs) of the keypoints the messages carry as the server decodes them,
 exactly (``live.agreement``): repetitions per side, sides in order and faults per repetition
-equal, and each repetition's start, peak, end, hold and extension to the frame (within half
-the period of the session's frames); every figure that differs is printed with both values.
+equal, each repetition's start, end, hold and extension to the frame (within half the period
+of the session's frames) and its peak knee angle within 0.5 deg; every figure that differs is
+printed with both values.
 
 The exit status is 1 when a client failed, a report is wrong, or (unless ``judge_latency`` is
 off) a target is missed: median latency < 40 ms, 95th percentile < 100 ms, no session behind;
@@ -359,8 +360,9 @@ def report_checks(clients: list[Client], results: list[tuple[bool, Agreement | N
     print(
         f"reports identical to the same engine fed the same messages here: "
         f"{identical}/{len(clients)}; agree exactly with offline analysis of the same keypoints "
-        f"(reps per side, sides in order, faults; start, peak, end, hold and extension to the "
-        f"frame, i.e. equal within half the period of the session's frames, {500.0 / FPS:.1f} "
+        f"(reps per side, sides in order, faults, peak angle; start, end, hold and extension "
+        f"to the frame, i.e. equal within half the period of the session's frames, "
+        f"{500.0 / FPS:.1f} "
         f"ms at {FPS:g} fps): "
         f"{agreeing}/{len(clients)}, {sum(a.reps for a in agreements)} reps compared"
     )
