@@ -1,14 +1,11 @@
-"""ruff (lint and format) and mypy run as part of the suite."""
+"""ruff (lint and format) and mypy run as part of the suite (mypy started early, beside the
+other tests: ``tests/code_tools.py``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.code_tools import run
 
 
 @pytest.mark.parametrize(
@@ -21,8 +18,5 @@ ROOT = Path(__file__).resolve().parents[1]
     ids=["ruff-check", "ruff-format", "mypy"],
 )
 def test_tool_is_clean(command: list[str]) -> None:
-    tool = Path(sys.executable).parent / command[0]
-    done = subprocess.run(
-        [str(tool), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    code, output = run(command)
+    assert code == 0, output
