@@ -12,7 +12,9 @@ dropped, leg labels decided by the offline model run causally,
   the fault rules' verdicts, are the counts, the end-of-rep cues and the report. Fed a
   recording, it gives what ``pipeline.analyze_pose`` gives.
 
-Nothing is counted before the setup check passes.
+Nothing is counted before the setup check passes; then the repetitions that ended after the
+athlete got into position count. The settled ``RepEngine`` is fed every frame from the first
+either way, so what counts is timed as ``psoas analyze`` times it, to the frame.
 """
 
 from __future__ import annotations
