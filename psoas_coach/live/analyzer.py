@@ -171,14 +171,18 @@ class LiveAnalyzer:
     @property
     def reps(self) -> tuple[Rep, ...]:
         """Repetitions counted so far (the settled tier's, with their faults), numbered."""
-        kept = [r for r in self._engine.reps if self._counts_rep(r)]
+        kept = self._counted()
         return tuple(r if r.index == i else replace(r, index=i) for i, r in enumerate(kept, 1))
 
     @property
     def counts(self) -> dict[str, int]:
-        """Repetitions per side so far."""
-        reps = self.reps
-        return {s: sum(r.side == s for r in reps) for s in SIDES}
+        """Repetitions per side so far (read every frame: no renumbering)."""
+        kept = self._counted()
+        return {s: sum(r.side == s for r in kept) for s in SIDES}
+
+    def _counted(self) -> list[Rep]:
+        """The engine's repetitions that count, as the engine numbered them."""
+        return [r for r in self._engine.reps if self._counts_rep(r)]
 
     def _counts_rep(self, rep: Rep) -> bool:
         """Whether ``rep`` counts: it ended after the athlete got into position (see
