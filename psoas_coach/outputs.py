@@ -20,9 +20,10 @@ from typing import Literal
 
 from psoas_coach.atomic import write_text_atomic
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.exceptions import InputError, InputNotFoundError, VideoError
 from psoas_coach.faults.words import DEFAULT_LANGUAGE
-from psoas_coach.pipeline import Analysis, analyze_pose
+from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.html import AnalysisLike

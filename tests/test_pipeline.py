@@ -8,9 +8,10 @@ import pytest
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import NoPersonError
-from psoas_coach.pipeline import analyze_pose, build_report, quality_figures
+from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import PoseSequence
+from psoas_coach.report.build import build_report, quality_figures
 from psoas_coach.reps.types import Rep
 from psoas_coach.synth.generator import FaultRates, SynthSpec, generate
 

@@ -21,10 +21,10 @@ from psoas_coach.faults.words import LANGUAGES
 
 if TYPE_CHECKING:
     from psoas_coach.config import AnalysisConfig
+    from psoas_coach.engine import Analysis
     from psoas_coach.live.desktop import SetOutcome
     from psoas_coach.live.events import Event
     from psoas_coach.live.sources import CameraSource, VideoFileSource
-    from psoas_coach.pipeline import Analysis
 
 
 def register(commands: Any) -> None:

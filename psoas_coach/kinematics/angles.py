@@ -125,7 +125,7 @@ def thigh_length_px(pose: PoseSequence, window_s: float | None = SCALE_WINDOW_S)
     """Robust thigh length (hip to knee) in pixels: the median over both legs of the frames up
     to ``window_s`` seconds after the first frame where one was measured (``None``: every
     frame). Live, the same median is known, and kept, once those seconds have passed
-    (:class:`~psoas_coach.live.scale.BodyScale`), so both analyses use one thigh length."""
+    (:class:`~psoas_coach.kinematics.scale.BodyScale`), so both analyses use one thigh length."""
     lengths = thigh_lengths(pose.xy)
     measured = np.isfinite(lengths).any(axis=1)
     if window_s is not None and measured.any():

@@ -6,7 +6,8 @@ Order matters: leg identity first (an exchanged frame looks like an outlier of e
 neighbours in time), then a leg drawn on the other one is removed where it was not there
 (:mod:`psoas_coach.kinematics.occlusion`, which judges by the frames around), then short gaps
 are bridged by linear interpolation, then a zero-phase low-pass smooths every track. All units
-are pixels and seconds.
+are pixels and seconds. :func:`labelled_pose` is the whole-clip first steps; the analysis
+engine runs the rest (:mod:`psoas_coach.kinematics.settled`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
-from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory, zero_phase
+from psoas_coach.kinematics.filters import FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
 from psoas_coach.kinematics.medians import window_nanmedian
 from psoas_coach.kinematics.occlusion import (
@@ -33,63 +34,24 @@ from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 
-@dataclass(frozen=True)
-class CleanPose:
-    """The cleaned sequence and what clean-up did to it.
-
-    Attributes:
-        pose: cleaned keypoints (same frames as the input).
-        swapped: ``(F,)`` frames whose left/right labels were exchanged.
-        outliers: number of landmark positions removed as outliers.
-        filled: ``(F,)`` frames where every landmark was missing and has been interpolated.
-        cutoff_hz: the smoothing low-pass cut-off used, hertz.
-        identity: the leg identity decided (near side, exchanged frames, confidence).
-        legs: where a leg was drawn on the other one without being there.
-        seen: per side ``(F,)`` True where the leg's hip, knee and ankle were seen (not
-            missing, not bridged, not drawn over).
-    """
-
-    pose: PoseSequence
-    swapped: BoolArray
-    outliers: int
-    filled: BoolArray
-    cutoff_hz: float
-    identity: Identity
-    legs: LegView
-    seen: dict[str, BoolArray]
-
-
-def clean_pose(
-    pose: PoseSequence,
-    config: AnalysisConfig,
-    scale_px: float,
-    smoother: FilterFactory | None = None,
-) -> CleanPose:
-    """Run the whole clean-up; ``scale_px`` is the thigh length in pixels."""
+def labelled_pose(
+    pose: PoseSequence, config: AnalysisConfig, scale_px: float
+) -> tuple[PoseSequence, Identity]:
+    """The clean-up's whole-clip first steps: landmarks under ``config.min_visibility`` made
+    missing and the leg labels decided over the whole recording
+    (:func:`~psoas_coach.kinematics.identity.decode_identity`, ``scale_px`` the thigh length
+    in pixels) and applied. Returns the labelled pose and the identity decided; the rest of
+    the clean-up runs in the analysis engine
+    (:class:`~psoas_coach.kinematics.settled.SettledCleaner`)."""
     xy = pose.xy.copy()
     xy[pose.visibility < config.min_visibility] = np.nan
     identity = decode_identity(pose, scale_px)
-    fixed = apply_identity(pose.with_xy(xy), identity.exchanged)
-    cutoff = config.smoothing_hz or settled_cutoff_hz(fixed)
-    tracks = clean_tracks(
-        fixed.time_s, fixed.xy, config, scale_px, smoother or ButterworthFactory(cutoff)
-    )
-    filled = ~pose.detected & ~np.isnan(tracks.xy[:, :, 0]).all(axis=1)
-    return CleanPose(
-        fixed.with_xy(tracks.xy),
-        identity.any_exchanged,
-        tracks.outliers,
-        filled,
-        cutoff,
-        identity,
-        tracks.legs,
-        tracks.seen,
-    )
+    return apply_identity(pose.with_xy(xy), identity.exchanged), identity
 
 
 @dataclass(frozen=True)
 class Tracks:
-    """Landmark tracks after :func:`clean_tracks` (or :func:`place_tracks`, unsmoothed).
+    """Landmark tracks after :func:`place_tracks` (and :func:`smooth_tracks`).
 
     Attributes:
         xy: ``(F, 33, 2)`` cleaned positions in pixels.
@@ -117,20 +79,6 @@ class Tracks:
         return Tracks(self.xy[:count], seen, view, self.outliers, self.missing[:count])
 
 
-def clean_tracks(
-    time_s: FloatArray,
-    xy: FloatArray,
-    config: AnalysisConfig,
-    scale_px: float,
-    smoother: FilterFactory,
-) -> Tracks:
-    """The clean-up after leg identity, on ``xy`` ``(F, 33, 2)`` pixels (labels decided,
-    low-visibility landmarks NaN) at ``time_s`` ``(F,)``: outliers, legs drawn where they were
-    not, gaps (:func:`place_tracks`), then zero-phase smoothing. Offline on a whole recording,
-    live on a sliding window (:mod:`psoas_coach.live.settled`), the same steps."""
-    return smooth_tracks(time_s, place_tracks(time_s, xy, config, scale_px), smoother)
-
-
 def place_tracks(
     time_s: FloatArray,
     xy: FloatArray,
@@ -139,8 +87,10 @@ def place_tracks(
     *,
     growing: bool = False,
 ) -> Tracks:
-    """The clean-up's steps before smoothing (see :func:`clean_tracks`): outliers removed,
-    legs drawn where they were not removed, gaps bridged; positions ``(F, 33, 2)`` pixels.
+    """The clean-up's steps before smoothing (:func:`smooth_tracks` follows): outliers
+    removed, legs drawn where they were not removed, gaps bridged; positions ``(F, 33, 2)``
+    pixels. Offline on the whole recording, live on a sliding window, both run by
+    :class:`~psoas_coach.kinematics.settled.SettledCleaner`.
 
     ``growing``: the frames are the latest of a recording still coming in; the legs' view
     then says which verdicts are still open (:func:`settled_count`).

@@ -7,14 +7,15 @@ dropped, leg labels decided by the offline model run causally,
 * **fast** (no lag beyond a causal low-pass): the overlay's skeleton and angles, the setup
   check, which leg is moving (a ``RepEngine`` fed these angles), the hold countdown and
   in-repetition posture cues;
-* **settled** (``settle_lag_s`` behind, :mod:`psoas_coach.live.settled`): the offline
-  clean-up replayed on a sliding window, feeding *the* ``RepEngine`` whose repetitions, with
-  the fault rules' verdicts, are the counts, the end-of-rep cues and the report. Fed a
-  recording, it gives what ``pipeline.analyze_pose`` gives.
+* **settled** (``settle_lag_s`` behind): *the* analysis engine
+  (:class:`~psoas_coach.engine.AnalysisEngine`, the one ``psoas analyze`` runs over a whole
+  recording) fed as frames arrive; its repetitions, with the fault rules' verdicts, are the
+  counts, the end-of-rep cues and the report. Fed a recording, it gives what
+  ``pipeline.analyze_pose`` gives.
 
 Nothing is counted before the setup check passes; then the repetitions that ended after the
-athlete got into position count. The settled ``RepEngine`` is fed every frame from the first
-either way, so what counts is timed as ``psoas analyze`` times it, to the frame.
+athlete got into position count. The engine is fed every frame from the first either way,
+so what counts is timed as ``psoas analyze`` times it, to the frame.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis, AnalysisEngine, SetFacts
 from psoas_coach.faults.base import cue_for
 from psoas_coach.faults.words import translate
-from psoas_coach.kinematics.angles import Kinematics
+from psoas_coach.kinematics.angles import Kinematics, compute_kinematics
 from psoas_coach.kinematics.filters import FilterFactory
 from psoas_coach.kinematics.identity import IdentityFilter, exchange_frame
 from psoas_coach.kinematics.posture import UPRIGHT_DEG
+from psoas_coach.kinematics.scale import BodyScale
 from psoas_coach.live.cues import CueScheduler, number_word
 from psoas_coach.live.events import (
     Cue,
@@ -44,15 +47,13 @@ from psoas_coach.live.events import (
 )
 from psoas_coach.live.fast import FastSmoother
 from psoas_coach.live.hold import HoldTimer
-from psoas_coach.live.recorder import SetFacts, SetRecorder, build_analysis
-from psoas_coach.live.scale import BodyScale
-from psoas_coach.live.settled import SettledBatch, SettledCleaner
+from psoas_coach.live.recorder import KeypointRecorder
 from psoas_coach.live.setup import SetupCheck, SetupVerdict, trunk_tilt_of
 from psoas_coach.live.watch import PostureWatch
-from psoas_coach.pipeline import Analysis
+from psoas_coach.pipeline import set_view_warnings
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
-from psoas_coach.pose.types import FloatArray
+from psoas_coach.pose.types import FloatArray, PoseSequence
 from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.types import Rep
 
@@ -71,7 +72,7 @@ class CoachSettings:
         setup_tolerance_deg: how far from 90 degrees the start may be (default: fault limit
             plus 15).
         settle_lag_s: seconds of final frames that follow a frame before the settled tier
-            releases it (default: ``max_gap_s``; see ``live.settled``).
+            releases it (default: ``max_gap_s``; see ``kinematics.settled``).
         require_setup: count only repetitions that end once the setup check has passed (from
             the moment the athlete got into position); False counts from the first frame
             (keypoint replays without a frame). Either way the repetition engine gets every
@@ -122,28 +123,27 @@ class LiveAnalyzer:
         self.source = source
         c, k = self.config, self.coach
         self._fast = FastSmoother(fps, max_gap_s=c.max_gap_s, factory=fast_filter)
-        self._settled = SettledCleaner(c, lag_s=k.settle_lag_s, max_fps=max(60.0, fps))
+        self._engine = AnalysisEngine(c, lag_s=k.settle_lag_s, max_fps=max(60.0, fps))
         self._setup = SetupCheck(c, tolerance_deg=k.setup_tolerance_deg, hold_s=k.setup_hold_s)
         self._hold = HoldTimer(c, target_s=k.hold_target_s)
         self._watch = PostureWatch(c)
         self._cues = CueScheduler(cooldown_s=k.cooldown_s, muted=k.muted, language=k.language)
         self._scale = BodyScale()
-        self._recorder = SetRecorder()
+        self._recorder = KeypointRecorder()
         self.reset()
 
     def reset(self) -> None:
         """Start a new set: forget every frame, repetition and cue (mute is kept)."""
-        for part in (self._fast, self._settled, self._setup, self._hold, self._watch):
+        for part in (self._fast, self._engine, self._setup, self._hold, self._watch):
             part.reset()
         self._cues.reset()
         self._scale.reset()
         self._recorder.reset()
-        self._warnings: list[str] = []
-        self._engine = RepEngine(self.config, on_warning=self._warnings.append)
+        self._notes: list[str] = []
         self._fast_engine = RepEngine(self.config)
         self._held: list[Rep] = []
         self._identity = IdentityFilter()
-        self._waiting: deque[tuple[float, FloatArray | None, float]] = deque()
+        self._waiting: deque[tuple[float, FloatArray | None, float, bool]] = deque()
         self._verdict = SetupVerdict(False, "", "")
         self._first_s = self._last_s = float("nan")
         self._frames = self._found = 0
@@ -229,10 +229,14 @@ class LiveAnalyzer:
         if self._finished or not (np.isnan(self._last_s) or time_s > self._last_s):
             return []
         self._count_frame(time_s, pose)
-        self._recorder.add_raw(time_s, pose)
+        self._recorder.add(time_s, pose)
         xy = self._prepare(time_s, pose)
         self._smooth = self._fast.update(time_s, xy)
-        self._fast_kin = self._scale.kinematics(np.array([time_s]), self._smooth[None])
+        self._fast_kin = compute_kinematics(
+            PoseSequence.from_arrays(np.array([time_s]), self._smooth[None]),
+            self._scale.thigh_px,
+            axis=self._engine.axis,
+        )
         events = self._check_setup(time_s, pose)
         if self.ready:
             events += self._release_held(time_s)
@@ -248,32 +252,32 @@ class LiveAnalyzer:
         self._finished = True
         now = self._last_s if np.isfinite(self._last_s) else 0.0
         events = self._settle(now, self._identity.finish())
-        events += self._feed_engine(self._settled.finish(self._scale.thigh_px), now)
-        for rep in self._engine.finish():
+        for rep in self._engine.finish(self._scale.thigh_px):
             events += self._rep_found(rep, now)
         events += self._cues.poll(now)
         return events
 
     def note(self, message: str) -> None:
         """Add a warning to the set's report."""
-        self._warnings.append(message)
+        self._notes.append(message)
 
     def analysis(self) -> Analysis:
         """The set's report and recorded signals (call after :meth:`finish`)."""
+        thigh = self._scale.thigh_px
+        fps = self._engine.fps
+        keypoints = self._recorder.pose(self.frame_size, self.source)
+        jitter = self._engine.raw_noise_px() / thigh if np.isfinite(thigh) and thigh > 0 else 0.0
         facts = SetFacts(
             source=self.source,
-            fps=self._settled.fps,
-            first_s=self._first_s,
-            last_s=self._last_s,
-            frames=self._frames,
-            frames_with_person=self._found,
-            warnings=self._report_warnings(),
+            fps=fps,
+            duration_s=self._last_s - self._first_s + 1.0 / fps if self._frames else 0.0,
             near_side=self._identity.near_side,
-            jitter_px=self._settled.raw_noise_px(),
-            frame_size=self.frame_size,
+            jitter_thigh=jitter,
+            warnings=[*set_view_warnings(keypoints), *self._report_warnings()],
+            keypoints=keypoints,
+            person_found=self._found / self._frames if self._frames else 0.0,
         )
-        thigh = self._scale.thigh_px
-        return build_analysis(self._recorder, list(self.reps), facts, self.config, thigh)
+        return self._engine.analysis(facts, thigh, list(self.reps))
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -287,15 +291,16 @@ class LiveAnalyzer:
         """The frame's landmarks as offline clean-up starts them, leg labels decided on the
         frames so far (the fast tier's), or None (nobody usable). The frame waits for the
         settled tier until its labels are final."""
-        if pose is None or not np.isfinite(pose.xy).any() or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
-            self._waiting.append((time_s, None, 1.0))
+        found = pose is not None and bool(np.isfinite(pose.xy).any())
+        if pose is None or not found or trunk_tilt_of(pose.xy) > UPRIGHT_DEG:
+            self._waiting.append((time_s, None, 1.0, found))
             return None
         self._scale.add_raw(time_s, pose.xy, pose.z)
         self._identity.set_scale(self._scale.thigh_px)
         frame = self._identity.update(time_s, pose.xy, pose.z, pose.visibility, self._scale.z_scale)
         xy = pose.xy.copy()
         xy[~(pose.visibility >= self.config.min_visibility)] = np.nan
-        self._waiting.append((time_s, xy, frame.confidence))
+        self._waiting.append((time_s, xy, frame.confidence, True))
         return exchange_frame(xy, frame.exchanged)
 
     def _settle(self, now: float, verdicts: list[dict[str, bool]]) -> list[Event]:
@@ -304,13 +309,13 @@ class LiveAnalyzer:
         events: list[Event] = []
         todo = deque(verdicts)
         while self._waiting and (self._waiting[0][1] is None or todo):
-            time_s, xy, confidence = self._waiting.popleft()
+            time_s, xy, confidence, found = self._waiting.popleft()
             frame = _NOBODY if xy is None else exchange_frame(xy, todo.popleft())
             # Nothing settles before the thigh length is the offline one: every figure of the
             # clean-up is measured in it.
             thigh = self._scale.thigh_px if self._scale.thigh_final else float("nan")
-            batch = self._settled.update(time_s, frame, thigh, confidence)
-            events += self._feed_engine(batch, now)
+            for rep in self._engine.update(time_s, frame, thigh, identity=confidence, found=found):
+                events += self._rep_found(rep, now)
         return events
 
     def _check_setup(self, time_s: float, pose: FramePose | None) -> list[Event]:
@@ -356,21 +361,6 @@ class LiveAnalyzer:
                 cues += self._cues.offer(e.time_s, "Switch", "switch")
         return cues
 
-    def _feed_engine(self, batch: SettledBatch, now: float) -> list[Event]:
-        """Settled tier: signals of released frames into the repetition engine."""
-        if len(batch) == 0:
-            return []
-        self._scale.add_clean(batch.xy)
-        kin = self._scale.kinematics(
-            batch.time_s, batch.xy, seen=batch.seen, identity=batch.identity
-        )
-        self._recorder.add(batch.xy, kin, batch.found)
-        events: list[Event] = []
-        for i in range(len(kin)):
-            for rep in self._engine.update_frame(kin, i):
-                events += self._rep_found(rep, now)
-        return events
-
     def _rep_found(self, rep: Rep, now: float) -> list[Event]:
         """A repetition the engine released: told now if it counts, kept until the setup
         check passes if it has not yet (it counts then if it ended after that moment)."""
@@ -397,7 +387,7 @@ class LiveAnalyzer:
         return events
 
     def _report_warnings(self) -> list[str]:
-        notes = list(self._warnings)
+        notes = list(self._notes)
         if self.coach.require_setup and not self._setup.ready:
             notes.append(
                 f"the setup check never passed, nothing was counted: {self._verdict.message}"

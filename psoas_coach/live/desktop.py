@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from psoas_coach.engine import Analysis
 from psoas_coach.exceptions import InputError
 from psoas_coach.live.engine import FrameResult, LiveEngine
 from psoas_coach.live.events import Cue, Event
 from psoas_coach.live.overlay import draw_overlay
 from psoas_coach.live.sources import FrameSource
 from psoas_coach.live.speech import Speaker
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import ImageArray
 
 WINDOW_TITLE = "Psoas Coach - live (q: end set, m: mute)"

@@ -28,11 +28,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.exceptions import PoseBackendError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.events import Event
 from psoas_coach.live.session import LiveSession
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 

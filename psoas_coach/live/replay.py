@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.events import Event
 from psoas_coach.live.protocol import PoseMessage, decode_text, encode_pose
 from psoas_coach.live.session import LiveSession
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import FramePose, PoseBackend, stack_frames, to_normalized
 from psoas_coach.pose.types import PoseSequence
 

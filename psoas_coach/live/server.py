@@ -31,6 +31,7 @@ from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, RedirectResponse
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.exceptions import PsoasError
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.browser_pose import LIVE_PAGE_CSP, build_pose_files_router
@@ -43,7 +44,6 @@ from psoas_coach.live.protocol import (
     ProtocolError,
 )
 from psoas_coach.live.session import MAX_FRAME_RATE, PICTURE_FPS
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 log = logging.getLogger("psoas_coach.live")

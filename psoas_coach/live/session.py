@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
 from psoas_coach.live.engine import FrameResult, LiveEngine
 from psoas_coach.live.events import Event
@@ -25,7 +26,6 @@ from psoas_coach.live.protocol import (
     decode_text,
     normalized_landmarks,
 )
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.backend import PoseBackend
 
 SOURCE_NAME = "browser webcam"

@@ -119,7 +119,7 @@ class Report:
     ``assessable`` is False when the pose quality was too poor to judge the set: the report
     then holds no repetitions and ``not_assessable_reason`` says why, in words for a coach.
     ``quality`` holds the pose-quality figures that decision was made on (see
-    :func:`psoas_coach.pipeline.quality_figures`).
+    :func:`psoas_coach.report.build.quality_figures`).
     """
 
     source: str

@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from psoas_coach.engine import Analysis
 from psoas_coach.live.protocol import HEADER, MAX_FRAME_BYTES, PROTOCOL, encode_picture
 from psoas_coach.live.server import LiveSettings, build_live_router, create_app
-from psoas_coach.pipeline import Analysis
 from tests.live.conftest import real_frames
 from tests.serving import serve_app
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.faults.base import cue_for, fault_codes
 from psoas_coach.kinematics.angles import Kinematics
-from psoas_coach.pipeline import Analysis
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import FloatArray, PoseSequence
 from psoas_coach.report.model import Report, summarize

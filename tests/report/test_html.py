@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from psoas_coach.pipeline import Analysis, analyze_pose
+from psoas_coach.engine import Analysis
+from psoas_coach.pipeline import analyze_pose
 from psoas_coach.report.html import (
     NO_REPS_MESSAGE,
     asymmetry_reading,

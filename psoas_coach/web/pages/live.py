@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.engine import Analysis
 from psoas_coach.live.analyzer import CoachSettings
 from psoas_coach.live.browser_pose import WASM_SCRIPT_SRC
 from psoas_coach.live.hub import LiveHub
 from psoas_coach.live.server import STATIC_DIR as LIVE_STATIC_DIR
 from psoas_coach.live.server import LiveSettings, serve_connection
 from psoas_coach.outputs import write_outputs
-from psoas_coach.pipeline import Analysis
 from psoas_coach.storage.crud import accounts, jobs, roster, sessions
 from psoas_coach.storage.files import DataDir
 from psoas_coach.storage.models import Athlete, LoginSession

@@ -16,6 +16,9 @@ analysis, and the angles match the offline ones to a fraction of a degree. The f
 with their leg labels final (``IdentityFilter.settled``). It is causal (it never looks at
 frames not yet received); the price is that repetitions are released later: ``lag_s`` after
 the last final frame, and at most ``max_wait_s`` after they happened.
+
+Offline (``streaming=False``) the same object keeps every frame and releases them all at
+:meth:`SettledCleaner.finish`: one window, the whole recording, the offline clean-up itself.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import REQUIRED_JOINTS, SCALE_WINDOW_S
+from psoas_coach.kinematics.buffers import FrameRing
 from psoas_coach.kinematics.cleanup import (
     Tracks,
     auto_cutoff_hz,
@@ -37,12 +41,13 @@ from psoas_coach.kinematics.cleanup import (
 )
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
 from psoas_coach.kinematics.occlusion import CONTEXT_S
-from psoas_coach.live.buffers import FrameRing
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
 #: The landmarks every figure is computed from (angles and pelvis height need no others).
 SIGNAL_JOINTS = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
+#: Every landmark (offline cleans them all, for the annotated video's skeleton).
+ALL_JOINTS = list(range(NUM_LANDMARKS))
 #: Seconds of frames before the first unreleased one that the window keeps, beyond the
 #: longest gap: the forward low-pass settles from rest within it.
 FILTER_SETTLE_S = 1.0
@@ -60,7 +65,7 @@ class SettledBatch:
     (the confidence in each frame's leg labels) and ``found`` ``(N,)`` (the pose estimator
     found the person in the frame, before clean-up filled gaps).
 
-    Only :data:`SIGNAL_JOINTS` are filled in ``xy``; the other landmarks are NaN.
+    Only the cleaner's ``joints`` are filled in ``xy``; the other landmarks are NaN.
     """
 
     time_s: FloatArray
@@ -86,6 +91,10 @@ class SettledCleaner:
         history_s: seconds of frames kept for the frame rate and noise estimates.
         max_fps: highest frame rate expected (sizes the buffer).
         smoother: the low-pass (default: Butterworth at the configured or automatic cut-off).
+        joints: the landmarks cleaned and released (default :data:`SIGNAL_JOINTS`).
+        streaming: False: release nothing before :meth:`finish` (offline: keep every frame,
+            ``max_frames`` of them, and clean the whole recording at once).
+        max_frames: frames kept (default ``history_s * max_fps``).
     """
 
     def __init__(
@@ -98,13 +107,18 @@ class SettledCleaner:
         history_s: float = 120.0,
         max_fps: float = 60.0,
         smoother: FilterFactory | None = None,
+        joints: list[int] | None = None,
+        streaming: bool = True,
+        max_frames: int | None = None,
     ) -> None:
         self.config = config
         self.lag_s = config.max_gap_s if lag_s is None else lag_s
         self.every_s = every_s
         self.max_wait_s = max_wait_s
+        self.joints = SIGNAL_JOINTS if joints is None else joints
+        self.streaming = streaming
         self._smoother = smoother
-        self._ring = FrameRing(int(history_s * max_fps))
+        self._ring = FrameRing(max_frames or int(history_s * max_fps), aux=2)
         self.reset()
 
     def reset(self) -> None:
@@ -123,17 +137,25 @@ class SettledCleaner:
         return self._ring.fps()
 
     def update(
-        self, time_s: float, xy: FloatArray, thigh_px: float, identity: float = 1.0
+        self,
+        time_s: float,
+        xy: FloatArray,
+        thigh_px: float,
+        identity: float = 1.0,
+        found: bool | None = None,
     ) -> SettledBatch:
         """Add one frame (``xy`` ``(33, 2)`` pixels, visibility-masked, leg labels decided,
-        ``identity`` the confidence in those labels).
+        ``identity`` the confidence in those labels, ``found``: the pose estimator found the
+        person in it, default: some landmark of ``xy`` is known).
 
         ``thigh_px`` is the current thigh length estimate in pixels. Returns the frames
-        released now (often none: they go in batches every ``every_s`` seconds).
+        released now (often none: they go in batches every ``every_s`` seconds; none at all
+        before :meth:`finish` when not ``streaming``).
         """
-        self._ring.append(time_s, xy, identity)
+        found = bool(np.isfinite(xy).any()) if found is None else found
+        self._ring.append(time_s, xy, identity, float(found))
         self._first_s = time_s if np.isnan(self._first_s) else self._first_s
-        if time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
+        if not self.streaming or time_s - self._run_s < self.every_s or not np.isfinite(thigh_px):
             return _empty()
         self._run_s = time_s
         return self._release(time_s - self.lag_s, thigh_px)
@@ -150,7 +172,7 @@ class SettledCleaner:
         if not (t > self._released_s).any():
             return _empty()
         window = np.full(xy.shape, np.nan)
-        window[:, SIGNAL_JOINTS] = xy[:, SIGNAL_JOINTS]
+        window[:, self.joints] = xy[:, self.joints]
         end = np.isinf(until_s)
         placed = place_tracks(t, window, self.config, thigh_px, growing=not end)
         final = t.size if end else self._final_count(t, placed)
@@ -159,16 +181,15 @@ class SettledCleaner:
         self._hold_open(t, placed, fresh)
         if not fresh.any():
             return _empty()
-        factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px))
+        factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px, end))
         tracks = smooth_tracks(t[:final], placed.head(final), factory)
         fresh = fresh[:final]
         out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
-        out[:, SIGNAL_JOINTS] = tracks.xy[fresh][:, SIGNAL_JOINTS]
+        out[:, self.joints] = tracks.xy[fresh][:, self.joints]
         self._released_s = float(t[:final][fresh][-1])
         seen = {s: tracks.seen[s][fresh] for s in SIDES}
-        found = np.isfinite(xy[:final][fresh]).any(axis=(1, 2))
-        identity = self._ring.last_aux(count)[:final][fresh]
-        return SettledBatch(t[:final][fresh], out, seen, identity, found)
+        aux = self._ring.last_aux(count)[:final][fresh]
+        return SettledBatch(t[:final][fresh], out, seen, aux[:, 0], aux[:, 1] > 0)
 
     def _final_count(self, t: FloatArray, placed: Tracks) -> int:
         """Frames of the window no frame still to come can change (:func:`settled_count`),
@@ -204,16 +225,17 @@ class SettledCleaner:
         start = min(pending[0] - self.config.max_gap_s - FILTER_SETTLE_S, self._keep_from_s)
         return int(np.count_nonzero(times >= start))
 
-    def _cutoff(self, time_s: float, thigh_px: float) -> float:
+    def _cutoff(self, time_s: float, thigh_px: float, end: bool = False) -> float:
         """The configured cut-off, or the automatic one (Hz): from the noise seen so far, and
-        once :data:`SCALE_WINDOW_S` seconds have passed the offline one, which stays
-        (``cleanup.settled_cutoff_hz``)."""
+        once :data:`SCALE_WINDOW_S` seconds have passed (or the set ended before) the offline
+        one, which stays (``cleanup.settled_cutoff_hz``)."""
         if self.config.smoothing_hz:
             return self.config.smoothing_hz
         if self._cutoff_s == np.inf:
             return self.cutoff_hz
         t, xy = self._ring.last(len(self._ring))
-        if t.size and t[-1] > t[0] + SCALE_WINDOW_S and t[0] == self._first_s:
+        whole = end or (t.size and t[-1] > t[0] + SCALE_WINDOW_S)
+        if t.size and whole and t[0] == self._first_s:
             self.cutoff_hz = settled_cutoff_hz(PoseSequence.from_arrays(t, xy))
             self._cutoff_s = np.inf
         elif time_s - self._cutoff_s >= CUTOFF_REFRESH_S or not np.isfinite(self.cutoff_hz):

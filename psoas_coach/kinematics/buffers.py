@@ -1,4 +1,4 @@
-"""Bounded buffers for the live path: a running median and a ring of recent landmark frames.
+"""Bounded buffers for the streaming analysis: a running median, a ring of recent frames.
 
 Offline, the thigh length, depth scale, trunk direction and frame rate are medians over the
 whole recording; live, they are medians over everything seen so far (bounded, so memory stays
@@ -61,11 +61,12 @@ class RunningMedian:
 
 class FrameRing:
     """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels,
-    and one number per frame beside them (``aux``, e.g. the confidence in its leg labels);
+    and ``aux`` numbers per frame beside them (e.g. the confidence in its leg labels);
     rows of a :class:`~psoas_coach.reps.history.SignalHistory`."""
 
-    def __init__(self, capacity: int) -> None:
-        self._rows = SignalHistory(capacity, _XY_WIDTH + 1)
+    def __init__(self, capacity: int, aux: int = 1) -> None:
+        self.aux = aux
+        self._rows = SignalHistory(capacity, _XY_WIDTH + aux)
 
     def reset(self) -> None:
         """Drop every frame."""
@@ -74,9 +75,11 @@ class FrameRing:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def append(self, time_s: float, xy: FloatArray, aux: float = float("nan")) -> None:
-        """Add one frame (``xy`` ``(33, 2)``) and its number ``aux``."""
-        self._rows.append(time_s, np.append(xy.ravel(), aux))
+    def append(self, time_s: float, xy: FloatArray, *aux: float) -> None:
+        """Add one frame (``xy`` ``(33, 2)``) and its numbers ``aux`` (NaN where missing)."""
+        extra = np.full(self.aux, np.nan)
+        extra[: len(aux)] = aux
+        self._rows.append(time_s, np.concatenate([xy.ravel(), extra]))
 
     def last(self, count: int) -> tuple[FloatArray, FloatArray]:
         """Copies of the latest ``count`` frames (fewer if fewer are kept), oldest first."""
@@ -84,8 +87,9 @@ class FrameRing:
         return t, rows[:, :_XY_WIDTH].reshape(-1, NUM_LANDMARKS, 2)
 
     def last_aux(self, count: int) -> FloatArray:
-        """The numbers of the latest ``count`` frames, oldest first (as :meth:`last`)."""
-        return np.asarray(self._rows.last(count)[1][:, _XY_WIDTH], dtype=np.float64)
+        """The numbers ``(N, aux)`` of the latest ``count`` frames, oldest first (as
+        :meth:`last`)."""
+        return np.asarray(self._rows.last(count)[1][:, _XY_WIDTH:], dtype=np.float64)
 
     def times(self) -> FloatArray:
         """Times of the kept frames in seconds, oldest first (a copy)."""
