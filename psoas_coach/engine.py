@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.faults.judge import RULES
 from psoas_coach.kinematics.angles import Kinematics, compute_kinematics
 from psoas_coach.kinematics.filters import FilterFactory
 from psoas_coach.kinematics.scale import MEDIAN_CAPACITY, TrunkAxis
@@ -132,7 +133,9 @@ class AnalysisEngine:
         self._axis.reset()
         self._record.reset()
         self.warnings: list[str] = []
-        self._reps = RepEngine(self.config, max_fps=self._rep_fps, on_warning=self.warnings.append)
+        self._reps = RepEngine(
+            self.config, max_fps=self._rep_fps, on_warning=self.warnings.append, judge=RULES
+        )
 
     @property
     def reps(self) -> tuple[Rep, ...]:

@@ -1,33 +1,18 @@
 """Fault rules: each declares its code and cue and registers itself on definition.
 
 The CLI, the report and the dashboard list faults from :func:`registered_rules`, one place.
-A rule decides on the measures of one finished repetition (:class:`RepMeasures`) with the
+A rule decides on the measures of one finished repetition
+(:class:`~psoas_coach.reps.types.RepMeasures`) with the
 thresholds of :class:`~psoas_coach.config.AnalysisConfig`; it never measures anything itself.
 """
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
 from typing import ClassVar
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.reps.types import RepFigures
-
-
-@dataclass(frozen=True, kw_only=True)
-class RepMeasures(RepFigures):
-    """Everything a fault rule may look at for one repetition: its figures
-    (:class:`~psoas_coach.reps.types.RepFigures`, defined there once) and the context below.
-
-    ``previous_side`` is the side of the repetition before this one (``None`` for the first);
-    ``seen_share`` the share of the rep's frames in which the working leg was seen. A figure
-    that could not be measured is ``None`` (the reason is in ``not_measured``); a rule that
-    needs it does not flag the rep.
-    """
-
-    previous_side: str | None
-    seen_share: float = 1.0
+from psoas_coach.reps.types import RepMeasures
 
 
 class FaultRule(abc.ABC):

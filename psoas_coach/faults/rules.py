@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import FaultRule, RepMeasures
+from psoas_coach.faults.base import FaultRule
+from psoas_coach.reps.types import RepMeasures
 
 
 class ShortHold(FaultRule):

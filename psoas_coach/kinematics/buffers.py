@@ -1,4 +1,5 @@
-"""Bounded buffers for the streaming analysis: a running median, a ring of recent frames.
+"""Bounded buffers for the streaming analysis: a ring of per-frame rows (the repetition
+engine's signal history), a running median, a ring of recent frames.
 
 Offline, the thigh length, depth scale, trunk direction and frame rate are medians over the
 whole recording; live, they are medians over everything seen so far (bounded, so memory stays
@@ -11,10 +12,58 @@ import numpy as np
 
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.reps.history import SignalHistory
 
 #: Values of one frame's landmarks in a ring row.
 _XY_WIDTH = NUM_LANDMARKS * 2
+
+
+class SignalHistory:
+    """Ring buffer of ``(time_s, values)`` rows; the oldest rows drop out when full.
+
+    Args:
+        capacity: rows kept (e.g. 40 s at 120 fps).
+        width: number of values per row.
+    """
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self._t = np.full(capacity, np.nan)
+        self._v = np.full((capacity, width), np.nan)
+        self._next = 0
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, time_s: float, values: FloatArray) -> None:
+        """Add one frame's row."""
+        self._t[self._next] = time_s
+        self._v[self._next] = values
+        self._next = (self._next + 1) % self._t.size
+        self._size = min(self._size + 1, self._t.size)
+
+    def clear(self) -> None:
+        """Drop every row."""
+        self._next = 0
+        self._size = 0
+
+    def last(self, count: int) -> tuple[FloatArray, FloatArray]:
+        """Times ``(N,)`` and values ``(N, width)`` of the latest ``count`` rows (fewer if
+        fewer are kept), oldest first (copies)."""
+        count = min(count, self._size)
+        order = (self._next - count + np.arange(count)) % self._t.size
+        return self._t[order], self._v[order]
+
+    def times(self) -> FloatArray:
+        """Times of the kept rows in seconds, oldest first (a copy)."""
+        return self.last(self._size)[0]
+
+    def since(self, time_s: float) -> tuple[FloatArray, FloatArray]:
+        """Times ``(N,)`` and values ``(N, width)`` of the rows at or after ``time_s``, in order."""
+        start = (self._next - self._size) % self._t.size
+        order = (start + np.arange(self._size)) % self._t.size
+        times = self._t[order]
+        keep = order[times >= time_s]
+        return self._t[keep], self._v[keep]
 
 
 class RunningMedian:
@@ -62,7 +111,7 @@ class RunningMedian:
 class FrameRing:
     """The latest ``capacity`` frames: times ``(N,)`` seconds, landmarks ``(N, 33, 2)`` pixels,
     and ``aux`` numbers per frame beside them (e.g. the confidence in its leg labels);
-    rows of a :class:`~psoas_coach.reps.history.SignalHistory`."""
+    rows of a :class:`SignalHistory`."""
 
     def __init__(self, capacity: int, aux: int = 1) -> None:
         self.aux = aux

@@ -28,6 +28,7 @@ import numpy as np
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.engine import Analysis, AnalysisEngine, SetFacts
 from psoas_coach.faults.base import cue_for
+from psoas_coach.faults.judge import RULES
 from psoas_coach.faults.words import translate
 from psoas_coach.kinematics.angles import Kinematics, compute_kinematics
 from psoas_coach.kinematics.filters import FilterFactory
@@ -140,7 +141,7 @@ class LiveAnalyzer:
         self._scale.reset()
         self._recorder.reset()
         self._notes: list[str] = []
-        self._fast_engine = RepEngine(self.config)
+        self._fast_engine = RepEngine(self.config, judge=RULES)
         self._held: list[Rep] = []
         self._identity = IdentityFilter()
         self._waiting: deque[tuple[float, FloatArray | None, float, bool]] = deque()

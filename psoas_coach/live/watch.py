@@ -16,12 +16,13 @@ from collections import deque
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import RepMeasures, detect_faults
+from psoas_coach.faults.base import detect_faults
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.reps.engine import Movement, RepEngine
 from psoas_coach.reps.history import HIP, KNEE, PELVIS
 from psoas_coach.reps.measure import PRE_WINDOW_S, pre_value
+from psoas_coach.reps.types import RepMeasures
 
 #: Faults that can be seen while the repetition is still going on.
 WATCHED = ("back_lift", "support_leg_drift")

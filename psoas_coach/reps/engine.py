@@ -20,15 +20,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import RepMeasures, cue_for, detect_faults
 from psoas_coach.kinematics.angles import Kinematics
+from psoas_coach.kinematics.buffers import SignalHistory
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import FloatArray
-from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN, SignalHistory
+from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, ROW_WIDTH, SEEN
 from psoas_coach.reps.measure import SETTLED_SHARE, START_SHARE, measure_rep
-from psoas_coach.reps.review import same_side_verdict
 from psoas_coach.reps.trust import rep_confidence
-from psoas_coach.reps.types import FrameQuality, Rep
+from psoas_coach.reps.types import FaultJudge, FrameQuality, Rep, RepMeasures
 
 #: Seconds of history kept, and the longest repetition followed before giving up on it.
 HISTORY_S = 45.0
@@ -254,11 +253,13 @@ class RepEngine:
         config: thresholds (minimum excursion, fault limits).
         max_fps: the highest frame rate expected (sizes the bounded history).
         on_warning: called with a message when a movement is abandoned (e.g. too long).
+        judge: decides a released repetition's faults (``psoas_coach.faults.judge.RULES``).
     """
 
     config: AnalysisConfig = field(default_factory=AnalysisConfig)
     max_fps: float = 120.0
     on_warning: Callable[[str], None] | None = None
+    judge: FaultJudge = field(kw_only=True)
     _legs: dict[str, LegTracker] = field(init=False)
     _history: SignalHistory = field(init=False)
     _pending: list[Candidate] = field(init=False, default_factory=list)
@@ -443,13 +444,13 @@ class RepEngine:
         pos = bisect.bisect_right([r.start_s for r in self._reps], m.start_s)
         previous = self._reps[pos - 1].side if pos else None
         m = RepMeasures(**{**m.__dict__, "previous_side": previous})
-        faults = detect_faults(m, self.config)
+        faults = self.judge.faults(m, self.config)
         confidence, notes = rep_confidence(m.side, m.side_confidence, m.seen_share, m.not_measured)
         rep = Rep.from_fields(
             vars(m),
             index=pos + 1,
             faults=faults,
-            cues=[cue_for(code) for code in faults],
+            cues=[self.judge.cue(code) for code in faults],
             side_confidence=round(m.side_confidence, 3),
             confidence=round(confidence, 3),
             confidence_notes=notes,
@@ -458,9 +459,9 @@ class RepEngine:
         self._reps.insert(pos, rep)
         for k in range(pos + 1, len(self._reps)):
             later = self._reps[k]
-            faults = same_side_verdict(later, self._reps[k - 1].side)
+            faults = self.judge.same_side(later, self._reps[k - 1].side)
             self._reps[k] = replace(
-                later, index=k + 1, faults=faults, cues=[cue_for(c) for c in faults]
+                later, index=k + 1, faults=faults, cues=[self.judge.cue(c) for c in faults]
             )
         return rep
 

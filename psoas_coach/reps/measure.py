@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psoas_coach.faults.base import RepMeasures
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import BoolArray, FloatArray
 from psoas_coach.reps.history import HIP, IDENTITY, KNEE, PELVIS, SEEN
 from psoas_coach.reps.trust import not_measured, seen_share
-from psoas_coach.reps.types import finite_or_none
+from psoas_coach.reps.types import RepMeasures, finite_or_none
 
 #: Share of the excursion that marks the start/end of a repetition and of the hold.
 START_SHARE = 0.10

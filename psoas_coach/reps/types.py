@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, get_args, get_type_hints
+from typing import Any, Protocol, get_args, get_type_hints
+
+from psoas_coach.config import AnalysisConfig
 
 
 def finite_or_none(value: float | None, digits: int | None = None) -> float | None:
@@ -50,7 +52,7 @@ DETAIL = {"show": "detail"}
 @dataclass(frozen=True, kw_only=True)
 class RepFigures:
     """What is measured of one repetition: the one definition of a rep's figures, which
-    :class:`Rep` (the report's rep) and ``faults.base.RepMeasures`` (what a fault rule decides
+    :class:`Rep` (the report's rep) and :class:`RepMeasures` (what a fault rule decides
     on) build on, and the dashboard's rep and the export's columns are derived from
     (docs/definitions.md section 3 gives every definition).
 
@@ -78,6 +80,40 @@ class RepFigures:
     hold_end_s: float = 0.0
     side_confidence: float = field(default=1.0, metadata=TABLE)
     not_measured: dict[str, str] = field(default_factory=dict, metadata=DETAIL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepMeasures(RepFigures):
+    """Everything a fault rule may look at for one repetition: its figures
+    (:class:`RepFigures`, defined there once) and the context below.
+
+    ``previous_side`` is the side of the repetition before this one (``None`` for the first);
+    ``seen_share`` the share of the rep's frames in which the working leg was seen. A figure
+    that could not be measured is ``None`` (the reason is in ``not_measured``); a rule that
+    needs it does not flag the rep.
+    """
+
+    previous_side: str | None
+    seen_share: float = 1.0
+
+
+class FaultJudge(Protocol):
+    """What the repetition engine asks of the fault rules when it releases a repetition
+    (the product's: ``psoas_coach.faults.judge.RULES``; the rules come after the repetitions
+    in the pipeline, so the engine is handed them instead of importing them)."""
+
+    def faults(self, rep: RepMeasures, config: AnalysisConfig) -> list[str]:
+        """The fault codes ``rep`` shows under ``config``, in registry order."""
+        ...
+
+    def cue(self, code: str) -> str:
+        """The athlete's cue of fault ``code``."""
+        ...
+
+    def same_side(self, rep: Rep, previous_side: str | None) -> list[str]:
+        """``rep``'s fault codes with the same-side verdict decided again against the side
+        of the rep before it (``None``: the first rep)."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,8 +33,8 @@ from fastapi import BackgroundTasks
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
+from psoas_coach.faults.review import with_sides
 from psoas_coach.report.model import Report
-from psoas_coach.reps.review import with_sides
 from psoas_coach.reps.types import shown_fields
 from psoas_coach.storage.crud import results as result_crud
 from psoas_coach.storage.files import DataDir

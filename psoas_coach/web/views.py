@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from psoas_coach.faults.review import with_sides
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.report.model import Report
-from psoas_coach.reps.review import with_sides
 from psoas_coach.storage.crud import invitations, roster, sessions
 from psoas_coach.storage.crud import jobs as job_crud
 from psoas_coach.storage.crud import results as result_crud

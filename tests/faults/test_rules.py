@@ -12,12 +12,12 @@ import pytest
 from psoas_coach.config import AnalysisConfig, load_config
 from psoas_coach.faults.base import (
     FaultRule,
-    RepMeasures,
     cue_for,
     detect_faults,
     fault_codes,
     registered_rules,
 )
+from psoas_coach.reps.types import RepMeasures
 
 #: SPEC section 4, in table order.
 SPEC_CODES = [

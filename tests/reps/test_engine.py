@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from psoas_coach.config import AnalysisConfig
+from psoas_coach.faults.judge import RULES
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.types import Rep
@@ -59,7 +60,7 @@ class Session:
 
     def run(self, config: AnalysisConfig | None = None) -> list[Rep]:
         """Feed every frame to a fresh engine; the repetitions released."""
-        engine = RepEngine(config or AnalysisConfig())
+        engine = RepEngine(config or AnalysisConfig(), judge=RULES)
         reps: list[Rep] = []
         for i, t in enumerate(self.t):
             reps += engine.update(
@@ -226,7 +227,7 @@ def test_tracking_gap_inside_a_rep_keeps_the_rep() -> None:
 
 
 def test_counters_and_reset() -> None:
-    engine = RepEngine()
+    engine = RepEngine(judge=RULES)
     s = alternating(2)
     for i, t in enumerate(s.t):
         engine.update(

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from psoas_coach import __version__
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.faults.base import RepMeasures
 from psoas_coach.outputs import analyze_file
 from psoas_coach.reps.types import (
     OPTIONAL_FIGURES,
     REPORT_ORDER,
     Rep,
     RepFigures,
+    RepMeasures,
     shown_fields,
 )
 from psoas_coach.web.export import REP_COLUMNS

@@ -8,9 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from psoas_coach.faults.base import fault_codes
+from psoas_coach.faults.review import with_sides
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.report.model import MIN_SIDE_CONFIDENCE, Report, summarize
-from psoas_coach.reps.review import with_sides
 from psoas_coach.reps.types import Rep
 from psoas_coach.storage.crud.roster import visible_team_ids
 from psoas_coach.storage.models import (
