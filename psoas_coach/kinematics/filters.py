@@ -26,6 +26,16 @@ class Filter(abc.ABC):
     def reset(self) -> None:
         """Forget the past: the next sample starts a new track."""
 
+    def run(self, track: FloatArray) -> FloatArray:
+        """A fresh pass over ``track`` ``(F, ...)`` along axis 0: :meth:`update` per sample
+        after a :meth:`reset` (the filter is left reset)."""
+        self.reset()
+        out = np.empty_like(track)
+        for i in range(track.shape[0]):
+            out[i] = self.update(track[i])
+        self.reset()
+        return out
+
 
 class FilterFactory(abc.ABC):
     """Makes filters for a given sample rate."""
@@ -88,6 +98,49 @@ class ButterworthLowPass(Filter):
         """Start again at rest on the next sample."""
         self._state = None
 
+    def run(self, track: FloatArray) -> FloatArray:
+        """A fresh pass over ``track`` ``(F, ...)``, equal to :meth:`update` per sample after
+        a :meth:`reset`, element for element and bit for bit (the filter is left reset).
+
+        Elements finite throughout take the biquad's recursion alone (the feed-forward part
+        for every sample at once); elements with some NaN take :meth:`update`'s per-sample
+        path; elements NaN throughout stay NaN.
+        """
+        self.reset()
+        if track.shape[0] == 0:
+            return track.copy()
+        flat = track.reshape(track.shape[0], -1)
+        out = np.full(flat.shape, np.nan)
+        nan = np.isnan(flat)
+        clean = ~nan.any(axis=0)
+        if clean.any():
+            out[:, clean] = self._recursion(flat[:, clean])
+        mixed = np.flatnonzero(nan.any(axis=0) & ~nan.all(axis=0))
+        if mixed.size:
+            out[:, mixed] = super().run(flat[:, mixed])
+        self.reset()
+        return out.reshape(track.shape)
+
+    def _recursion(self, x: FloatArray) -> FloatArray:
+        """The filter over finite ``x`` ``(F, M)`` from rest at ``x[0]``, operations in
+        :meth:`update`'s order (feed-forward terms summed first, then the two feedback terms
+        subtracted one after the other)."""
+        b0, b1, b2 = self._b
+        a1, a2 = self._a
+        x1 = np.concatenate([x[:1], x[:-1]])
+        x2 = np.concatenate([x[:1], x[:1], x[:-2]])[: x.shape[0]]
+        y: FloatArray = b0 * x + b1 * x1 + b2 * x2
+        term = np.empty(x.shape[1])
+        y1 = y2 = x[0]
+        for i in range(x.shape[0]):
+            row = y[i]
+            np.multiply(a1, y1, out=term)
+            np.subtract(row, term, out=row)
+            np.multiply(a2, y2, out=term)
+            np.subtract(row, term, out=row)
+            y1, y2 = row, y1
+        return y
+
 
 class ButterworthFactory(FilterFactory):
     """Makes :class:`ButterworthLowPass` filters with cut-off ``cutoff_hz``."""
@@ -102,11 +155,7 @@ class ButterworthFactory(FilterFactory):
 
 def run_filter(factory: FilterFactory, fps: float, track: FloatArray) -> FloatArray:
     """Apply a fresh causal filter along axis 0 of ``track`` (``(F, ...)``)."""
-    flt = factory.create(fps)
-    out = np.empty_like(track)
-    for i in range(track.shape[0]):
-        out[i] = flt.update(track[i])
-    return out
+    return factory.create(fps).run(track)
 
 
 def zero_phase(factory: FilterFactory, fps: float, track: FloatArray) -> FloatArray:
