@@ -98,10 +98,12 @@ def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """Angle a-b-c at ``b`` in degrees, for ``(..., 2)`` point arrays; NaN where undefined."""
     u = a - b
     v = c - b
-    nu = np.linalg.norm(u, axis=-1)
-    nv = np.linalg.norm(v, axis=-1)
+    ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
+    # np.linalg.norm and np.sum over a length-2 axis, spelled out (same operations, in order)
+    nu = np.sqrt(ux * ux + uy * uy)
+    nv = np.sqrt(vx * vx + vy * vy)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * v, axis=-1) / (nu * nv)
+        cos = (ux * vx + uy * vy) / (nu * nv)
     return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
 
 
@@ -184,6 +186,14 @@ def pelvis_height(
 
 
 REQUIRED_JOINTS = ("shoulder", "hip", "knee", "ankle")
+_NEEDED = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
+#: The points a, b, c of the knee and the hip angle (the angle at b).
+_ANGLE_PARTS = {"knee": ("hip", "knee", "ankle"), "hip": ("shoulder", "hip", "knee")}
+#: Landmark indices of a, b and c of the four angles :func:`compute_kinematics` measures in
+#: one pass: knee left, knee right, hip left, hip right.
+_ANGLE_POINTS = [
+    [joint(side, parts[k]) for parts in _ANGLE_PARTS.values() for side in SIDES] for k in range(3)
+]
 
 
 def compute_kinematics(
@@ -199,13 +209,15 @@ def compute_kinematics(
     ``seen`` and ``identity`` come from clean-up (default: every leg seen, labels sure);
     ``axis`` is the floor's direction for the pelvis height (see :func:`pelvis_height`).
     """
-    needed = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
-    valid = np.isfinite(pose.xy[:, needed]).all(axis=(1, 2))
+    valid = np.isfinite(pose.xy[:, _NEEDED]).all(axis=(1, 2))
     n = len(pose)
+    a, b, c = (pose.xy[:, points] for points in _ANGLE_POINTS)
+    angles = interior_angle(a, b, c)  # (F, 4), the columns of _ANGLE_POINTS
+    knee, hip = ({s: angles[:, 2 * i + k].copy() for k, s in enumerate(SIDES)} for i in (0, 1))
     return Kinematics(
         time_s=pose.time_s,
-        knee_deg={s: knee_angle(pose, s) for s in SIDES},
-        hip_deg={s: hip_angle(pose, s) for s in SIDES},
+        knee_deg=knee,
+        hip_deg=hip,
         pelvis_height_thigh=pelvis_height(pose, thigh_px, axis),
         valid=np.asarray(valid),
         thigh_px=thigh_px,
