@@ -8,16 +8,17 @@ check stays ready for the set; later problems are still reported (as warnings).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.kinematics.posture import UPRIGHT_DEG, trunk_tilt_deg
+from psoas_coach.kinematics.posture import UPRIGHT_DEG
 from psoas_coach.pipeline import filmed_from_side
 from psoas_coach.pose.backend import FramePose
-from psoas_coach.pose.landmarks import INDEX, SIDES
-from psoas_coach.pose.types import FloatArray, PoseSequence
+from psoas_coach.pose.landmarks import INDEX, SIDES, joint
+from psoas_coach.pose.types import FloatArray
 
 #: What to fix, in the order checked, with the instruction for the athlete.
 MESSAGES: dict[str, str] = {
@@ -171,7 +172,27 @@ class SetupCheck:
 
 
 def trunk_tilt_of(xy: FloatArray) -> float:
-    """Angle of the shoulder-to-hip line from horizontal, degrees (0 when unknown)."""
-    pose = PoseSequence.from_arrays(np.zeros(1), xy[None])
-    tilt = float(trunk_tilt_deg(pose)[0])
-    return tilt if np.isfinite(tilt) else 0.0
+    """Angle of the shoulder-to-hip line from horizontal, degrees (0 when unknown), of one
+    frame ``xy`` ``(33, 2)`` pixels: ``kinematics.posture.trunk_tilt_deg`` of it as a
+    one-frame sequence, the same value, computed on floats (every frame asks, twice)."""
+    hip, shoulder = _frame_midpoint(xy, "hip"), _frame_midpoint(xy, "shoulder")
+    dx, dy = hip[0] - shoulder[0], hip[1] - shoulder[1]
+    tilt = float(np.degrees(np.arctan2(abs(dy), abs(dx))))
+    return tilt if math.isfinite(tilt) else 0.0
+
+
+def _frame_midpoint(xy: FloatArray, name: str) -> tuple[float, float]:
+    """``angles.midpoint`` of one frame: the mean of the left and right landmark ``name``,
+    either one if only one is seen (a landmark with a coordinate not finite is not seen, as
+    ``PoseSequence.from_arrays`` has it)."""
+    a, b = (_seen_point(xy, joint(s, name)) for s in SIDES)
+    return _mid(a[0], b[0]), _mid(a[1], b[1])
+
+
+def _seen_point(xy: FloatArray, index: int) -> tuple[float, float]:
+    x, y = float(xy[index, 0]), float(xy[index, 1])
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else (math.nan, math.nan)
+
+
+def _mid(a: float, b: float) -> float:
+    return b if math.isnan(a) else a if math.isnan(b) else (a + b) / 2
