@@ -18,6 +18,7 @@ the frames around them) and every figure measured inside it is marked as not see
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -291,4 +292,14 @@ def _edge(
         lo = int(np.searchsorted(t, edge_s, side="right" if outside else "left"))
         hi = int(np.searchsorted(t, edge_s + CONTEXT_S, side="right"))
         idx = lo + np.flatnonzero(pick[lo:hi])[:EDGE_FRAMES]
-    return float(np.median(leg.knee[idx])) if idx.size else None
+    return small_median(leg.knee[idx].tolist()) if idx.size else None
+
+
+def small_median(values: list[float]) -> float:
+    """``np.median`` of a few ``values`` (at least one), on floats: the middle value, or the
+    mean of the two middle ones ((a + b) / 2, as numpy's mean of two); NaN if any is NaN."""
+    if any(math.isnan(v) for v in values):
+        return math.nan
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
