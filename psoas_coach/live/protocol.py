@@ -193,16 +193,17 @@ def _landmark_array(landmarks: Any) -> FloatArray:
     raw = _finite_rows(landmarks)
     if raw is None:
         raise ProtocolError("pose message: landmarks must hold finite numbers only")
+    lows, highs = raw.min(axis=0).tolist(), raw.max(axis=0).tolist()  # per column x, y, z, v
     checks = (
-        ("x and y", raw[:, :2], XY_RANGE),
-        ("z", raw[:, 2], Z_RANGE),
-        ("visibility", raw[:, 3], (0.0, 1.0)),
+        ("x and y", min(lows[:2]), max(highs[:2]), XY_RANGE),
+        ("z", lows[2], highs[2], Z_RANGE),
+        ("visibility", lows[3], highs[3], (0.0, 1.0)),
     )
-    for name, values, (low, high) in checks:
-        if values.min() < low or values.max() > high:
+    for name, least, most, (low, high) in checks:
+        if least < low or most > high:
             raise ProtocolError(
                 f"pose message: landmark {name} must lie in {low:g}..{high:g}, found "
-                f"{values.min():g}..{values.max():g}"
+                f"{least:g}..{most:g}"
             )
     return raw
 

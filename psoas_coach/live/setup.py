@@ -42,6 +42,14 @@ EDGE_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
+class _FramePoints:
+    """One frame's landmarks as floats: ``xy`` 33 ``[x, y]`` pixels, ``visibility`` 33."""
+
+    xy: list[list[float]]
+    visibility: list[float]
+
+
+@dataclass(frozen=True)
 class SetupVerdict:
     """The check's current answer: ``ready``, or the ``problem`` code and its ``message``."""
 
@@ -136,8 +144,9 @@ class SetupCheck:
         """The first view problem of a frame ("" when none); labels need not be corrected."""
         if raw is None or not np.isfinite(raw.xy).any():
             return "no_person"
+        points = _FramePoints(raw.xy.tolist(), raw.visibility.tolist())
         for group, parts in GROUPS.items():
-            if not self._group_in_view(raw, parts, frame_size):
+            if not self._group_in_view(points, parts, frame_size):
                 return group
         if not filmed_from_side(raw.xy, thigh_px):
             return "side_view"
@@ -146,7 +155,7 @@ class SetupCheck:
         return ""
 
     def _group_in_view(
-        self, raw: FramePose, parts: tuple[str, ...], frame_size: tuple[int, int]
+        self, raw: _FramePoints, parts: tuple[str, ...], frame_size: tuple[int, int]
     ) -> bool:
         """True when every landmark of ``parts`` of at least one side is seen in the picture."""
         return any(
@@ -154,12 +163,12 @@ class SetupCheck:
             for side in SIDES
         )
 
-    def _in_view(self, raw: FramePose, index: int, frame_size: tuple[int, int]) -> bool:
+    def _in_view(self, raw: _FramePoints, index: int, frame_size: tuple[int, int]) -> bool:
         if not raw.visibility[index] >= self.min_visibility:
             return False
         x, y = raw.xy[index]
         width, height = frame_size
-        if not (np.isfinite(x) and np.isfinite(y)):
+        if not (math.isfinite(x) and math.isfinite(y)):
             return False
         if width <= 0 or height <= 0:
             return True
