@@ -136,13 +136,15 @@ def thigh_length_px(pose: PoseSequence, window_s: float | None = SCALE_WINDOW_S)
     return float(np.median(finite)) if finite.size else float("nan")
 
 
+_HIPS, _KNEES = ([joint(s, p) for s in SIDES] for p in ("hip", "knee"))
+
+
 def thigh_lengths(xy: FloatArray) -> FloatArray:
     """``(F, 2)`` hip-to-knee distances in pixels of both legs (left, right) of ``xy``
     ``(F, 33, 2)`` (NaN where a point is missing)."""
-    return np.stack(
-        [np.linalg.norm(xy[:, joint(s, "hip")] - xy[:, joint(s, "knee")], axis=-1) for s in SIDES],
-        axis=1,
-    )
+    d = xy[:, _HIPS] - xy[:, _KNEES]  # (F, 2 sides, 2)
+    dx, dy = d[..., 0], d[..., 1]
+    return np.asarray(np.sqrt(dx * dx + dy * dy))  # np.linalg.norm over x/y, spelled out
 
 
 def midpoint(pose: PoseSequence, name: str) -> FloatArray:

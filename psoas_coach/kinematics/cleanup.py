@@ -315,12 +315,9 @@ def fill_gaps(time_s: FloatArray, xy: FloatArray, max_gap_s: float) -> FloatArra
     """
     out = xy.copy()
     flat = out.reshape(out.shape[0], -1)
-    for k in range(flat.shape[1]):
-        track = flat[:, k]
-        missing = np.isnan(track)
-        if not missing.any() or missing.all():
-            continue
-        flat[:, k] = _fill_track(time_s, track, missing, max_gap_s)
+    nan = np.isnan(flat)
+    for k in np.flatnonzero(nan.any(axis=0) & ~nan.all(axis=0)).tolist():
+        flat[:, k] = _fill_track(time_s, flat[:, k], nan[:, k], max_gap_s)
     return out
 
 

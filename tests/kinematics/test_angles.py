@@ -15,6 +15,7 @@ from psoas_coach.kinematics.angles import (
     midpoint,
     pelvis_height,
     thigh_length_px,
+    thigh_lengths,
     trunk_axis,
 )
 from psoas_coach.pose.landmarks import SIDES, joint
@@ -223,3 +224,14 @@ def test_compute_kinematics_angles_equal_the_per_angle_formula_bit_for_bit(frame
         for name, got in (("knee", kin.knee_deg[s]), ("hip", kin.hip_deg[s])):
             assert got.tobytes() == expected[name].tobytes(), (s, name)
             assert got.flags.c_contiguous
+
+
+def test_thigh_lengths_equal_np_linalg_norm_bit_for_bit() -> None:
+    rng = np.random.default_rng(11)
+    xy = rng.normal(400.0, 120.0, (200, 33, 2))
+    xy[rng.random(xy.shape) < 0.1] = np.nan
+    expected = np.stack(
+        [np.linalg.norm(xy[:, joint(s, "hip")] - xy[:, joint(s, "knee")], axis=-1) for s in SIDES],
+        axis=1,
+    )
+    assert thigh_lengths(xy).tobytes() == expected.tobytes()
