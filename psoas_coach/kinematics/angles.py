@@ -104,7 +104,8 @@ def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     nv = np.sqrt(vx * vx + vy * vy)
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = (ux * vx + uy * vy) / (nu * nv)
-    return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
+    clipped = np.minimum(np.maximum(cos, -1.0), 1.0)  # np.clip's values, NaN kept
+    return np.asarray(np.degrees(np.arccos(clipped)), dtype=np.float64)
 
 
 def knee_angle(pose: PoseSequence, side: str) -> FloatArray:
