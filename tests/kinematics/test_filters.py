@@ -135,7 +135,10 @@ def _per_sample(flt: ButterworthLowPass, track: FloatArray) -> FloatArray:
 @pytest.mark.parametrize(
     ("frames", "shape", "nan_share"),
     [
-        (300, (66,), 0.0),  # finite throughout: the recursion alone
+        (300, (66,), 0.0),  # finite throughout: the recursion alone, sample by sample
+        (200, (16,), 0.0),  # the recursion element by element (the live window's width)
+        (200, (24,), 0.0),
+        (200, (25,), 0.0),
         (300, (33, 2), 0.05),  # scattered gaps: the per-sample path for those elements
         (120, (16,), 0.3),
         (1, (4,), 0.0),
