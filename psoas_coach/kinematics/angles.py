@@ -192,10 +192,10 @@ REQUIRED_JOINTS = ("shoulder", "hip", "knee", "ankle")
 _NEEDED = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
 #: The points a, b, c of the knee and the hip angle (the angle at b).
 _ANGLE_PARTS = {"knee": ("hip", "knee", "ankle"), "hip": ("shoulder", "hip", "knee")}
-#: Landmark indices of a, b and c of the four angles :func:`compute_kinematics` measures in
-#: one pass: knee left, knee right, hip left, hip right.
+#: Landmark indices of the four angles :func:`compute_kinematics` measures in one pass (knee
+#: left, knee right, hip left, hip right): their four a points, then the b, then the c.
 _ANGLE_POINTS = [
-    [joint(side, parts[k]) for parts in _ANGLE_PARTS.values() for side in SIDES] for k in range(3)
+    joint(side, parts[k]) for k in range(3) for parts in _ANGLE_PARTS.values() for side in SIDES
 ]
 
 
@@ -214,9 +214,9 @@ def compute_kinematics(
     """
     valid = np.isfinite(pose.xy[:, _NEEDED]).all(axis=(1, 2))
     n = len(pose)
-    a, b, c = (pose.xy[:, points] for points in _ANGLE_POINTS)
-    angles = interior_angle(a, b, c)  # (F, 4), the columns of _ANGLE_POINTS
-    knee, hip = ({s: angles[:, 2 * i + k].copy() for k, s in enumerate(SIDES)} for i in (0, 1))
+    points = pose.xy[:, _ANGLE_POINTS]  # (F, 12, 2): a, b and c of the four angles
+    angles = interior_angle(points[:, 0:4], points[:, 4:8], points[:, 8:12]).T.copy()  # (4, F)
+    knee, hip = ({s: angles[2 * i + k] for k, s in enumerate(SIDES)} for i in (0, 1))
     return Kinematics(
         time_s=pose.time_s,
         knee_deg=knee,
