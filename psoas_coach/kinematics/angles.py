@@ -98,11 +98,14 @@ def interior_angle(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """Angle a-b-c at ``b`` in degrees, for ``(..., 2)`` point arrays; NaN where undefined."""
     u = a - b
     v = c - b
-    nu = np.linalg.norm(u, axis=-1)
-    nv = np.linalg.norm(v, axis=-1)
+    ux, uy, vx, vy = u[..., 0], u[..., 1], v[..., 0], v[..., 1]
+    # np.linalg.norm and np.sum over a length-2 axis, spelled out (same operations, in order)
+    nu = np.sqrt(ux * ux + uy * uy)
+    nv = np.sqrt(vx * vx + vy * vy)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * v, axis=-1) / (nu * nv)
-    return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
+        cos = (ux * vx + uy * vy) / (nu * nv)
+    clipped = np.minimum(np.maximum(cos, -1.0), 1.0)  # np.clip's values, NaN kept
+    return np.asarray(np.degrees(np.arccos(clipped)), dtype=np.float64)
 
 
 def knee_angle(pose: PoseSequence, side: str) -> FloatArray:
@@ -134,13 +137,15 @@ def thigh_length_px(pose: PoseSequence, window_s: float | None = SCALE_WINDOW_S)
     return float(np.median(finite)) if finite.size else float("nan")
 
 
+_HIPS, _KNEES = ([joint(s, p) for s in SIDES] for p in ("hip", "knee"))
+
+
 def thigh_lengths(xy: FloatArray) -> FloatArray:
     """``(F, 2)`` hip-to-knee distances in pixels of both legs (left, right) of ``xy``
     ``(F, 33, 2)`` (NaN where a point is missing)."""
-    return np.stack(
-        [np.linalg.norm(xy[:, joint(s, "hip")] - xy[:, joint(s, "knee")], axis=-1) for s in SIDES],
-        axis=1,
-    )
+    d = xy[:, _HIPS] - xy[:, _KNEES]  # (F, 2 sides, 2)
+    dx, dy = d[..., 0], d[..., 1]
+    return np.asarray(np.sqrt(dx * dx + dy * dy))  # np.linalg.norm over x/y, spelled out
 
 
 def midpoint(pose: PoseSequence, name: str) -> FloatArray:
@@ -184,6 +189,14 @@ def pelvis_height(
 
 
 REQUIRED_JOINTS = ("shoulder", "hip", "knee", "ankle")
+_NEEDED = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
+#: The points a, b, c of the knee and the hip angle (the angle at b).
+_ANGLE_PARTS = {"knee": ("hip", "knee", "ankle"), "hip": ("shoulder", "hip", "knee")}
+#: Landmark indices of the four angles :func:`compute_kinematics` measures in one pass (knee
+#: left, knee right, hip left, hip right): their four a points, then the b, then the c.
+_ANGLE_POINTS = [
+    joint(side, parts[k]) for k in range(3) for parts in _ANGLE_PARTS.values() for side in SIDES
+]
 
 
 def compute_kinematics(
@@ -199,13 +212,15 @@ def compute_kinematics(
     ``seen`` and ``identity`` come from clean-up (default: every leg seen, labels sure);
     ``axis`` is the floor's direction for the pelvis height (see :func:`pelvis_height`).
     """
-    needed = [joint(s, j) for s in SIDES for j in REQUIRED_JOINTS]
-    valid = np.isfinite(pose.xy[:, needed]).all(axis=(1, 2))
+    valid = np.isfinite(pose.xy[:, _NEEDED]).all(axis=(1, 2))
     n = len(pose)
+    points = pose.xy[:, _ANGLE_POINTS]  # (F, 12, 2): a, b and c of the four angles
+    angles = interior_angle(points[:, 0:4], points[:, 4:8], points[:, 8:12]).T.copy()  # (4, F)
+    knee, hip = ({s: angles[2 * i + k] for k, s in enumerate(SIDES)} for i in (0, 1))
     return Kinematics(
         time_s=pose.time_s,
-        knee_deg={s: knee_angle(pose, s) for s in SIDES},
-        hip_deg={s: hip_angle(pose, s) for s in SIDES},
+        knee_deg=knee,
+        hip_deg=hip,
         pelvis_height_thigh=pelvis_height(pose, thigh_px, axis),
         valid=np.asarray(valid),
         thigh_px=thigh_px,

@@ -115,7 +115,19 @@ def smooth_tracks(time_s: FloatArray, tracks: Tracks, smoother: FilterFactory) -
 
 def frame_rate(time_s: FloatArray) -> float:
     """Frames per second of ``time_s`` ``(F,)``: 1 / the median interval (30 when unknown)."""
-    return float(1.0 / np.median(np.diff(time_s))) if time_s.size > 1 else 30.0
+    return float(1.0 / median_of(np.diff(time_s))) if time_s.size > 1 else 30.0
+
+
+def median_of(values: FloatArray) -> float:
+    """``np.median`` of finite ``values`` ``(N,)``, N >= 1, from one partition: the middle
+    value, or (a + b) / 2 of the two middle ones as numpy's mean of two (the clean-up asks for
+    the frame rate several times in every settled-tier window; np.median's overhead is most of
+    its cost on a few hundred values)."""
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, (half - 1, half))
+    return float((part[half - 1] + part[half]) / 2)
 
 
 def outlier_window(time_s: FloatArray) -> int:
@@ -265,12 +277,9 @@ def fill_gaps(time_s: FloatArray, xy: FloatArray, max_gap_s: float) -> FloatArra
     """
     out = xy.copy()
     flat = out.reshape(out.shape[0], -1)
-    for k in range(flat.shape[1]):
-        track = flat[:, k]
-        missing = np.isnan(track)
-        if not missing.any() or missing.all():
-            continue
-        flat[:, k] = _fill_track(time_s, track, missing, max_gap_s)
+    nan = np.isnan(flat)
+    for k in np.flatnonzero(nan.any(axis=0) & ~nan.all(axis=0)).tolist():
+        flat[:, k] = _fill_track(time_s, flat[:, k], nan[:, k], max_gap_s)
     return out
 
 

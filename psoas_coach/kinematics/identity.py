@@ -157,6 +157,91 @@ def head_near_side(xy: FloatArray) -> tuple[str | None, float]:
     return ("left" if right >= 0.5 else "right"), max(right, 1.0 - right)
 
 
+def _finite_mean(values: list[float]) -> float:
+    """Mean of the finite ``values``, 0 with none: :func:`_row_mean` of one row, summed in
+    the same order from 0.0 (numpy sums fewer than 8 values one after the other)."""
+    total, count = 0.0, 0
+    for v in values:
+        if math.isfinite(v):
+            total += v
+            count += 1
+        else:
+            total += 0.0
+    return total / count if count else 0.0
+
+
+def _clip(value: float, limit: float) -> float:
+    """``value`` clipped to ±``limit`` (NaN stays NaN, as ``np.clip``)."""
+    return value if math.isnan(value) else min(max(value, -limit), limit)
+
+
+def frame_cue(z: list[float], visibility: list[float], z_scale: float, group: str) -> float:
+    """:func:`near_side_cue` of one frame, in float arithmetic: ``z`` and ``visibility`` are
+    the frame's 33 values as lists (``ndarray.tolist()``); the same value, bit for bit."""
+    left = _CUE[group]
+    right = mirror(left)
+    dz = _finite_mean([z[r] - z[k] for k, r in zip(left, right, strict=True)])
+    dv = _finite_mean([visibility[k] - visibility[r] for k, r in zip(left, right, strict=True)])
+    z_term = _clip(dz / max(z_scale, 1e-6), CUE_CLIP)
+    v_term = _clip(dv / VISIBILITY_UNIT, CUE_CLIP)
+    return z_term + v_term
+
+
+def _frame_distance(
+    a: list[list[float]], b: list[list[float]], ia: list[int], ib: list[int]
+) -> float:
+    """:func:`_distance` of one frame: the summed distances of points ``a[ia[k]]`` and
+    ``b[ib[k]]`` present in both (NaN if none), in the same order of operations."""
+    total, present = 0.0, False
+    for i, j in zip(ia, ib, strict=True):
+        dx = a[i][0] - b[j][0]
+        dy = a[i][1] - b[j][1]
+        d = math.sqrt(dx * dx + dy * dy)
+        if math.isnan(d):
+            total += 0.0
+        else:
+            total += d
+            present = True
+    return total if present else math.nan
+
+
+def frame_continuity(
+    xy: list[list[float]], prev_xy: list[list[float]], group: str, scale_px: float
+) -> float:
+    """:func:`continuity_evidence` of one frame, in float arithmetic: ``xy`` and ``prev_xy``
+    are ``(33, 2)`` pixels as nested lists; the same value, bit for bit."""
+    left = _MOVING[group]
+    right = mirror(left)
+    same = _frame_distance(xy, prev_xy, left, left) + _frame_distance(xy, prev_xy, right, right)
+    cross = _frame_distance(xy, prev_xy, left, right) + _frame_distance(xy, prev_xy, right, left)
+    value = _clip((same - cross) / (0.25 * scale_px), JUMP_CLIP)
+    return 0.0 if math.isnan(value) else value
+
+
+def frame_head_side(xy: list[list[float]]) -> str | None:
+    """The side :func:`head_near_side` gives for one frame (``(33, 2)`` pixels as nested
+    lists), in float arithmetic: ``None`` when no head or hip is seen or the body does not lie
+    across the picture."""
+    along = []
+    left_hip, right_hip = xy[joint("left", "hip")], xy[joint("right", "hip")]
+    for c in (0, 1):
+        total, count = 0.0, 0
+        for i in _HEAD:
+            v = xy[i][c]
+            if math.isfinite(v):
+                total += v
+                count += 1
+            else:
+                total += 0.0
+        head = total / count if count else math.nan
+        along.append(head - (left_hip[c] + right_hip[c]) / 2)
+    if not (math.isfinite(along[0]) and math.isfinite(along[1])):
+        return None
+    if not abs(along[0]) > abs(along[1]):
+        return None
+    return "left" if along[0] > 0 else "right"
+
+
 @dataclass(frozen=True)
 class IdentityModel:
     """The chain's weights, in nats (natural-log units of evidence).
@@ -185,6 +270,15 @@ class IdentityModel:
         """``(F, 2)`` log-scores of "as given" and "exchanged" for per-frame cues ``(F,)``."""
         e = near_sign * np.asarray(cue) * self.evidence_per_s * dt
         return np.stack([e / 2, -e / 2 - self.given_per_s * dt], axis=1)
+
+    def frame_emission(self, cue: float, near_sign: float, dt: float) -> tuple[float, float]:
+        """:meth:`emission` of one frame (``cue`` unitless, ``dt`` seconds), in floats."""
+        e = near_sign * cue * self.evidence_per_s * dt
+        return (e / 2, -e / 2 - self.given_per_s * dt)
+
+    def frame_switch(self, jump: float, fresh: bool) -> float:
+        """:meth:`switch` of one frame, in floats."""
+        return -self.switch_cost + self.jump_weight * jump if fresh else -self.gap_switch_cost
 
     def switch(self, jump: FloatArray, fresh: BoolArray) -> FloatArray:
         """``(F,)`` log-score of a change of state into each frame (against staying: 0)."""
@@ -495,7 +589,7 @@ class IdentityFilter:
             paths.reset()
         self._decided: dict[str, deque[bool]] = {g: deque() for g in GROUPS}
         self._chained: deque[bool] = deque()  # per frame given, oldest first: in the chain
-        self._prev_xy: FloatArray | None = None
+        self._prev_xy: list[list[float]] | None = None  # the previous frame's (33, 2) pixels
         self._prev_t = -math.inf
         self._depth_llr = 0.0
         self._head_votes = [0, 0]
@@ -532,8 +626,9 @@ class IdentityFilter:
         if not self._chained[-1]:
             return FrameIdentity({g: False for g in GROUPS}, 1.0, self.near_side)
         dt = min(max(time_s - self._prev_t, 1e-3), MAX_DT_S)
-        cues = {g: float(near_side_cue(z[None], vis[None], z_scale, g)[0]) for g in GROUPS}
-        self._learn_near(xy, cues, dt)
+        points, zs, vs = xy.tolist(), z.tolist(), vis.tolist()
+        cues = {g: frame_cue(zs, vs, z_scale, g) for g in GROUPS}
+        self._learn_near(points, cues, dt)
         sign = 1.0 if self.near_side == "left" else -1.0
         fresh = self._prev_xy is not None and time_s - self._prev_t <= self.model.max_gap_s
         decision: dict[str, bool] = {}
@@ -541,25 +636,28 @@ class IdentityFilter:
         for group in GROUPS:
             jump = 0.0
             if fresh and self._prev_xy is not None:
-                ev = continuity_evidence(xy[None], self._prev_xy[None], group, self._scale)
-                jump = float(ev[0])
-            emit = self.model.emission(np.array([cues[group]]), sign, np.array([dt]))[0]
-            s = float(self.model.switch(np.array([jump]), np.array([fresh]))[0])
-            p0, p1 = self._alpha[group]
-            n0 = _logaddexp(p0, p1 + s) + float(emit[0])
-            n1 = _logaddexp(p0 + s, p1) + float(emit[1])
-            m = max(n0, n1)
-            self._alpha[group] = (n0 - m, n1 - m)
-            decision[group] = n1 > n0
-            pair = (float(emit[0]), float(emit[1]))
-            self._decided[group].extend(self._paths[group].update(pair, s))
+                jump = frame_continuity(points, self._prev_xy, group, self._scale)
+            emit = self.model.frame_emission(cues[group], sign, dt)
+            s = self.model.frame_switch(jump, fresh)
+            decision[group], n1_n0 = self._forward_step(group, emit, s)
+            self._decided[group].extend(self._paths[group].update(emit, s))
             if group == "legs":
-                posterior = 1.0 / (1.0 + math.exp(-min(abs(n1 - n0), 50.0)))
-        self._prev_xy = xy  # continuity compares raw labels, as offline
+                posterior = 1.0 / (1.0 + math.exp(-min(abs(n1_n0), 50.0)))
+        self._prev_xy = points  # continuity compares raw labels, as offline
         self._prev_t = time_s
         self.frames += 1
         confidence = posterior * _sigmoid(abs(self._near_llr()))
         return FrameIdentity(decision, confidence, self.near_side)
+
+    def _forward_step(self, group: str, emit: tuple[float, float], s: float) -> tuple[bool, float]:
+        """One step of ``group``'s forward recursion (log-scores ``emit``, switch score
+        ``s``): whether "exchanged" is now the more probable state, and the log-odds for it."""
+        p0, p1 = self._alpha[group]
+        n0 = _logaddexp(p0, p1 + s) + emit[0]
+        n1 = _logaddexp(p0 + s, p1) + emit[1]
+        m = max(n0, n1)
+        self._alpha[group] = (n0 - m, n1 - m)
+        return n1 > n0, n1 - n0
 
     def settled(self) -> list[dict[str, bool]]:
         """The final verdicts (exchanged groups, as the whole clip's Viterbi path has them) of
@@ -582,9 +680,9 @@ class IdentityFilter:
             self._decided[group].extend(paths.finish())
         return self.settled()
 
-    def _learn_near(self, xy: FloatArray, cues: dict[str, float], dt: float) -> None:
-        clipped = sum(float(np.clip(c, -2 * CUE_CLIP, 2 * CUE_CLIP)) for c in cues.values())
+    def _learn_near(self, xy: list[list[float]], cues: dict[str, float], dt: float) -> None:
+        clipped = sum(_clip(c, 2 * CUE_CLIP) for c in cues.values())
         self._depth_llr += clipped * dt * self.model.evidence_per_s / 2
-        head, _ = head_near_side(xy[None])
+        head = frame_head_side(xy)
         if head is not None:
             self._head_votes[0 if head == "left" else 1] += 1

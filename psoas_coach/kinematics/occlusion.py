@@ -18,6 +18,7 @@ the frames around them) and every figure measured inside it is marked as not see
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -104,13 +105,10 @@ def leg_view(pose: PoseSequence, thigh_px: float, horizon: int | None = None) ->
     """
     together = coincident_frames(pose, thigh_px)
     t = pose.time_s
-    knees = {
-        s: interior_angle(
-            pose.xy[:, joint(s, "hip")], pose.xy[:, joint(s, "knee")], pose.xy[:, joint(s, "ankle")]
-        )
-        for s in SIDES
-    }
-    jumps = np.fmax(*(_edge_steps(k) for k in knees.values()))  # the larger, NaN-aware
+    hip, knee, ankle = (pose.xy[:, [joint(s, p) for s in SIDES]] for p in ("hip", "knee", "ankle"))
+    angles = interior_angle(hip, knee, ankle).T.copy()  # (2, F): both knees in one pass
+    knees = dict(zip(SIDES, angles, strict=True))
+    jumps = np.fmax(*_edge_steps(angles))  # the larger, NaN-aware
     unseen = {s: np.zeros(len(pose), dtype=bool) for s in SIDES}
     first_open = len(pose)
     for side, knee in knees.items():
@@ -164,12 +162,14 @@ class _Leg:
 
 
 def _edge_steps(knee: FloatArray) -> FloatArray:
-    """``(F,)`` at each frame, how far the median knee angle of the :data:`EDGE_FRAMES` frames
-    from it on lies from that of the frames before it, degrees (NaN where either is empty)."""
-    n = knee.size
-    padded = np.concatenate([np.full(EDGE_FRAMES, np.nan), knee, np.full(EDGE_FRAMES, np.nan)])
-    medians = window_nanmedian(sliding_window_view(padded, EDGE_FRAMES))  # NaN: all empty
-    return np.asarray(np.abs(medians[EDGE_FRAMES : EDGE_FRAMES + n] - medians[:n]))
+    """``(..., F)`` at each frame, how far the median knee angle of the :data:`EDGE_FRAMES`
+    frames from it on lies from that of the frames before it, degrees (NaN where either is
+    empty), for knee angles ``(..., F)`` (e.g. both legs at once)."""
+    n = knee.shape[-1]
+    pad = np.full((*knee.shape[:-1], EDGE_FRAMES), np.nan)
+    padded = np.concatenate([pad, knee, pad], axis=-1)
+    medians = window_nanmedian(sliding_window_view(padded, EDGE_FRAMES, axis=-1))  # NaN: empty
+    return np.asarray(np.abs(medians[..., EDGE_FRAMES : EDGE_FRAMES + n] - medians[..., :n]))
 
 
 def _jump_unknown(leg: _Leg, lo: int, cut: int, hi: int) -> slice:
@@ -291,4 +291,14 @@ def _edge(
         lo = int(np.searchsorted(t, edge_s, side="right" if outside else "left"))
         hi = int(np.searchsorted(t, edge_s + CONTEXT_S, side="right"))
         idx = lo + np.flatnonzero(pick[lo:hi])[:EDGE_FRAMES]
-    return float(np.median(leg.knee[idx])) if idx.size else None
+    return small_median(leg.knee[idx].tolist()) if idx.size else None
+
+
+def small_median(values: list[float]) -> float:
+    """``np.median`` of a few ``values`` (at least one), on floats: the middle value, or the
+    mean of the two middle ones ((a + b) / 2, as numpy's mean of two); NaN if any is NaN."""
+    if any(math.isnan(v) for v in values):
+        return math.nan
+    ordered = sorted(values)
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2

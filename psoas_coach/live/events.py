@@ -7,7 +7,7 @@ speak :class:`Cue` events whose ``spoken`` is True.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 from psoas_coach.reps.types import Rep
@@ -166,12 +166,13 @@ class LiveStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (angles rounded to 0.1 degree)."""
-        out = asdict(self)
+        # asdict's result without its deep copies (a status is sent every frame)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["counts"] = dict(self.counts)
         for key in ("knee_deg", "hip_deg"):
             out[key] = {s: None if v is None else round(v, 1) for s, v in out[key].items()}
         out["time_s"] = round(self.time_s, 3)
         if self.hold is not None:
-            out["hold"] = {
-                k: round(v, 2) if isinstance(v, float) else v for k, v in out["hold"].items()
-            }
+            hold = {f.name: getattr(self.hold, f.name) for f in fields(self.hold)}
+            out["hold"] = {k: round(v, 2) if isinstance(v, float) else v for k, v in hold.items()}
         return out

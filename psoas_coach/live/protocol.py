@@ -190,24 +190,38 @@ def _landmark_array(landmarks: Any) -> FloatArray:
         raise ProtocolError(
             f"pose message: landmarks must be null or {NUM_LANDMARKS} [x, y, z, visibility] lists"
         )
-    numbers = [_finite(v) for row in landmarks for v in row]
-    if any(v is None for v in numbers):
+    raw = _finite_rows(landmarks)
+    if raw is None:
         raise ProtocolError("pose message: landmarks must hold finite numbers only")
-    raw = np.array(numbers, dtype=np.float64).reshape(NUM_LANDMARKS, 4)
-    if not np.isfinite(raw).all():
-        raise ProtocolError("pose message: landmarks must be finite numbers")
+    lows, highs = raw.min(axis=0).tolist(), raw.max(axis=0).tolist()  # per column x, y, z, v
     checks = (
-        ("x and y", raw[:, :2], XY_RANGE),
-        ("z", raw[:, 2], Z_RANGE),
-        ("visibility", raw[:, 3], (0.0, 1.0)),
+        ("x and y", min(lows[:2]), max(highs[:2]), XY_RANGE),
+        ("z", lows[2], highs[2], Z_RANGE),
+        ("visibility", lows[3], highs[3], (0.0, 1.0)),
     )
-    for name, values, (low, high) in checks:
-        if values.min() < low or values.max() > high:
+    for name, least, most, (low, high) in checks:
+        if least < low or most > high:
             raise ProtocolError(
                 f"pose message: landmark {name} must lie in {low:g}..{high:g}, found "
-                f"{values.min():g}..{values.max():g}"
+                f"{least:g}..{most:g}"
             )
     return raw
+
+
+def _finite_rows(rows: list[list[Any]]) -> FloatArray | None:
+    """``(33, 4)`` floats of ``rows`` (33 lists of 4) if every value is a finite JSON number
+    (not a boolean; as :func:`_finite` one by one), else None."""
+    numbers = [v for row in rows for v in row]
+    if not set(map(type, numbers)) <= {int, float}:  # a subclass, bool included: one by one
+        checked = [_finite(v) for v in numbers]
+        if any(v is None for v in checked):
+            return None
+        numbers = checked
+    try:
+        raw = np.array(numbers, dtype=np.float64).reshape(NUM_LANDMARKS, 4)
+    except OverflowError:  # an int beyond the largest float
+        return None
+    return raw if bool(np.isfinite(raw).all()) else None
 
 
 def _finite(value: Any) -> float | None:

@@ -8,16 +8,17 @@ check stays ready for the set; later problems are still reported (as warnings).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.kinematics.posture import UPRIGHT_DEG, trunk_tilt_deg
+from psoas_coach.kinematics.posture import UPRIGHT_DEG
 from psoas_coach.pipeline import filmed_from_side
 from psoas_coach.pose.backend import FramePose
-from psoas_coach.pose.landmarks import INDEX, SIDES
-from psoas_coach.pose.types import FloatArray, PoseSequence
+from psoas_coach.pose.landmarks import INDEX, SIDES, joint
+from psoas_coach.pose.types import FloatArray
 
 #: What to fix, in the order checked, with the instruction for the athlete.
 MESSAGES: dict[str, str] = {
@@ -38,6 +39,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: Share of the frame size a landmark may sit outside the picture and still count as in it.
 EDGE_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class _FramePoints:
+    """One frame's landmarks as floats: ``xy`` 33 ``[x, y]`` pixels, ``visibility`` 33."""
+
+    xy: list[list[float]]
+    visibility: list[float]
 
 
 @dataclass(frozen=True)
@@ -135,8 +144,9 @@ class SetupCheck:
         """The first view problem of a frame ("" when none); labels need not be corrected."""
         if raw is None or not np.isfinite(raw.xy).any():
             return "no_person"
+        points = _FramePoints(raw.xy.tolist(), raw.visibility.tolist())
         for group, parts in GROUPS.items():
-            if not self._group_in_view(raw, parts, frame_size):
+            if not self._group_in_view(points, parts, frame_size):
                 return group
         if not filmed_from_side(raw.xy, thigh_px):
             return "side_view"
@@ -145,7 +155,7 @@ class SetupCheck:
         return ""
 
     def _group_in_view(
-        self, raw: FramePose, parts: tuple[str, ...], frame_size: tuple[int, int]
+        self, raw: _FramePoints, parts: tuple[str, ...], frame_size: tuple[int, int]
     ) -> bool:
         """True when every landmark of ``parts`` of at least one side is seen in the picture."""
         return any(
@@ -153,12 +163,12 @@ class SetupCheck:
             for side in SIDES
         )
 
-    def _in_view(self, raw: FramePose, index: int, frame_size: tuple[int, int]) -> bool:
+    def _in_view(self, raw: _FramePoints, index: int, frame_size: tuple[int, int]) -> bool:
         if not raw.visibility[index] >= self.min_visibility:
             return False
         x, y = raw.xy[index]
         width, height = frame_size
-        if not (np.isfinite(x) and np.isfinite(y)):
+        if not (math.isfinite(x) and math.isfinite(y)):
             return False
         if width <= 0 or height <= 0:
             return True
@@ -171,7 +181,27 @@ class SetupCheck:
 
 
 def trunk_tilt_of(xy: FloatArray) -> float:
-    """Angle of the shoulder-to-hip line from horizontal, degrees (0 when unknown)."""
-    pose = PoseSequence.from_arrays(np.zeros(1), xy[None])
-    tilt = float(trunk_tilt_deg(pose)[0])
-    return tilt if np.isfinite(tilt) else 0.0
+    """Angle of the shoulder-to-hip line from horizontal, degrees (0 when unknown), of one
+    frame ``xy`` ``(33, 2)`` pixels: ``kinematics.posture.trunk_tilt_deg`` of it as a
+    one-frame sequence, the same value, computed on floats (every frame asks, twice)."""
+    hip, shoulder = _frame_midpoint(xy, "hip"), _frame_midpoint(xy, "shoulder")
+    dx, dy = hip[0] - shoulder[0], hip[1] - shoulder[1]
+    tilt = float(np.degrees(np.arctan2(abs(dy), abs(dx))))
+    return tilt if math.isfinite(tilt) else 0.0
+
+
+def _frame_midpoint(xy: FloatArray, name: str) -> tuple[float, float]:
+    """``angles.midpoint`` of one frame: the mean of the left and right landmark ``name``,
+    either one if only one is seen (a landmark with a coordinate not finite is not seen, as
+    ``PoseSequence.from_arrays`` has it)."""
+    a, b = (_seen_point(xy, joint(s, name)) for s in SIDES)
+    return _mid(a[0], b[0]), _mid(a[1], b[1])
+
+
+def _seen_point(xy: FloatArray, index: int) -> tuple[float, float]:
+    x, y = float(xy[index, 0]), float(xy[index, 1])
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else (math.nan, math.nan)
+
+
+def _mid(a: float, b: float) -> float:
+    return b if math.isnan(a) else a if math.isnan(b) else (a + b) / 2

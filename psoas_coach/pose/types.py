@@ -85,12 +85,11 @@ class PoseSequence:
         if p.shape == (n, NUM_LANDMARKS, 2):
             missing = ~np.isfinite(p).all(axis=-1)
             p[missing] = np.nan
-            vis = (
-                np.where(missing, 0.0, np.clip(vis, 0.0, 1.0))
-                if vis.shape == missing.shape
-                else vis
-            )
-            if zz.shape == missing.shape:
+            if visibility is None:  # ones: 1 where present (the clip below, without its cost)
+                vis = np.where(missing, 0.0, 1.0)
+            elif vis.shape == missing.shape:
+                vis = np.where(missing, 0.0, np.clip(vis, 0.0, 1.0))
+            if z is not None and zz.shape == missing.shape:  # (no depth: NaN already)
                 zz[missing | ~np.isfinite(zz)] = np.nan
         return cls(t, p, zz, vis, width=width, height=height, source=source)
 

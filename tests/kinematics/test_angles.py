@@ -15,10 +15,11 @@ from psoas_coach.kinematics.angles import (
     midpoint,
     pelvis_height,
     thigh_length_px,
+    thigh_lengths,
     trunk_axis,
 )
 from psoas_coach.pose.landmarks import SIDES, joint
-from psoas_coach.pose.types import FloatArray
+from psoas_coach.pose.types import FloatArray, PoseSequence
 from tests.kinematics.bodies import both_sides, frame_times, joints_pose, posed_body
 
 #: Hand-made 90/90 in the picture (y down): trunk along x, thigh straight up, shank towards the
@@ -195,3 +196,42 @@ def test_compute_kinematics_marks_frames_missing_a_needed_joint() -> None:
     assert np.array_equal(kin.time_s, t)
     assert all(kin.seen[s].all() and kin.seen[s].shape == t.shape for s in SIDES)
     np.testing.assert_array_equal(kin.identity, np.ones(t.size))
+
+
+def _angle_by_norm(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    """The straightforward interior angle: ``np.linalg.norm`` and ``np.sum`` over x/y."""
+    u, v = a - b, c - b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))), dtype=np.float64)
+
+
+@pytest.mark.parametrize("frames", [1, 2, 7, 300])
+def test_compute_kinematics_angles_equal_the_per_angle_formula_bit_for_bit(frames: int) -> None:
+    rng = np.random.default_rng(frames)
+    xy = rng.normal(400.0, 120.0, (frames, 33, 2))
+    xy[rng.random(xy.shape) < 0.1] = np.nan
+    xy[0, joint("left", "knee")] = xy[0, joint("left", "hip")]  # a zero-length thigh
+    kin = compute_kinematics(PoseSequence.from_arrays(np.arange(frames) / 30.0, xy), 150.0)
+    for s in SIDES:
+        hip, knee, ankle, shoulder = (
+            xy[:, joint(s, p)] for p in ("hip", "knee", "ankle", "shoulder")
+        )
+        expected = {
+            "knee": _angle_by_norm(hip, knee, ankle),
+            "hip": _angle_by_norm(shoulder, hip, knee),
+        }
+        for name, got in (("knee", kin.knee_deg[s]), ("hip", kin.hip_deg[s])):
+            assert got.tobytes() == expected[name].tobytes(), (s, name)
+            assert got.flags.c_contiguous
+
+
+def test_thigh_lengths_equal_np_linalg_norm_bit_for_bit() -> None:
+    rng = np.random.default_rng(11)
+    xy = rng.normal(400.0, 120.0, (200, 33, 2))
+    xy[rng.random(xy.shape) < 0.1] = np.nan
+    expected = np.stack(
+        [np.linalg.norm(xy[:, joint(s, "hip")] - xy[:, joint(s, "knee")], axis=-1) for s in SIDES],
+        axis=1,
+    )
+    assert thigh_lengths(xy).tobytes() == expected.tobytes()

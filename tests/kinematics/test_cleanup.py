@@ -17,6 +17,7 @@ from psoas_coach.kinematics.cleanup import (
     AUTO_CUTOFF_RANGE_HZ,
     fill_gaps,
     labelled_pose,
+    median_of,
     remove_outliers,
 )
 from psoas_coach.kinematics.filters import FilterFactory, NoFilterFactory
@@ -254,3 +255,13 @@ def test_fill_gaps_interpolates_in_time_up_to_the_longest_gap(
         np.testing.assert_allclose(out[:4], track[:4])
     else:
         assert np.isnan(out[1:3]).all()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 101, 300])
+def test_median_of_is_numpys_median_bit_for_bit(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for _ in range(50):
+        values = rng.uniform(0.02, 0.05, size)
+        if rng.random() < 0.5:
+            values = np.round(values, 3)  # ties, as frame intervals have
+        assert np.float64(median_of(values)).tobytes() == np.float64(np.median(values)).tobytes()

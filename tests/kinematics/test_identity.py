@@ -13,10 +13,15 @@ from psoas_coach.kinematics.identity import (
     IdentityFilter,
     SurvivorPaths,
     apply_identity,
+    continuity_evidence,
     decode_identity,
     depth_scale,
     exchange_frame,
+    frame_continuity,
+    frame_cue,
+    frame_head_side,
     head_near_side,
+    near_side_cue,
 )
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.landmarks import MIRROR, joint
@@ -210,3 +215,47 @@ def test_confidence_drops_where_the_evidence_is_mixed() -> None:
     identity = decode_identity(PoseSequence(mixed.time_s, mixed.xy, z, vis), THIGH_PX)
     assert identity.confidence[~frames].min() > 0.95
     assert identity.confidence[frames].min() < identity.confidence[~frames].min()
+
+
+def _random_frames(seed: int, frames: int = 400) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Random ``(F, 33, 2)`` pixels, depth and visibility ``(F, 33)``, with gaps (NaN) and
+    frames where nobody, or only a few landmarks, were seen."""
+    rng = np.random.default_rng(seed)
+    xy = rng.normal(500.0, 150.0, (frames, 33, 2))
+    z = rng.normal(0.0, 60.0, (frames, 33))
+    vis = rng.random((frames, 33))
+    for arr in (xy, z, vis):
+        arr[rng.random(arr.shape) < 0.15] = np.nan
+    xy[rng.random(frames) < 0.05] = np.nan
+    xy[::7, :, 1] = np.nan  # one coordinate missing only
+    return xy, z, vis
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_one_frame_evidence_equals_the_vectorised_formulas_bit_for_bit(
+    seed: int, group: str
+) -> None:
+    xy, z, vis = _random_frames(seed)
+    z_scale = 37.5
+    cues = near_side_cue(z, vis, z_scale, group)
+    jumps = continuity_evidence(xy[1:], xy[:-1], group, THIGH_PX)
+    for f in range(len(xy)):
+        assert frame_cue(z[f].tolist(), vis[f].tolist(), z_scale, group) == cues[f]
+        if f:
+            jump = frame_continuity(xy[f].tolist(), xy[f - 1].tolist(), group, THIGH_PX)
+            assert jump == jumps[f - 1]
+        assert frame_head_side(xy[f].tolist()) == head_near_side(xy[f][None])[0]
+
+
+def test_one_frame_head_side_covers_every_case() -> None:
+    frame = np.full((33, 2), np.nan)
+    assert frame_head_side(frame.tolist()) is None  # nobody
+    for hip in (joint("left", "hip"), joint("right", "hip")):
+        frame[hip] = (100.0, 300.0)
+    frame[0] = (400.0, 290.0)  # the nose to the right of the hips: lying, head right
+    assert frame_head_side(frame.tolist()) == head_near_side(frame[None])[0] == "left"
+    frame[0] = (-200.0, 290.0)
+    assert frame_head_side(frame.tolist()) == head_near_side(frame[None])[0] == "right"
+    frame[0] = (110.0, 0.0)  # above the hips: not lying across the picture
+    assert frame_head_side(frame.tolist()) is head_near_side(frame[None])[0] is None

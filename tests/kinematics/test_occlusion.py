@@ -9,7 +9,13 @@ import pytest
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import knee_angle, thigh_length_px
 from psoas_coach.kinematics.cleanup import place_tracks, settled_count
-from psoas_coach.kinematics.occlusion import UNKNOWN_S, coincident_frames, leg_view, runs
+from psoas_coach.kinematics.occlusion import (
+    UNKNOWN_S,
+    coincident_frames,
+    leg_view,
+    runs,
+    small_median,
+)
 from psoas_coach.pipeline import analyze_pose
 from psoas_coach.pose.landmarks import SIDES
 from psoas_coach.pose.types import BoolArray, PoseSequence
@@ -118,3 +124,16 @@ def test_a_recording_coming_in_settles_as_the_whole_recording(where: str) -> Non
         stale.append(not np.array_equal(part.xy[older], whole.xy[:n][older], equal_nan=True))
     assert any(stale), "a fixed lag would release frames the whole recording changes"
     assert np.median(held) < 1.0 and max(held) > 1.5
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+def test_small_median_is_numpys_median_bit_for_bit(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for _ in range(500):
+        values = rng.uniform(0.0, 180.0, size)
+        if rng.random() < 0.3:
+            values = np.round(values, 0)  # ties
+        if rng.random() < 0.1:
+            values[rng.integers(size)] = np.nan
+        got, expected = small_median(values.tolist()), float(np.median(values))
+        assert np.float64(got).tobytes() == np.float64(expected).tobytes(), values

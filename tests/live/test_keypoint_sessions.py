@@ -122,11 +122,13 @@ def _backwards(ws: ClientConnection, messages: list[str]) -> None:
 
 
 def _too_fast(ws: ClientConnection, messages: list[str]) -> None:
-    """Frames stamped 240 a second. Judged by their capture times, so however slowly a busy
-    server reads them (by arrival it would see only its own pace; ``test_guard.py`` covers
-    that clock)."""
+    """Frames stamped 6000 a second, sent at once. Judged by their capture times, however
+    slowly a busy server reads them. (Its arrival clock sees the pace the server takes them
+    at: a server handling a frame in under 1/240 s, as the engine now does, would see them
+    too fast by arrival first if they were stamped only 240 a second; ``test_guard.py``
+    covers that clock.)"""
     for k, m in enumerate(messages[:300]):
-        ws.send(json.dumps(json.loads(m) | {"time_s": k / 240}))
+        ws.send(json.dumps(json.loads(m) | {"time_s": k / 6000}))
 
 
 def _idle(ws: ClientConnection, messages: list[str]) -> None:

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.live.setup import MESSAGES, READY_MESSAGE, SetupCheck, SetupVerdict
+from psoas_coach.kinematics.posture import trunk_tilt_deg
+from psoas_coach.live.setup import MESSAGES, READY_MESSAGE, SetupCheck, SetupVerdict, trunk_tilt_of
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, joint
-from psoas_coach.pose.types import FloatArray
+from psoas_coach.pose.types import FloatArray, PoseSequence
 from psoas_coach.synth.generator import SynthRecording
 
 SIZE = (1280, 720)
@@ -120,3 +121,18 @@ def test_a_start_off_by_more_than_the_fault_limit_is_still_accepted(lying: Frame
     for k in range(20):
         verdict = check.update(k / 30, lying, habit, SIZE, THIGH)
     assert verdict.ready
+
+
+def test_trunk_tilt_of_one_frame_is_the_sequence_formula_bit_for_bit() -> None:
+    rng = np.random.default_rng(3)
+    trunk = [joint(s, p) for s in ("left", "right") for p in ("shoulder", "hip")]
+    for _ in range(2000):
+        xy = rng.normal(400.0, 150.0, (NUM_LANDMARKS, 2))
+        cut = rng.random((NUM_LANDMARKS, 2))
+        xy[cut < 0.2] = np.nan  # one coordinate or both
+        xy[cut > 0.97] = np.inf
+        if rng.random() < 0.1:
+            xy[trunk[1:3]] = xy[trunk[0]]  # a point on another: zero-length pieces
+        tilt = float(trunk_tilt_deg(PoseSequence.from_arrays(np.zeros(1), xy[None]))[0])
+        expected = tilt if np.isfinite(tilt) else 0.0
+        assert np.float64(trunk_tilt_of(xy)).tobytes() == np.float64(expected).tobytes()
