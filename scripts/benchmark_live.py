@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,9 +182,12 @@ def agreement(folder: Path) -> int:
         print(f"error: no keypoint recordings in {folder}", file=sys.stderr)
         return 2
     results = []
+    delays: list[float] = []
     for path in paths:
         pose = read_keypoints(path)
-        offline, live = analyze_pose(pose).report, replay(pose)[1].report
+        events, analysis = replay(pose)
+        offline, live = analyze_pose(pose).report, analysis.report
+        delays += announcement_delays(events, float(pose.time_s[-1]))
         period = frame_period_s(pose.time_s)
         result = compare_reports(live.to_dict(), offline.to_dict(), period)
         results.append(result)
@@ -204,9 +208,26 @@ def agreement(folder: Path) -> int:
         "largest difference "
         + ", ".join(f"{name} {value:.3f} s" for name, value in largest.items())
     )
+    if delays:
+        print(
+            f"a repetition is announced live (its count and figures) a median "
+            f"{np.median(delays):.2f} s after its end_s (90th percentile "
+            f"{np.percentile(delays, 90):.2f} s, max {max(delays):.2f} s; {len(delays)} reps "
+            "announced before the set ended)"
+        )
     if agreeing < len(paths):
         print(f"agreement failed: {len(paths) - agreeing} recordings differ", file=sys.stderr)
     return 0 if agreeing == len(paths) else 1
+
+
+def announcement_delays(events: list[Any], last_s: float) -> list[float]:
+    """Seconds from each repetition's ``end_s`` to the live event that announced it, for the
+    repetitions announced before the set's last frame (the rest come with its end)."""
+    from psoas_coach.live.events import RepFinished
+
+    return [
+        e.time_s - e.rep.end_s for e in events if isinstance(e, RepFinished) and e.time_s < last_s
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
