@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections import deque
 
+from psoas_coach.engine import MAX_RECORD_FRAMES
 from psoas_coach.pose.backend import FramePose, stack_frames
 from psoas_coach.pose.types import PoseSequence
 
-#: Frames kept (an hour at 60 fps); older ones are dropped.
-MAX_RECORD_FRAMES = 216_000
-
 
 class KeypointRecorder:
-    """Bounded record of a set's frames as received (all 33 landmarks)."""
+    """Bounded record of a set's frames as received (all 33 landmarks; as many frames as the
+    engine records, :data:`~psoas_coach.engine.MAX_RECORD_FRAMES`)."""
 
     def __init__(self, max_frames: int = MAX_RECORD_FRAMES) -> None:
         self.max_frames = max_frames
