@@ -41,7 +41,7 @@ import numpy as np
 from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
-from psoas_coach.live.engine import LiveEngine, mediapipe_backend
+from psoas_coach.live.engine import LiveEngine, desktop_threads, mediapipe_backend
 from psoas_coach.live.protocol import HEADER, encode_picture
 from psoas_coach.live.session import LiveSession
 from psoas_coach.pose.backend import ImageArray
@@ -58,6 +58,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO, help="real video to time")
     parser.add_argument("--frames", type=int, default=600, help="pictures to time (default 600)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed first pictures")
+    parser.add_argument(
+        "--pose-threads",
+        type=int,
+        default=desktop_threads(),
+        metavar="N",
+        help="threads of the desktop path's pose networks (default: as psoas live, "
+        f"{desktop_threads()} here)",
+    )
     parser.add_argument("--agreement", type=Path, metavar="DIR", help="keypoint recordings")
     parser.add_argument(
         "--sessions", type=int, metavar="N", help="load: N keypoint clients against one server"
@@ -128,13 +136,13 @@ def report_latency(label: str, ms: FloatArray, fps: float) -> None:
 def desktop_path(pictures: list[ImageArray], fps: float, args: argparse.Namespace) -> None:
     """Camera picture in, events out: :class:`LiveEngine` with BlazePose."""
     pose_ms: list[float] = []
-    with LiveEngine(mediapipe_backend(), LiveAnalyzer(fps=fps)) as engine:
+    with LiveEngine(mediapipe_backend(args.pose_threads), LiveAnalyzer(fps=fps)) as engine:
 
         def step(time_s: float, index: int) -> None:
             pose_ms.append(engine.process(time_s, pictures[index]).pose_ms)
 
         ms, rate = timed(step, camera(pictures, fps, args.frames + args.warmup), args.warmup)
-    report_latency("camera picture -> events", ms, rate)
+    report_latency(f"camera picture -> events (pose on {args.pose_threads} threads)", ms, rate)
     pose = np.array(pose_ms[args.warmup :])
     rest = ms - pose
     print(

@@ -14,7 +14,9 @@ The reps of each live report are paired one-to-one with the offline reps of the 
 counts: :func:`psoas_coach.synth.scoring.match_reps`). Printed per video and over all videos:
 reps per side of each run, matched reps, reps found by only one of the two, and on the matched
 pairs the largest and mean absolute difference (seconds) of the hold (pairs where both measured
-it), the start and the end, with the mean signed difference (live minus offline) in brackets.
+it), the start and the end, with the mean signed difference (live minus offline) in brackets,
+and the pictures each run analysed (fewer in real time than offline: pictures skipped because
+the machine could not keep up, which changes the estimator's landmarks and so the reps).
 A 45 s video takes about 25 s offline, 45 s live real time and 25 s live fast.
 
 Examples::
@@ -157,6 +159,9 @@ class VideoResult:
     video: Path
     reports: dict[str, Report]
     seconds: dict[str, float]
+    #: Pictures each run analysed (rows of its keypoint CSV): a live real-time run that
+    #: analysed fewer than offline skipped pictures it could not keep up with.
+    pictures: dict[str, int]
 
     def comparisons(self) -> dict[str, Comparison]:
         """Offline against each live run."""
@@ -224,10 +229,13 @@ def command(mode: str, video: Path, out: Path) -> list[str]:
     return [*psoas, *live, *fast]
 
 
-def run_mode(mode: str, video: Path, out: Path) -> tuple[Report, float]:
-    """The report of one run of ``video`` and its wall time (seconds); RunError if it fails."""
+def run_mode(mode: str, video: Path, out: Path) -> tuple[Report, float, int]:
+    """The report of one run of ``video``, its wall time (seconds) and the pictures it
+    analysed (rows of its keypoint CSV); RunError if it fails."""
     report_path = out / f"{input_stem(video)}.json"
+    csv_path = out / f"{input_stem(video)}.csv"
     report_path.unlink(missing_ok=True)
+    csv_path.unlink(missing_ok=True)
     started = time.perf_counter()
     done = subprocess.run(command(mode, video, out), capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -236,19 +244,23 @@ def run_mode(mode: str, video: Path, out: Path) -> tuple[Report, float]:
         last = lines[-1].strip().removeprefix("error: ")
         raise RunError(f"{MODES[mode]} failed (exit {done.returncode}): {last}")
     try:
-        return Report.load(report_path), seconds
+        report = Report.load(report_path)
+        with csv_path.open() as rows:
+            pictures = sum(1 for _ in rows) - 1
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise RunError(f"{MODES[mode]}: report {report_path} unreadable: {err}") from err
+    return report, seconds, pictures
 
 
 def run_video(video: Path, work: Path, progress: Callable[[str], None]) -> VideoResult:
     """The three runs of ``video`` (reports under ``work``), one after the other."""
     reports: dict[str, Report] = {}
     seconds: dict[str, float] = {}
+    pictures: dict[str, int] = {}
     for mode, title in MODES.items():
-        reports[mode], seconds[mode] = run_mode(mode, video, work / mode)
+        reports[mode], seconds[mode], pictures[mode] = run_mode(mode, video, work / mode)
         progress(f" {title} {seconds[mode]:.0f} s,")
-    return VideoResult(video, reports, seconds)
+    return VideoResult(video, reports, seconds, pictures)
 
 
 def run_all(
@@ -277,7 +289,10 @@ def _progress(text: str) -> None:
 
 
 def table_rows(
-    counts: dict[str, dict[str, int]], seconds: dict[str, float], comparisons: dict[str, Comparison]
+    counts: dict[str, dict[str, int]],
+    seconds: dict[str, float],
+    pictures: dict[str, int],
+    comparisons: dict[str, Comparison],
 ) -> list[list[str]]:
     """Rows of the figures table: a label, then offline, live real time, live fast."""
 
@@ -292,6 +307,7 @@ def table_rows(
         row("hold diff s", lambda c: c.difference("hold_s").cell()),
         row("start diff s", lambda c: c.difference("start_s").cell()),
         row("end diff s", lambda c: c.difference("end_s").cell()),
+        ["pictures analysed", *(str(pictures[m]) for m in MODES)],
         ["run time s", *(f"{seconds[m]:.0f}" for m in MODES)],
     ]
 
@@ -352,7 +368,8 @@ def show_video(result: VideoResult, plain: bool) -> None:
     offline = result.reports["offline"]
     title = f"{result.video} ({offline.duration_s:.1f} s at {offline.fps:g} fps)"
     comparisons = result.comparisons()
-    show_table(title, table_rows(result.counts(), result.seconds, comparisons), plain)
+    rows = table_rows(result.counts(), result.seconds, result.pictures, comparisons)
+    show_table(title, rows, plain)
     notes = [
         f"  {MODES[m]}: not assessable: {r.not_assessable_reason}"
         for m, r in result.reports.items()
@@ -365,12 +382,13 @@ def show_video(result: VideoResult, plain: bool) -> None:
 
 def overall(
     results: Sequence[VideoResult],
-) -> tuple[dict[str, dict[str, int]], dict[str, float], dict[str, Comparison]]:
-    """Counts and run times summed over videos, comparisons pooled."""
+) -> tuple[dict[str, dict[str, int]], dict[str, float], dict[str, int], dict[str, Comparison]]:
+    """Counts, run times and pictures summed over videos, comparisons pooled."""
     counts = {m: {s: sum(r.counts()[m][s] for r in results) for s in SIDES} for m in MODES}
     seconds = {m: sum(r.seconds[m] for r in results) for m in MODES}
+    pictures = {m: sum(r.pictures[m] for r in results) for m in MODES}
     comparisons = {m: sum((r.comparisons()[m] for r in results), Comparison()) for m in LIVE_MODES}
-    return counts, seconds, comparisons
+    return counts, seconds, pictures, comparisons
 
 
 def figures_document(results: Sequence[VideoResult], failures: Sequence[str]) -> dict[str, Any]:
@@ -379,17 +397,19 @@ def figures_document(results: Sequence[VideoResult], failures: Sequence[str]) ->
     def block(
         counts: dict[str, dict[str, int]],
         seconds: dict[str, float],
+        pictures: dict[str, int],
         comparisons: dict[str, Comparison],
     ) -> dict[str, Any]:
         return {
             "counts": counts,
             "run_seconds": {m: round(s, 1) for m, s in seconds.items()},
+            "pictures": pictures,
             "versus_offline": {m: c.to_dict() for m, c in comparisons.items()},
         }
 
     videos = [
         {"video": str(r.video), "duration_s": r.reports["offline"].duration_s}
-        | block(r.counts(), r.seconds, r.comparisons())
+        | block(r.counts(), r.seconds, r.pictures, r.comparisons())
         for r in results
     ]
     return {"videos": videos, "overall": block(*overall(results)), "failed": list(failures)}

@@ -130,7 +130,7 @@ def _coach(
 ) -> SetOutcome:
     from psoas_coach.live.analyzer import CoachSettings, LiveAnalyzer
     from psoas_coach.live.desktop import run_set
-    from psoas_coach.live.engine import LiveEngine, mediapipe_backend
+    from psoas_coach.live.engine import LiveEngine, desktop_threads, mediapipe_backend
     from psoas_coach.live.speech import make_speaker
 
     analyzer = LiveAnalyzer(
@@ -141,7 +141,9 @@ def _coach(
     )
     speaker = make_speaker(args.speak, args.language)
     try:
-        with LiveEngine(mediapipe_backend(), analyzer, chunks=source.chunks) as engine:
+        with LiveEngine(
+            mediapipe_backend(desktop_threads()), analyzer, chunks=source.chunks
+        ) as engine:
             return run_set(
                 source,
                 engine,

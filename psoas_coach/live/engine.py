@@ -12,6 +12,7 @@ offline video path.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from psoas_coach.pose.backend import (
 from psoas_coach.pose.chunks import RETRY_EARLIER_S, Span, settle_tracker
 from psoas_coach.pose.types import FloatArray
 from psoas_coach.source.video import shrink_to_width
+
+#: Most threads a desktop live set gives the pose networks.
+MAX_POSE_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -176,8 +180,17 @@ class LiveEngine:
         self.close()
 
 
-def mediapipe_backend() -> PoseBackend:
-    """BlazePose full in tracking mode (imported here: MediaPipe loads slowly)."""
+def mediapipe_backend(threads: int = 1) -> PoseBackend:
+    """BlazePose full in tracking mode, its networks on ``threads`` threads (imported here:
+    MediaPipe loads slowly). One thread per estimator where several share the machine (a
+    server's sessions), more for the one picture stream of a desktop set
+    (:func:`desktop_threads`): the landmarks are the same either way."""
     from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
 
-    return MediaPipeBackend()
+    return MediaPipeBackend(threads=threads)
+
+
+def desktop_threads() -> int:
+    """Threads for the pose networks of a desktop live set: one per CPU core, at most
+    :data:`MAX_POSE_THREADS` (XNNPACK gains little beyond)."""
+    return max(1, min(os.cpu_count() or 1, MAX_POSE_THREADS))

@@ -10,6 +10,8 @@ it could decode.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,12 @@ from psoas_coach.source.video import (
     keyframe_times,
     probe_video,
 )
+
+#: Pictures a camera keeps for a reader that is busy (OpenCV's V4L2 capture queues four): a
+#: file played in real time skips a picture only when it is later than this many frame periods.
+CAMERA_BUFFER_FRAMES = 4
+#: Pictures a file's decoder (a thread of its own, beside the pose estimator) may run ahead.
+DECODE_AHEAD_FRAMES = 8
 
 
 class Picture(NamedTuple):
@@ -138,9 +146,10 @@ class VideoFileSource:
 
     Args:
         path: the video.
-        realtime: play at the file's own frame rate (a picture that is already late when it
-            would be shown is skipped, as a camera drops frames a slow reader misses);
-            False plays every picture as fast as they can be processed.
+        realtime: play at the file's own frame rate (a picture later than
+            :data:`CAMERA_BUFFER_FRAMES` frame periods when it would be shown is skipped, as a
+            camera's capture queue drops the pictures a slow reader misses); False plays every
+            picture as fast as they can be processed.
         max_fps: pictures per second kept from faster files (as ``psoas analyze`` does).
         pose_width: each picture also comes shrunk to this width for the pose estimator,
             as ``psoas analyze`` shrinks it (``None``: not shrunk).
@@ -168,18 +177,22 @@ class VideoFileSource:
         self._origin = time.monotonic()
 
     def __iter__(self) -> Frames:
-        """Pictures with their timestamps, paced like a camera when ``realtime``."""
-        self._origin = time.monotonic()
-        period = 1.0 / self.fps
-        pictures = iter_full_and_shrunk(self.path, max_fps=self.max_fps, max_width=self.pose_width)
-        for time_s, image, small in pictures:
+        """Pictures with their timestamps, paced like a camera when ``realtime``: decoded on a
+        thread of their own ahead of the reader (as a camera takes pictures while the reader
+        works), and a picture more than :data:`CAMERA_BUFFER_FRAMES` periods late is skipped."""
+        late_s = CAMERA_BUFFER_FRAMES / self.fps
+        first = True
+        for picture in _decoded_ahead(self.path, self.max_fps, self.pose_width):
+            if first:  # the file is open and decoding: its clock starts now
+                self._origin = time.monotonic() - picture.time_s
+                first = False
             if self.realtime:
-                wait = self._origin + time_s - time.monotonic()
-                if wait < -period:
+                wait = self._origin + picture.time_s - time.monotonic()
+                if wait < -late_s:
                     self.skipped += 1
                     continue
                 time.sleep(max(0.0, wait))
-            yield Picture(time_s, image, small)
+            yield picture
 
     def pause(self, seconds: float) -> None:
         """Show the next pictures ``seconds`` later (see :meth:`FrameSource.pause`)."""
@@ -187,6 +200,46 @@ class VideoFileSource:
 
     def close(self) -> None:
         """Nothing held between pictures."""
+
+
+def _decoded_ahead(path: Path, max_fps: float, pose_width: int | None) -> Frames:
+    """The pictures of :func:`iter_full_and_shrunk`, decoded by a thread of their own up to
+    :data:`DECODE_AHEAD_FRAMES` ahead (an error of the file is raised after the pictures before
+    it). Closing the generator stops the thread."""
+    ahead: queue.Queue[Picture | BaseException | None] = queue.Queue(DECODE_AHEAD_FRAMES)
+    stop = threading.Event()
+
+    def put(item: Picture | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            for time_s, image, small in iter_full_and_shrunk(
+                path, max_fps=max_fps, max_width=pose_width
+            ):
+                if not put(Picture(time_s, image, small)):
+                    return
+        except BaseException as err:  # handed to the reader, raised there
+            put(err)
+            return
+        put(None)
+
+    thread = threading.Thread(target=decode, name=f"decode {path.name}", daemon=True)
+    thread.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def open_source(spec: str, *, realtime: bool = True) -> CameraSource | VideoFileSource:

@@ -1,12 +1,12 @@
 """MediaPipe BlazePose (full or heavy model) behind the :class:`PoseBackend` interface.
 
-Uses MediaPipe's legacy ``solutions.pose`` graph. The full model ships inside the wheel; the
-heavy one (``model="heavy"``, two to three times slower, far better on a leg held extended in
-the air, see README "Accuracy") is MediaPipe's own file from the npm package
-``@mediapipe/pose`` that the project's set-up installs and copies beside the full one
-(``scripts/setup.sh``). Nothing is ever downloaded: MediaPipe would fetch a missing heavy model
-from the internet, so a missing file is refused here first. Landmarks come back in pixels of
-the image given; no MediaPipe type leaves this module.
+Uses the graph of MediaPipe's legacy ``solutions.pose`` (with its networks' thread count set
+here). The full model ships inside the wheel; the heavy one (``model="heavy"``, two to three
+times slower, far better on a leg held extended in the air, see README "Accuracy") is
+MediaPipe's own file from the npm package ``@mediapipe/pose`` that the project's set-up installs
+and copies beside the full one (``scripts/setup.sh``). Nothing is ever downloaded: MediaPipe
+would fetch a missing heavy model from the internet, so a missing file is refused here first.
+Landmarks come back in pixels of the image given; no MediaPipe type leaves this module.
 
 Supine bodies filmed from the side lie horizontally across the picture. BlazePose's detector
 finds them on the project's real supine videos (``../shared/real``, every frame of each), and
@@ -60,6 +60,10 @@ class MediaPipeBackend(PoseBackend):
         model: landmark model, a key of :data:`POSE_MODELS` (default full).
         min_detection_confidence: detector score in [0, 1] needed to report a new person.
         min_tracking_confidence: landmark score in [0, 1] below which the tracker re-detects.
+        threads: CPU threads each network runs on (XNNPACK). The landmarks are the same for
+            any number, bit for bit; two threads take about 0.7 times as long per picture for
+            about 1.4 times the CPU (measured on this project's 2-core machine), so one picture
+            stream on a free machine (a live set) gains, and parallel work does not.
     """
 
     name = "mediapipe"
@@ -70,11 +74,17 @@ class MediaPipeBackend(PoseBackend):
         model: str = DEFAULT_MODEL,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        threads: int = 1,
     ) -> None:
         check_model(model)
+        if threads < 1:
+            raise PoseBackendError(
+                f"MediaPipe BlazePose: threads must be at least 1, not {threads}"
+            )
         self.model = model
+        self.threads = threads
         self._pose = _start_pose(
-            POSE_MODELS[model], min_detection_confidence, min_tracking_confidence
+            POSE_MODELS[model], min_detection_confidence, min_tracking_confidence, threads
         )
 
     def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
@@ -86,7 +96,7 @@ class MediaPipeBackend(PoseBackend):
         """
         _check_image(image_rgb)
         try:
-            results = self._pose.process(image_rgb)
+            results = self._pose.process({"image": image_rgb})
         except (RuntimeError, ValueError) as exc:
             raise PoseBackendError(f"MediaPipe BlazePose failed at {time_s:.2f} s: {exc}") from exc
         if results.pose_landmarks is None:
@@ -107,22 +117,56 @@ class MediaPipeBackend(PoseBackend):
 
 
 def _start_pose(
-    complexity: int, min_detection_confidence: float, min_tracking_confidence: float
+    complexity: int, min_detection_confidence: float, min_tracking_confidence: float, threads: int
 ) -> Any:
-    """A started MediaPipe ``Pose`` graph; failures become :class:`PoseBackendError`."""
+    """A started MediaPipe pose graph (the one ``solutions.pose.Pose`` runs, its networks on
+    ``threads`` threads); failures become :class:`PoseBackendError`."""
     try:
-        from mediapipe.python.solutions import pose as mp_pose
+        from mediapipe.python.solution_base import SolutionBase
 
-        return mp_pose.Pose(
-            static_image_mode=False,
-            model_complexity=complexity,
-            smooth_landmarks=True,
-            enable_segmentation=False,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
+        return SolutionBase(
+            graph_config=_pose_graph(threads),
+            side_inputs={
+                "model_complexity": complexity,
+                "smooth_landmarks": True,
+                "enable_segmentation": False,
+                "smooth_segmentation": False,
+                "use_prev_landmarks": True,
+            },
+            calculator_params={
+                "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
+                    min_detection_confidence
+                ),
+                "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__"
+                "ThresholdingCalculator.threshold": min_tracking_confidence,
+            },
+            outputs=["pose_landmarks"],
         )
     except (ImportError, OSError, RuntimeError, ValueError) as exc:
         raise PoseBackendError(f"MediaPipe BlazePose could not start: {exc}") from exc
+
+
+def _pose_graph(threads: int) -> Any:
+    """MediaPipe's CPU pose-landmark graph (``pose_landmark_cpu.binarypb`` inside the wheel,
+    its subgraphs expanded) with every network set to run on ``threads`` XNNPACK threads
+    (MediaPipe's own default on desktop is one)."""
+    import mediapipe
+    from mediapipe.calculators.tensor.inference_calculator_pb2 import InferenceCalculatorOptions
+    from mediapipe.framework.calculator_pb2 import CalculatorGraphConfig
+    from mediapipe.python._framework_bindings.validated_graph_config import (
+        ValidatedGraphConfig,
+    )
+
+    path = Path(mediapipe.__file__).resolve().parent / "modules" / "pose_landmark"
+    validated = ValidatedGraphConfig()
+    validated.initialize(binary_graph_path=str(path / "pose_landmark_cpu.binarypb"))
+    graph = CalculatorGraphConfig()
+    graph.ParseFromString(validated.binary_config)
+    for node in graph.node:
+        if node.calculator.startswith("InferenceCalculator"):
+            options = node.options.Extensions[InferenceCalculatorOptions.ext]
+            options.delegate.xnnpack.num_threads = threads
+    return graph
 
 
 def _check_image(image: ImageArray) -> None:

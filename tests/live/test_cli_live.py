@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,12 @@ from psoas_coach.exceptions import InputError
 from psoas_coach.live.analyzer import LiveAnalyzer
 from psoas_coach.live.desktop import run_set
 from psoas_coach.live.engine import LiveEngine, mediapipe_backend
-from psoas_coach.live.sources import CameraSource, VideoFileSource, open_source
+from psoas_coach.live.sources import (
+    CAMERA_BUFFER_FRAMES,
+    CameraSource,
+    VideoFileSource,
+    open_source,
+)
 from psoas_coach.live.speech import SilentSpeaker, make_speaker
 from psoas_coach.pose.csv_io import read_keypoints
 
@@ -139,6 +145,31 @@ def test_a_file_played_live_waits_for_the_readers_own_setup_work(short_real_mp4:
             shown += 1
         assert shown + source.skipped == 60
         assert (source.skipped > 0) == skips
+
+
+def test_a_file_played_live_absorbs_a_short_stall_as_a_camera_queue_does(
+    short_real_mp4: Path,
+) -> None:
+    """A reader that stalls for less than the camera's queue of pictures
+    (CAMERA_BUFFER_FRAMES) catches up without losing one; a longer stall loses pictures."""
+    for stall_s, skips in ((0.6 * CAMERA_BUFFER_FRAMES / 30, False), (0.5, True)):
+        source = VideoFileSource(short_real_mp4, realtime=True)
+        assert source.fps == 30
+        shown = 0
+        for _ in source:
+            if shown == 20:
+                time.sleep(stall_s)
+            shown += 1
+        assert shown + source.skipped == 60
+        assert (source.skipped > 0) == skips
+
+
+def test_a_file_source_stopped_early_stops_its_decoder(short_real_mp4: Path) -> None:
+    pictures = iter(VideoFileSource(short_real_mp4, realtime=False))
+    first = [next(pictures).time_s for _ in range(3)]
+    assert first == sorted(first)
+    pictures.close()  # type: ignore[attr-defined]
+    assert not [t for t in threading.enumerate() if t.name.startswith("decode ")]
 
 
 def test_the_engine_says_how_long_its_setup_work_took(short_real_mp4: Path) -> None:

@@ -108,3 +108,24 @@ def test_unknown_or_missing_models_are_refused_with_the_reason(
     monkeypatch.setattr(backend_module, "model_file", lambda model: tmp_path / "none.tflite")
     with pytest.raises(PoseBackendError, match="BlazePose heavy is not installed .*setup.sh"):
         MediaPipeBackend(model="heavy")
+
+
+def test_more_threads_give_the_same_landmarks_bit_for_bit(
+    glute_poses: list[FramePose | None],
+) -> None:
+    """A desktop live set runs the networks on every core; `psoas analyze` on one per chunk:
+    the landmarks must not depend on it, or live and offline would disagree."""
+    with MediaPipeBackend(threads=2) as backend:
+        poses = [
+            backend.estimate(image, t) for t, image in iter_frames(real_video("glute_bridge.mp4"))
+        ]
+    assert [p is None for p in poses] == [p is None for p in glute_poses]
+    for two, one in zip(_found(poses), _found(glute_poses), strict=True):
+        np.testing.assert_array_equal(two.xy, one.xy)
+        np.testing.assert_array_equal(two.z, one.z)
+        np.testing.assert_array_equal(two.visibility, one.visibility)
+
+
+def test_no_threads_is_refused() -> None:
+    with pytest.raises(PoseBackendError, match="threads must be at least 1, not 0"):
+        MediaPipeBackend(threads=0)
