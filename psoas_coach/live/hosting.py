@@ -18,11 +18,12 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
-import queue
+import os
 import signal
-import threading
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -102,9 +103,11 @@ class ThreadHost(SessionHost):
 
 class ProcessHost(SessionHost):
     """Sessions spread over ``processes`` engine processes (started on first use); a new
-    session goes to the process holding the fewest. Each process is reached through a pipe:
-    requests are written to it as they come (many in flight, answered in order) and answers
-    read by the event loop when the pipe has data, with no thread in between."""
+    session goes to the process holding the fewest. Each process is reached through two
+    pipes: requests are written to one as they come (many in flight, answered in order), never
+    blocking the event loop (what the pipe cannot take yet waits in the server, written when
+    the pipe has room), and answers read from the other when it has data; no thread on
+    either side (a reader thread in the engine process cost about a fifth of its CPU)."""
 
     def __init__(self, processes: int) -> None:
         if processes < 1:
@@ -157,13 +160,18 @@ class ProcessHost(SessionHost):
 
 
 class _EngineLink:
-    """One engine process and the pipe to it, seen from the server's event loop."""
+    """One engine process and the pipes to it, seen from the server's event loop."""
 
     def __init__(self, context: Any) -> None:
-        self._conn, child = context.Pipe(duplex=True)
-        self._process = context.Process(target=_engine_main, args=(child,), daemon=True)
+        requests, self._requests = context.Pipe(duplex=False)
+        self._answers, answers = context.Pipe(duplex=False)
+        self._process = context.Process(target=_engine_main, args=(requests, answers), daemon=True)
         self._process.start()
-        child.close()
+        requests.close()
+        answers.close()
+        os.set_blocking(self._requests.fileno(), False)
+        self._outbox = bytearray()  # requests the pipe could not take yet
+        self._writing = False
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -181,22 +189,40 @@ class _EngineLink:
 
     async def request(self, op: str, args: tuple[Any, ...]) -> Any:
         if self._loop is None:
+            if self._requests.closed:
+                raise PoseBackendError("live engine process stopped")
             self._loop = asyncio.get_running_loop()
-            self._loop.add_reader(self._conn.fileno(), self._on_answer)
+            self._loop.add_reader(self._answers.fileno(), self._on_answer)
         ident = next(self._ids)
         future = self._loop.create_future()
         self._pending[ident] = future
-        try:
-            self._conn.send((ident, op, args))
-        except (OSError, ValueError) as err:
-            self._pending.pop(ident, None)
-            raise PoseBackendError(f"live engine process stopped ({err})") from None
+        self._outbox += framed(ForkingPickler.dumps((ident, op, args)))
+        self._flush()
         return await future
+
+    def _flush(self) -> None:
+        """Write what the request pipe takes now; the rest when it has room."""
+        try:
+            while self._outbox:
+                written = os.write(self._requests.fileno(), self._outbox)
+                del self._outbox[:written]
+        except BlockingIOError:
+            pass
+        except OSError as err:
+            self._fail(f"live engine process stopped ({type(err).__name__})")
+            return
+        if self._loop is not None and bool(self._outbox) != self._writing:
+            fd = self._requests.fileno()
+            self._writing = bool(self._outbox)
+            if self._writing:
+                self._loop.add_writer(fd, self._flush)
+            else:
+                self._loop.remove_writer(fd)
 
     def _on_answer(self) -> None:
         try:
-            while self._conn.poll():
-                ident, ok, value = self._conn.recv()
+            while self._answers.poll():
+                ident, ok, value = self._answers.recv()
                 future = self._pending.pop(ident)
                 if future.done():
                     continue
@@ -208,55 +234,64 @@ class _EngineLink:
             self._fail(f"live engine process stopped ({type(err).__name__})")
 
     def _fail(self, message: str) -> None:
-        if self._loop is not None:
-            self._loop.remove_reader(self._conn.fileno())
-            self._loop = None
+        self._stop_watching()
+        self._outbox.clear()
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(PoseBackendError(message))
         self._pending.clear()
 
+    def _stop_watching(self) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError, ValueError, OSError):
+                self._loop.remove_reader(self._answers.fileno())
+                if self._writing:
+                    self._loop.remove_writer(self._requests.fileno())
+            self._loop = None
+            self._writing = False
+
     def close(self) -> None:
-        if self._loop is not None and not self._conn.closed:
-            with contextlib.suppress(RuntimeError, ValueError):
-                self._loop.remove_reader(self._conn.fileno())
-        self._conn.close()
+        if not self._answers.closed:
+            self._stop_watching()
+        self._requests.close()
+        self._answers.close()
         self._process.join(5)
         if self._process.is_alive():
             self._process.terminate()
 
 
-def _engine_main(conn: Any) -> None:
-    """An engine process: answer requests from the pipe until it closes. A thread reads the
-    pipe into a queue, so the server's writes never wait while an answer is being written."""
+def framed(payload: bytes) -> bytes:
+    """``payload`` as one message of :class:`multiprocessing.connection.Connection` (what its
+    ``recv`` reads): a 4-byte big-endian length, or -1 and an 8-byte length for 2 GiB and more."""
+    size = len(payload)
+    header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+    return header + payload
+
+
+def _engine_main(requests: Any, answers: Any) -> None:
+    """An engine process: answer requests from one pipe on the other until it closes (the
+    server never waits on our answers: it reads them whenever they come)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the server, which stops us
-    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-
-    def read() -> None:
-        try:
-            while True:
-                requests.put(conn.recv())
-        except (EOFError, OSError):
-            requests.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
     operations: dict[str, Callable[..., Any]] = {
         "start": _start_remote,
         "call": _call_remote,
         "drop": _drop_remote,
     }
-    while (request := requests.get()) is not None:
-        ident, op, args = request
+    while True:
+        try:
+            ident, op, args = requests.recv()
+        except (EOFError, OSError):
+            return
         try:
             answer = (ident, True, operations[op](*args))
         except Exception as err:  # sent back: raised where the server awaits the answer
             answer = (ident, False, err)
         try:
-            conn.send(answer)
+            answers.send(answer)
         except (EOFError, OSError):
             return
         except Exception as err:  # an answer that cannot be pickled
-            conn.send((ident, False, RuntimeError(f"{type(err).__name__}: {err}")))
+            answers.send((ident, False, RuntimeError(f"{type(err).__name__}: {err}")))
 
 
 def _invoke(session: LiveSession, name: str, args: tuple[Any, ...]) -> Any:
