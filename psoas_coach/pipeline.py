@@ -8,6 +8,7 @@ writing files after it (``psoas_coach.report``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = ["Analysis", "analyze_pose", "filmed_from_side", "set_view_warnings", 
 
 #: Left/right hips farther apart than this many thigh lengths: not a side view.
 SIDE_VIEW_MAX_HIP_SPREAD = 0.6
+_LEFT_HIP, _RIGHT_HIP = joint("left", "hip"), joint("right", "hip")
 #: The report's warning for a recording that fails the side-view check.
 SIDE_VIEW_WARNING = "the camera does not seem to film from the side: place it level with the hips"
 
@@ -101,12 +103,22 @@ def filmed_from_side(xy: FloatArray, thigh_px: float) -> bool:
     (one frame ``(33, 2)`` or frames ``(F, 33, 2)``, pixels) lie more than
     :data:`SIDE_VIEW_MAX_HIP_SPREAD` thigh lengths (``thigh_px`` pixels) apart, over frames
     their median; True when the hips or the thigh length are unknown."""
-    frames = np.asarray(xy).reshape(-1, NUM_LANDMARKS, 2)
-    spread = np.linalg.norm(
-        frames[:, joint("left", "hip")] - frames[:, joint("right", "hip")], axis=-1
-    )
+    frames = np.asarray(xy)
+    if frames.shape == (NUM_LANDMARKS, 2):  # one frame (the live setup check, every frame)
+        return _frame_filmed_from_side(frames, thigh_px)
+    frames = frames.reshape(-1, NUM_LANDMARKS, 2)
+    spread = np.linalg.norm(frames[:, _LEFT_HIP] - frames[:, _RIGHT_HIP], axis=-1)
     spread = spread[np.isfinite(spread)]
     return not (spread.size and float(np.median(spread)) > SIDE_VIEW_MAX_HIP_SPREAD * thigh_px)
+
+
+def _frame_filmed_from_side(xy: FloatArray, thigh_px: float) -> bool:
+    """:func:`filmed_from_side` of one frame ``(33, 2)`` on floats: the same verdict (the hip
+    spread as ``np.linalg.norm`` computes it, the median of one value being that value)."""
+    (lx, ly), (rx, ry) = xy[_LEFT_HIP].tolist(), xy[_RIGHT_HIP].tolist()
+    dx, dy = lx - rx, ly - ry
+    spread = math.sqrt(dx * dx + dy * dy)
+    return not (math.isfinite(spread) and spread > SIDE_VIEW_MAX_HIP_SPREAD * thigh_px)
 
 
 def view_warnings(pose: PoseSequence, thigh_px: float) -> list[str]:

@@ -8,8 +8,8 @@ import pytest
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.exceptions import NoPersonError
-from psoas_coach.pipeline import analyze_pose
-from psoas_coach.pose.landmarks import SIDES
+from psoas_coach.pipeline import analyze_pose, filmed_from_side
+from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.report.build import build_report, quality_figures
 from psoas_coach.reps.types import Rep
@@ -119,3 +119,25 @@ def test_nobody_anywhere_is_an_error_naming_the_recording(march: PoseSequence) -
     empty = march.with_xy(np.full_like(march.xy, np.nan))
     with pytest.raises(NoPersonError, match="nobody found in the recording"):
         analyze_pose(empty)
+
+
+@pytest.mark.parametrize(
+    ("right_hip", "thigh_px", "side_view"),
+    [
+        ((100.0, 300.0), 100.0, True),  # hips on each other
+        ((100.0, 359.0), 100.0, True),  # 59 px apart: within 0.6 thighs
+        ((160.0, 300.0), 100.0, True),  # exactly 0.6 thighs
+        ((100.0, 361.0), 100.0, False),
+        ((100.0, 361.0), float("nan"), True),  # no thigh length yet
+        ((np.nan, np.nan), 100.0, True),  # one hip unknown
+        ((np.inf, 300.0), 100.0, True),
+    ],
+)
+def test_the_side_view_check_of_one_frame_is_that_of_a_one_frame_sequence(
+    right_hip: tuple[float, float], thigh_px: float, side_view: bool
+) -> None:
+    xy = np.full((33, 2), np.nan)
+    xy[joint("left", "hip")] = (100.0, 300.0)
+    xy[joint("right", "hip")] = right_hip
+    assert filmed_from_side(xy, thigh_px) is side_view
+    assert filmed_from_side(xy[None], thigh_px) is side_view

@@ -7,6 +7,8 @@ lengths (positive = the pelvis is higher than the trunk line through the shoulde
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -227,3 +229,70 @@ def compute_kinematics(
         seen=seen if seen is not None else {s: np.ones(n, dtype=bool) for s in SIDES},
         identity=identity if identity is not None else np.ones(n),
     )
+
+
+#: One frame's point ``[x, y]`` in pixels (a row of ``ndarray.tolist()``).
+Point = Sequence[float]
+_MISSING: Point = (math.nan, math.nan)
+_HIP_PAIR, _SHOULDER_PAIR = ([joint(s, p) for s in SIDES] for p in ("hip", "shoulder"))
+
+
+def frame_kinematics(
+    time_s: float, xy: FloatArray, thigh_px: float, axis: FloatArray
+) -> Kinematics:
+    """:func:`compute_kinematics` of one frame ``xy`` ``(33, 2)`` pixels at ``time_s`` s as a
+    one-frame sequence (``axis`` the floor's direction), the same values bit for bit: the
+    arithmetic on floats in the same order, arccos, degrees and the pelvis height's product
+    by numpy as there (the live fast tier asks every frame)."""
+    # PoseSequence.from_arrays: a point with a coordinate not finite is missing
+    points = [p if math.isfinite(p[0]) and math.isfinite(p[1]) else _MISSING for p in xy.tolist()]
+    valid = all(math.isfinite(points[k][0]) for k in _NEEDED)
+    corners = [points[k] for k in _ANGLE_POINTS]  # a, b and c of the four angles
+    cosines = [_frame_cosine(corners[i], corners[4 + i], corners[8 + i]) for i in range(4)]
+    clipped = np.minimum(np.maximum(np.array(cosines), -1.0), 1.0)
+    angles = np.asarray(np.degrees(np.arccos(clipped)), dtype=np.float64).reshape(4, 1)
+    knee, hip = ({s: angles[2 * i + k] for k, s in enumerate(SIDES)} for i in (0, 1))
+    return Kinematics(
+        time_s=np.array([time_s]),
+        knee_deg=knee,
+        hip_deg=hip,
+        pelvis_height_thigh=_frame_pelvis_height(points, thigh_px, axis),
+        valid=np.array([valid]),
+        thigh_px=thigh_px,
+        seen={s: np.ones(1, dtype=bool) for s in SIDES},
+        identity=np.ones(1),
+    )
+
+
+def _frame_cosine(a: Point, b: Point, c: Point) -> float:
+    """:func:`interior_angle`'s cosine of one angle a-b-c (at ``b``), on floats."""
+    ux, uy, vx, vy = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+    nu = math.sqrt(ux * ux + uy * uy)
+    nv = math.sqrt(vx * vx + vy * vy)
+    num, den = ux * vx + uy * vy, nu * nv
+    if den == 0.0:  # Python raises: numpy's quotient (an infinity or its NaN)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.float64(num) / den)
+    return num / den
+
+
+def _frame_midpoint(points: list[Point], pair: list[int]) -> tuple[float, float]:
+    """:func:`midpoint` of one frame's points (missing ones NaN)."""
+    a, b = points[pair[0]], points[pair[1]]
+    return _mid(a[0], b[0]), _mid(a[1], b[1])
+
+
+def _mid(a: float, b: float) -> float:
+    return b if math.isnan(a) else a if math.isnan(b) else (a + b) / 2
+
+
+def _frame_pelvis_height(points: list[Point], thigh_px: float, axis: FloatArray) -> FloatArray:
+    """:func:`pelvis_height` of one frame, ``(1,)``."""
+    normal = np.array([axis[1], -axis[0]])
+    if normal[1] > 0:
+        normal = -normal
+    hip, shoulder = _frame_midpoint(points, _HIP_PAIR), _frame_midpoint(points, _SHOULDER_PAIR)
+    if not thigh_px > 0:
+        return np.full(1, np.nan)
+    rel = np.array([[hip[0] - shoulder[0], hip[1] - shoulder[1]]])
+    return np.asarray(rel @ normal / thigh_px, dtype=np.float64)

@@ -9,6 +9,7 @@ flat however long the set lasts).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from psoas_coach.pose.landmarks import NUM_LANDMARKS
 from psoas_coach.pose.types import FloatArray
@@ -49,13 +50,17 @@ class SignalHistory:
     def last(self, count: int) -> tuple[FloatArray, FloatArray]:
         """Times ``(N,)`` and values ``(N, width)`` of the latest ``count`` rows (fewer if
         fewer are kept), oldest first (copies)."""
-        count = min(count, self._size)
-        order = (self._next - count + np.arange(count)) % self._t.size
+        order = self._latest(count)
         return self._t[order], self._v[order]
 
     def times(self) -> FloatArray:
-        """Times of the kept rows in seconds, oldest first (a copy)."""
-        return self.last(self._size)[0]
+        """Times of the kept rows in seconds, oldest first (a copy; the values stay put)."""
+        return self._t[self._latest(self._size)]
+
+    def _latest(self, count: int) -> npt.NDArray[np.intp]:
+        """Ring indices of the latest ``count`` rows (fewer if fewer are kept), oldest first."""
+        count = min(count, self._size)
+        return (self._next - count + np.arange(count)) % self._t.size
 
     def since(self, time_s: float) -> tuple[FloatArray, FloatArray]:
         """Times ``(N,)`` and values ``(N, width)`` of the rows at or after ``time_s``, in order."""

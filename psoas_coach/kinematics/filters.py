@@ -161,12 +161,10 @@ class ButterworthLowPass(Filter):
         columns = []
         for feed, first in zip(y.T.tolist(), start.tolist(), strict=True):
             y1 = y2 = first
-            out = []
-            for t in feed:
-                v = t - a1 * y1 - a2 * y2
-                out.append(v)
-                y1, y2 = v, y1
-            columns.append(out)
+            for i, t in enumerate(feed):  # the output replaces the feed-forward sum in place
+                y1, y2 = t - a1 * y1 - a2 * y2, y1
+                feed[i] = y1
+            columns.append(feed)
         return np.array(columns, dtype=np.float64).T.copy()
 
 

@@ -12,6 +12,8 @@ a whole recording at once, it is the offline one).
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from psoas_coach.kinematics.angles import SCALE_WINDOW_S, midpoint, thigh_lengths
@@ -41,7 +43,7 @@ class BodyScale:
     def reset(self) -> None:
         """Forget every estimate."""
         self._dz.reset()
-        self._lengths: list[float] = []
+        self._lengths: list[float] = []  # in increasing order
         self._thigh_from_s = float("nan")
         self._thigh = float("nan")
         self._thigh_done = False
@@ -75,8 +77,16 @@ class BodyScale:
             self._thigh_done = True  # the window is over: the thigh length stays
             self._lengths = []
             return
-        self._lengths += lengths.tolist()
-        self._thigh = float(np.median(self._lengths))
+        for length in lengths.tolist():
+            bisect.insort(self._lengths, length)  # kept sorted: the median of a growing list
+        self._thigh = _sorted_median(self._lengths)
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    """``np.median`` of finite values already in increasing order (at least one): the middle
+    value, or (a + b) / 2 of the two middle ones, as numpy's mean of two."""
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
 
 
 class TrunkAxis:

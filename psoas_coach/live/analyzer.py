@@ -30,7 +30,7 @@ from psoas_coach.engine import Analysis, AnalysisEngine, SetFacts
 from psoas_coach.faults.base import cue_for
 from psoas_coach.faults.judge import RULES
 from psoas_coach.faults.words import translate
-from psoas_coach.kinematics.angles import Kinematics, compute_kinematics
+from psoas_coach.kinematics.angles import Kinematics, frame_kinematics
 from psoas_coach.kinematics.filters import FilterFactory
 from psoas_coach.kinematics.identity import IdentityFilter, exchange_frame
 from psoas_coach.kinematics.posture import UPRIGHT_DEG
@@ -54,7 +54,7 @@ from psoas_coach.live.watch import PostureWatch
 from psoas_coach.pipeline import set_view_warnings
 from psoas_coach.pose.backend import FramePose
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES
-from psoas_coach.pose.types import FloatArray, PoseSequence
+from psoas_coach.pose.types import FloatArray
 from psoas_coach.reps.engine import RepEngine
 from psoas_coach.reps.types import Rep
 
@@ -233,10 +233,8 @@ class LiveAnalyzer:
         self._recorder.add(time_s, pose)
         xy = self._prepare(time_s, pose)
         self._smooth = self._fast.update(time_s, xy)
-        self._fast_kin = compute_kinematics(
-            PoseSequence.from_arrays(np.array([time_s]), self._smooth[None]),
-            self._scale.thigh_px,
-            axis=self._engine.axis,
+        self._fast_kin = frame_kinematics(
+            time_s, self._smooth, self._scale.thigh_px, self._engine.axis
         )
         events = self._check_setup(time_s, pose)
         if self.ready:

@@ -66,6 +66,9 @@ MAX_TEXT_BYTES = 16_000
 XY_RANGE = (-1.0, 2.0)
 Z_RANGE = (-10.0, 10.0)
 CONTROLS = ("mute", "end", "reset")
+#: The ranges above per column of a landmark row (x, y, z, visibility).
+_LOWEST = np.array([XY_RANGE[0], XY_RANGE[0], Z_RANGE[0], 0.0])
+_HIGHEST = np.array([XY_RANGE[1], XY_RANGE[1], Z_RANGE[1], 1.0])
 
 
 class ProtocolError(InputError):
@@ -193,6 +196,8 @@ def _landmark_array(landmarks: Any) -> FloatArray:
     raw = _finite_rows(landmarks)
     if raw is None:
         raise ProtocolError("pose message: landmarks must hold finite numbers only")
+    if bool(((raw >= _LOWEST) & (raw <= _HIGHEST)).all()):
+        return raw
     lows, highs = raw.min(axis=0).tolist(), raw.max(axis=0).tolist()  # per column x, y, z, v
     checks = (
         ("x and y", min(lows[:2]), max(highs[:2]), XY_RANGE),

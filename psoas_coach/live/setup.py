@@ -176,8 +176,12 @@ class SetupCheck:
         return bool(-mx <= x <= width + mx and -my <= y <= height + my)
 
     def _at_90_90(self, angles: dict[str, dict[str, float]]) -> bool:
-        values = np.array([angles[kind][side] for kind in ("knee", "hip") for side in SIDES])
-        return bool(np.all(np.abs(values - 90.0) <= self.tolerance_deg))
+        # on floats: np.abs(values - 90.0) <= tolerance's verdicts, NaN failing
+        return all(
+            abs(angles[kind][side] - 90.0) <= self.tolerance_deg
+            for kind in ("knee", "hip")
+            for side in SIDES
+        )
 
 
 def trunk_tilt_of(xy: FloatArray) -> float:

@@ -9,6 +9,7 @@ import pytest
 
 from psoas_coach.kinematics.angles import (
     compute_kinematics,
+    frame_kinematics,
     hip_angle,
     interior_angle,
     knee_angle,
@@ -235,3 +236,31 @@ def test_thigh_lengths_equal_np_linalg_norm_bit_for_bit() -> None:
         axis=1,
     )
     assert thigh_lengths(xy).tobytes() == expected.tobytes()
+
+
+def _same_bits(a: npt.ArrayLike, b: npt.ArrayLike) -> bool:
+    x, y = np.asarray(a), np.asarray(b)
+    return x.shape == y.shape and x.dtype == y.dtype and x.tobytes() == y.tobytes()
+
+
+def test_one_frame_kinematics_are_the_sequence_ones_bit_for_bit() -> None:
+    """The live fast tier's one-frame path, NaN bits included, on moving legs and on the
+    awkward frames: missing or infinite points, points on each other, no thigh length."""
+    t = frame_times(1.0)
+    body = posed_body(t, knee_deg={"left": np.linspace(60, 180, t.size)}, roll_deg=7.0)
+    frames = [body.pose.xy[i] for i in range(t.size)]
+    awkward = body.pose.xy[3].copy()
+    awkward[joint("left", "knee")] = awkward[joint("left", "hip")]  # a zero-length thigh
+    awkward[joint("right", "ankle")] = np.nan
+    awkward[joint("right", "shoulder"), 0] = np.inf
+    frames += [awkward, np.full((33, 2), np.nan)]
+    for i, xy in enumerate(frames):
+        for thigh in (150.0, 0.0, float("nan")):
+            axis = np.array([np.cos(0.1 * i), np.sin(0.1 * i)])
+            whole = compute_kinematics(PoseSequence.from_arrays([2.5], xy[None]), thigh, axis=axis)
+            one = frame_kinematics(2.5, xy, thigh, axis)
+            for name in ("time_s", "pelvis_height_thigh", "valid", "identity"):
+                assert _same_bits(getattr(one, name), getattr(whole, name)), name
+            for name in ("knee_deg", "hip_deg", "seen"):
+                for s in SIDES:
+                    assert _same_bits(getattr(one, name)[s], getattr(whole, name)[s]), name

@@ -3,10 +3,11 @@ one and stays (issues 9 and 11: one thigh length for a live set and its offline 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
+from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px, thigh_lengths
 from psoas_coach.kinematics.cleanup import labelled_pose, settled_cutoff_hz
 from psoas_coach.kinematics.scale import BodyScale
 from psoas_coach.kinematics.settled import SettledCleaner
@@ -62,3 +63,17 @@ def test_a_set_shorter_than_the_scale_window_is_smoothed_as_offline() -> None:
     cleaner.finish(thigh)
     assert cleaner.cutoff_hz == settled_cutoff_hz(labelled)
     assert running != cleaner.cutoff_hz
+
+
+def test_the_live_thigh_length_is_the_median_of_the_lengths_so_far() -> None:
+    pose = generate(short_spec(31, hard=True)).pose
+    scale = BodyScale()
+    lengths: list[float] = []
+    for i in range(len(pose)):
+        scale.add_raw(float(pose.time_s[i]), pose.xy[i], pose.z[i])
+        if scale.thigh_final:
+            break
+        new = thigh_lengths(pose.xy[i][None])[0]
+        lengths += new[np.isfinite(new)].tolist()
+        assert scale.thigh_px == float(np.median(lengths)) or not lengths
+    assert scale.thigh_final and len(lengths) > 100
