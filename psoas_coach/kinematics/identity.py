@@ -76,11 +76,15 @@ def _row_mean(values: FloatArray) -> FloatArray:
     return np.asarray(np.where(count > 0, total / np.maximum(count, 1), 0.0), dtype=np.float64)
 
 
+#: The cue landmarks of both groups, left and mirrored (index arrays: every live frame asks).
+_DEPTH_LEFT = np.array(_CUE["legs"] + _CUE["upper"])
+_DEPTH_RIGHT = np.array(mirror(_CUE["legs"] + _CUE["upper"]))
+
+
 def depth_differences(z: FloatArray) -> FloatArray:
     """``(F, K)`` absolute left/right depth differences of the cue landmarks of both groups,
     ``z`` ``(F, 33)`` MediaPipe depth (any unit; the project stores it in pixels)."""
-    left = _CUE["legs"] + _CUE["upper"]
-    return np.asarray(np.abs(z[:, mirror(left)] - z[:, left]), dtype=np.float64)
+    return np.asarray(np.abs(z[:, _DEPTH_RIGHT] - z[:, _DEPTH_LEFT]), dtype=np.float64)
 
 
 def depth_scale(z: FloatArray) -> float:
