@@ -139,7 +139,8 @@ def thigh_length_px(pose: PoseSequence, window_s: float | None = SCALE_WINDOW_S)
     return float(np.median(finite)) if finite.size else float("nan")
 
 
-_HIPS, _KNEES = ([joint(s, p) for s in SIDES] for p in ("hip", "knee"))
+#: Both hips and both knees (left, right), as index arrays (every live frame asks).
+_HIPS, _KNEES = (np.array([joint(s, p) for s in SIDES]) for p in ("hip", "knee"))
 
 
 def thigh_lengths(xy: FloatArray) -> FloatArray:

@@ -107,7 +107,8 @@ class RunningMedian:
     @property
     def value(self) -> float:
         """The median (NaN while empty)."""
-        if self._size and (self._size < 100 or self._since >= self._refresh):
+        fresh = self._since > 0  # values added since the median was last computed
+        if self._size and fresh and (self._size < 100 or self._since >= self._refresh):
             self._median = float(np.median(self._values[: self._size]))
             self._since = 0
         return self._median

@@ -76,11 +76,20 @@ def _row_mean(values: FloatArray) -> FloatArray:
     return np.asarray(np.where(count > 0, total / np.maximum(count, 1), 0.0), dtype=np.float64)
 
 
+#: The cue landmarks of both groups, left and mirrored (index arrays: every live frame asks).
+_DEPTH_LEFT = np.array(_CUE["legs"] + _CUE["upper"])
+_DEPTH_RIGHT = np.array(mirror(_CUE["legs"] + _CUE["upper"]))
+
+
+#: The mirrored (right) landmarks of ``_CUE`` and ``_MOVING`` per group.
+_CUE_RIGHT = {g: mirror(left) for g, left in _CUE.items()}
+_MOVING_RIGHT = {g: mirror(left) for g, left in _MOVING.items()}
+
+
 def depth_differences(z: FloatArray) -> FloatArray:
     """``(F, K)`` absolute left/right depth differences of the cue landmarks of both groups,
     ``z`` ``(F, 33)`` MediaPipe depth (any unit; the project stores it in pixels)."""
-    left = _CUE["legs"] + _CUE["upper"]
-    return np.asarray(np.abs(z[:, mirror(left)] - z[:, left]), dtype=np.float64)
+    return np.asarray(np.abs(z[:, _DEPTH_RIGHT] - z[:, _DEPTH_LEFT]), dtype=np.float64)
 
 
 def depth_scale(z: FloatArray) -> float:
@@ -178,8 +187,7 @@ def _clip(value: float, limit: float) -> float:
 def frame_cue(z: list[float], visibility: list[float], z_scale: float, group: str) -> float:
     """:func:`near_side_cue` of one frame, in float arithmetic: ``z`` and ``visibility`` are
     the frame's 33 values as lists (``ndarray.tolist()``); the same value, bit for bit."""
-    left = _CUE[group]
-    right = mirror(left)
+    left, right = _CUE[group], _CUE_RIGHT[group]
     dz = _finite_mean([z[r] - z[k] for k, r in zip(left, right, strict=True)])
     dv = _finite_mean([visibility[k] - visibility[r] for k, r in zip(left, right, strict=True)])
     z_term = _clip(dz / max(z_scale, 1e-6), CUE_CLIP)
@@ -192,14 +200,13 @@ def _frame_distance(
 ) -> float:
     """:func:`_distance` of one frame: the summed distances of points ``a[ia[k]]`` and
     ``b[ib[k]]`` present in both (NaN if none), in the same order of operations."""
-    total, present = 0.0, False
+    total, present = 0.0, False  # (nansum's zero for a missing one leaves total as it is)
     for i, j in zip(ia, ib, strict=True):
-        dx = a[i][0] - b[j][0]
-        dy = a[i][1] - b[j][1]
+        p, q = a[i], b[j]
+        dx = p[0] - q[0]
+        dy = p[1] - q[1]
         d = math.sqrt(dx * dx + dy * dy)
-        if math.isnan(d):
-            total += 0.0
-        else:
+        if not math.isnan(d):
             total += d
             present = True
     return total if present else math.nan
@@ -210,8 +217,7 @@ def frame_continuity(
 ) -> float:
     """:func:`continuity_evidence` of one frame, in float arithmetic: ``xy`` and ``prev_xy``
     are ``(33, 2)`` pixels as nested lists; the same value, bit for bit."""
-    left = _MOVING[group]
-    right = mirror(left)
+    left, right = _MOVING[group], _MOVING_RIGHT[group]
     same = _frame_distance(xy, prev_xy, left, left) + _frame_distance(xy, prev_xy, right, right)
     cross = _frame_distance(xy, prev_xy, left, right) + _frame_distance(xy, prev_xy, right, left)
     value = _clip((same - cross) / (0.25 * scale_px), JUMP_CLIP)

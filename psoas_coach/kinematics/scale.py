@@ -67,9 +67,11 @@ class BodyScale:
     def add_raw(self, time_s: float, xy: FloatArray, z: FloatArray) -> None:
         """Learn from one raw frame at ``time_s`` (``xy`` ``(33, 2)`` pixels, ``z`` ``(33,)``)."""
         self._dz.extend(depth_differences(z[None]))
+        if self._thigh_done:
+            return
         lengths = thigh_lengths(xy[None])[0]
         lengths = lengths[np.isfinite(lengths)]
-        if self._thigh_done or not lengths.size:
+        if not lengths.size:
             return
         if np.isnan(self._thigh_from_s):
             self._thigh_from_s = time_s
@@ -96,19 +98,23 @@ class TrunkAxis:
 
     def __init__(self, capacity: int = MEDIAN_CAPACITY) -> None:
         self._medians = (RunningMedian(capacity), RunningMedian(capacity))
+        self._unit: tuple[bytes, FloatArray] | None = None  # the medians' bytes, the value
 
     def reset(self) -> None:
         """Forget every frame."""
         for median in self._medians:
             median.reset()
+        self._unit = None
 
     @property
     def value(self) -> FloatArray:
-        """Unit shoulder-to-hip direction (picture x axis while unknown)."""
-        a = np.array([m.value for m in self._medians])
-        if not np.isfinite(a).all() or not np.linalg.norm(a) > 0:
-            return np.array([1.0, 0.0])
-        return np.asarray(a / np.linalg.norm(a), dtype=np.float64)
+        """Unit shoulder-to-hip direction (picture x axis while unknown); a new array each
+        time (computed again only when the medians changed: every live frame asks)."""
+        medians = np.array([m.value for m in self._medians])
+        key = medians.tobytes()  # bit for bit (a zero's sign, NaN)
+        if self._unit is None or self._unit[0] != key:
+            self._unit = (key, _unit_direction(medians))
+        return self._unit[1].copy()
 
     def add(self, xy: FloatArray) -> None:
         """Learn from cleaned frames (``xy`` ``(N, 33, 2)`` pixels)."""
@@ -119,3 +125,10 @@ class TrunkAxis:
             unit = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
             for k, median in enumerate(self._medians):
                 median.extend(unit[:, k])
+
+
+def _unit_direction(a: FloatArray) -> FloatArray:
+    """``a`` ``(2,)`` over its length (picture x axis when not finite or zero)."""
+    if not np.isfinite(a).all() or not np.linalg.norm(a) > 0:
+        return np.array([1.0, 0.0])
+    return np.asarray(a / np.linalg.norm(a), dtype=np.float64)

@@ -250,8 +250,8 @@ def encode_pose(time_s: float, size: tuple[int, int], landmarks: FloatArray | No
 
 def normalized_landmarks(xy: FloatArray, width: int, height: int) -> list[list[float] | None]:
     """``(33, 2)`` pixels as ``[x, y]`` shares of the picture (``None`` where unknown)."""
-    out: list[list[float] | None] = []
-    for x, y in xy.tolist():
-        known = math.isfinite(x) and math.isfinite(y)
-        out.append([round(x / width, 4), round(y / height, 4)] if known else None)
-    return out
+    isfinite = math.isfinite  # every frame: 33 landmarks
+    return [
+        [round(x / width, 4), round(y / height, 4)] if isfinite(x) and isfinite(y) else None
+        for x, y in xy.tolist()
+    ]

@@ -13,6 +13,7 @@ Faults are decided by the registered rules (``psoas_coach.faults``).
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -181,9 +182,9 @@ class LegTracker:
 
     def update(self, t: float, knee: float) -> Candidate | None:
         """Feed one knee angle; returns a candidate whose movement just ended."""
-        if not np.isfinite(knee):
+        if not math.isfinite(knee):
             return None
-        step = t - self._last_t if np.isfinite(self._last_t) else 0.0
+        step = t - self._last_t if math.isfinite(self._last_t) else 0.0
         self._seen_s += min(max(step, 0.0), MAX_STEP_S)
         self._last_t = t
         if self.active is None:
