@@ -5,8 +5,8 @@ user would run it:
 
 - offline: ``psoas analyze VIDEO --out DIR`` (default analysis settings);
 - live real time: ``psoas live --source VIDEO --no-window --quiet --out DIR``, the file played
-  at its own frame rate as a camera (a picture already late is skipped, so a busy machine
-  skips more);
+  at its own frame rate as a camera (a picture more than 1 s late is skipped, so a machine
+  that stays behind skips);
 - live fast: the same with ``--fast``, every picture, as fast as they can be processed.
 
 The reps of each live report are paired one-to-one with the offline reps of the same side whose

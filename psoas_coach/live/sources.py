@@ -29,9 +29,14 @@ from psoas_coach.source.video import (
     probe_video,
 )
 
-#: Pictures a camera keeps for a reader that is busy (OpenCV's V4L2 capture queues four): a
-#: file played in real time skips a picture only when it is later than this many frame periods.
-CAMERA_BUFFER_FRAMES = 4
+#: Seconds a file played in real time may fall behind its own clock before a picture is
+#: skipped. A camera drops what its capture queue (OpenCV's V4L2 queue holds four pictures)
+#: cannot hold, but a file has every picture: a reader held up for a moment (the machine busy
+#: elsewhere) shows the next ones a little late and catches up, since a picture costs less than
+#: a frame period on average. A skipped picture changes BlazePose's later landmarks too (its
+#: tracker crops each picture around the previous landmarks), so only a reader that stays
+#: behind, one slower than the file on average, loses pictures, and the report counts them.
+FILE_MAX_LAG_S = 1.0
 #: Pictures a file's decoder (a thread of its own, beside the pose estimator) may run ahead.
 DECODE_AHEAD_FRAMES = 8
 
@@ -146,13 +151,14 @@ class VideoFileSource:
 
     Args:
         path: the video.
-        realtime: play at the file's own frame rate (a picture later than
-            :data:`CAMERA_BUFFER_FRAMES` frame periods when it would be shown is skipped, as a
-            camera's capture queue drops the pictures a slow reader misses); False plays every
-            picture as fast as they can be processed.
+        realtime: play at the file's own frame rate (a picture more than ``max_lag_s``
+            late when it would be shown is skipped); False plays every picture as fast as they
+            can be processed.
         max_fps: pictures per second kept from faster files (as ``psoas analyze`` does).
         pose_width: each picture also comes shrunk to this width for the pose estimator,
             as ``psoas analyze`` shrinks it (``None``: not shrunk).
+        max_lag_s: seconds a picture may be late before it is skipped (see
+            :data:`FILE_MAX_LAG_S`).
     """
 
     def __init__(
@@ -162,6 +168,7 @@ class VideoFileSource:
         realtime: bool = True,
         max_fps: float = 30.0,
         pose_width: int | None = POSE_WIDTH,
+        max_lag_s: float = FILE_MAX_LAG_S,
     ) -> None:
         if not path.exists():
             raise InputNotFoundError(f"{path}: file not found")
@@ -170,6 +177,7 @@ class VideoFileSource:
         self.realtime = realtime
         self.max_fps = max_fps
         self.pose_width = pose_width
+        self.max_lag_s = max_lag_s
         info = probe_video(path)
         self.fps = min(info.fps, max_fps)
         self.skipped = 0
@@ -179,8 +187,7 @@ class VideoFileSource:
     def __iter__(self) -> Frames:
         """Pictures with their timestamps, paced like a camera when ``realtime``: decoded on a
         thread of their own ahead of the reader (as a camera takes pictures while the reader
-        works), and a picture more than :data:`CAMERA_BUFFER_FRAMES` periods late is skipped."""
-        late_s = CAMERA_BUFFER_FRAMES / self.fps
+        works), and a picture more than ``max_lag_s`` late is skipped."""
         first = True
         for picture in _decoded_ahead(self.path, self.max_fps, self.pose_width):
             if first:  # the file is open and decoding: its clock starts now
@@ -188,7 +195,7 @@ class VideoFileSource:
                 first = False
             if self.realtime:
                 wait = self._origin + picture.time_s - time.monotonic()
-                if wait < -late_s:
+                if wait < -self.max_lag_s:
                     self.skipped += 1
                     continue
                 time.sleep(max(0.0, wait))
