@@ -13,7 +13,7 @@ from typing import Literal
 import uvicorn
 from fastapi import FastAPI
 
-from psoas_coach.live.server import WS_IMPLEMENTATION
+from psoas_coach.live.server import websocket_options
 
 
 @contextmanager
@@ -34,7 +34,7 @@ def serve_app(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     if config is None:
-        config = uvicorn.Config(app, log_level="warning", ws=WS_IMPLEMENTATION, lifespan=lifespan)
+        config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, **websocket_options())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -119,7 +119,7 @@ def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> 
     another address to the login throttle)."""
     import uvicorn
 
-    from psoas_coach.live.server import WS_IMPLEMENTATION
+    from psoas_coach.live.server import websocket_options
 
     trusted = settings.trusted_proxies
     return uvicorn.Config(
@@ -127,7 +127,7 @@ def server_config(app: FastAPI, settings: Settings, *, host: str, port: int) -> 
         host=host,
         port=port,
         log_level="info",
-        ws=WS_IMPLEMENTATION,
+        **websocket_options(),
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
     )

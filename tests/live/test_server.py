@@ -22,9 +22,11 @@ from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from psoas_coach.cli.serve import server_config
 from psoas_coach.engine import Analysis
 from psoas_coach.live.protocol import HEADER, MAX_FRAME_BYTES, PROTOCOL, encode_picture
 from psoas_coach.live.server import LiveSettings, build_live_router, create_app
+from psoas_coach.web.settings import Settings
 from tests.live.conftest import real_frames
 from tests.serving import serve_app
 
@@ -191,10 +193,26 @@ def test_psoas_live_serve_runs_the_page(tmp_path: Path) -> None:
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.2)
         assert page.status_code == 200
+        # The client offers compression (as browsers do); the server declines it: one small
+        # JSON message a frame is cheaper sent as it is.
+        with connect(f"ws://127.0.0.1:{port}/live/ws", open_timeout=30) as ws:
+            assert _receive(ws)["type"] == "ready"
+            assert ws.response is not None
+            assert "Sec-WebSocket-Extensions" not in ws.response.headers
     finally:
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
     assert f"live page: http://127.0.0.1:{port}/live/" in out
+
+
+def test_the_dashboards_server_declines_websocket_compression(tmp_path: Path) -> None:
+    """``psoas serve``'s uvicorn settings, serving the live page: a client offering
+    permessage-deflate gets plain messages."""
+    app = create_app()
+    config = server_config(app, Settings(data_dir=tmp_path), host="127.0.0.1", port=0)
+    with serve_app(app, config=config) as url, _open(url) as ws:
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
 
 
 def test_pictures_in_an_engine_process(pictures: list[Image]) -> None:
