@@ -18,12 +18,15 @@ it), the start and the end, with the mean signed difference (live minus offline)
 and the pictures each run analysed (fewer in real time than offline: pictures skipped because
 the machine could not keep up, which changes the estimator's landmarks and so the reps).
 A 45 s video takes about 25 s offline, 45 s live real time and 25 s live fast.
+``--other-work BUSY:IDLE`` keeps one core busy in bursts meanwhile (a machine doing other
+work), to see whether real time still keeps up.
 
 Examples::
 
     python scripts/live_agreement.py ../shared/render_dev ../shared/real
     python scripts/live_agreement.py ../shared/real/leg_raise_1.mp4 --json > agreement.json
     python scripts/live_agreement.py clip.mp4 --keep /tmp/agreement   # keep the reports
+    python scripts/live_agreement.py ../shared/render_dev --other-work 1:1  # a busy machine
 
 Run by a Python without the project installed, the script restarts itself with the project's
 ``.venv/bin/python``. Exit status: 0; 1 when a run failed (its last error line is printed and
@@ -33,6 +36,7 @@ the next video goes on); 2 for a missing or unsupported argument.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -40,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,7 +198,56 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--plain", action="store_true", help="plain text tables, even with rich")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the reports in DIR")
+    parser.add_argument(
+        "--other-work",
+        type=duty_cycle,
+        metavar="BUSY:IDLE",
+        help="meanwhile keep one core busy for BUSY seconds, then idle for IDLE seconds, over "
+        "and over (other work on the machine; IDLE 0: busy throughout)",
+    )
     return parser.parse_args(argv)
+
+
+def duty_cycle(text: str) -> tuple[float, float]:
+    """``BUSY:IDLE`` seconds, BUSY > 0 and IDLE >= 0 (argparse type)."""
+    busy, sep, idle = text.partition(":")
+    try:
+        cycle = (float(busy), float(idle))
+    except ValueError:
+        cycle = (float("nan"), float("nan"))
+    if not sep or not cycle[0] > 0 or not cycle[1] >= 0 or max(cycle) == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected BUSY:IDLE seconds, BUSY above 0 and IDLE 0 or more, e.g. 1:1"
+        )
+    return cycle
+
+
+#: The other work of ``--other-work``: a loop on one core, busy then idle, until killed.
+_BUSY_LOOP = """
+import sys, time
+busy, idle = float(sys.argv[1]), float(sys.argv[2])
+while True:
+    end = time.monotonic() + busy
+    while time.monotonic() < end:
+        pass
+    time.sleep(idle)
+"""
+
+
+@contextlib.contextmanager
+def other_work(cycle: tuple[float, float] | None) -> Iterator[None]:
+    """Keep one core busy in bursts (``cycle``: busy and idle seconds) while the block runs;
+    nothing for ``None``."""
+    if cycle is None:
+        yield
+        return
+    command = [sys.executable, "-c", _BUSY_LOOP, str(cycle[0]), str(cycle[1])]
+    worker = subprocess.Popen(command)
+    try:
+        yield
+    finally:
+        worker.kill()
+        worker.wait()
 
 
 def collect_videos(inputs: Sequence[Path]) -> list[Path]:
@@ -424,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     shown = (lambda r: None) if args.json else (lambda r: show_video(r, args.plain))
-    with tempfile.TemporaryDirectory(prefix="live_agreement-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="live_agreement-") as tmp, other_work(args.other_work):
         results, failures = run_all(videos, args.keep or Path(tmp), shown)
     if args.json:
         print(json.dumps(figures_document(results, failures), indent=2))
