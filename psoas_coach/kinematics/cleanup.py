@@ -106,10 +106,15 @@ def place_tracks(
     return Tracks(xy, seen, legs, outliers, missing)
 
 
-def smooth_tracks(time_s: FloatArray, tracks: Tracks, smoother: FilterFactory) -> Tracks:
-    """``tracks`` with every position track low-passed forward and backward (no lag)."""
+def smooth_tracks(
+    time_s: FloatArray, tracks: Tracks, smoother: FilterFactory, start: int = 0
+) -> Tracks:
+    """``tracks`` with every position track low-passed forward and backward (no lag).
+
+    ``start``: only the frames from ``start`` on are wanted (the positions before are NaN;
+    :func:`~psoas_coach.kinematics.filters.zero_phase`)."""
     xy = tracks.xy
-    flat = zero_phase(smoother, frame_rate(time_s), xy.reshape(len(time_s), -1))
+    flat = zero_phase(smoother, frame_rate(time_s), xy.reshape(len(time_s), -1), start)
     return replace(tracks, xy=flat.reshape(xy.shape))
 
 

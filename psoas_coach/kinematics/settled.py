@@ -187,8 +187,9 @@ class SettledCleaner:
         if not fresh.any():
             return _empty()
         factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px, end))
-        tracks = smooth_tracks(t[:final], placed.head(final), factory)
         fresh = fresh[:final]
+        # Only the fresh frames are released: the backward pass stops at the first of them.
+        tracks = smooth_tracks(t[:final], placed.head(final), factory, int(np.argmax(fresh)))
         out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
         out[:, self.joints] = tracks.xy[fresh][:, self.joints]
         self._released_s = float(t[:final][fresh][-1])
