@@ -84,8 +84,8 @@ def coincident_frames(
     if medians is None:
         mean_gap = running_median(mean_gap, settle_frames(pose.fps))
     else:
-        windows = _padded_windows(mean_gap, settle_frames(pose.fps))
-        mean_gap = medians("coincident", pose.time_s, windows)
+        window = settle_frames(pose.fps)
+        mean_gap = medians("coincident", pose.time_s, _padded(mean_gap, window), window)
     with np.errstate(invalid="ignore"):
         return np.asarray(mean_gap < COINCIDENT_THIGH * thigh_px)
 
@@ -98,14 +98,14 @@ def settle_frames(fps: float) -> int:
 def running_median(values: FloatArray, window: int) -> FloatArray:
     """Centred running median of ``(F,)`` over ``window`` frames (odd), ignoring NaN (NaN only
     where the whole window is)."""
-    return window_nanmedian(_padded_windows(values, window))
+    return window_nanmedian(sliding_window_view(_padded(values, window), window))
 
 
-def _padded_windows(values: FloatArray, window: int) -> FloatArray:
-    """``(F, window)`` the centred windows of ``(F,)`` (NaN beyond the ends)."""
+def _padded(values: FloatArray, window: int) -> FloatArray:
+    """``(F + window - 1,)``: ``(F,)`` ``values`` with NaN for the centred windows beyond the
+    ends."""
     half = window // 2
-    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
-    return sliding_window_view(padded, window)
+    return np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
 
 
 def leg_view(
