@@ -102,18 +102,14 @@ class RunningMedian:
 
     def extend(self, values: FloatArray) -> None:
         """Add the finite entries of ``values`` (any shape)."""
-        new = values[np.isfinite(values)].ravel()
-        capacity = self._values.size
-        if new.size > capacity:  # only the latest count (the others would drop at once)
-            self.extend(new[: new.size - capacity])
-            new = new[new.size - capacity :]
-        at = (self._next + np.arange(new.size)) % capacity
-        self._dropped += self._values[at[capacity - self._size :]].tolist()  # full from there
-        self._values[at] = new
-        self._added += new.tolist()
-        self._next = (self._next + new.size) % capacity
-        self._size = min(self._size + new.size, capacity)
-        self._since += new.size
+        for v in values[np.isfinite(values)].ravel().tolist():
+            if self._size == self._values.size:
+                self._dropped.append(float(self._values[self._next]))
+            self._values[self._next] = v
+            self._added.append(v)
+            self._next = (self._next + 1) % self._values.size
+            self._size = min(self._size + 1, self._values.size)
+            self._since += 1
 
     @property
     def value(self) -> float:
