@@ -74,10 +74,6 @@ class SignalHistory:
 class RunningMedian:
     """Median of the latest ``capacity`` values, recomputed at most every ``refresh`` values.
 
-    The values are also kept in increasing order, updated by the values added and dropped
-    since the last median (a few, against up to ``capacity`` kept: far cheaper than a new
-    median over all of them every few frames); the median is ``np.median``'s, bit for bit.
-
     Args:
         capacity: values kept (the oldest drop out).
         refresh: new values between two recomputations once 100 values are in (before that,
@@ -86,16 +82,16 @@ class RunningMedian:
 
     def __init__(self, capacity: int, refresh: int = 25) -> None:
         self._values = np.full(capacity, np.nan)
+        self._next = 0
+        self._size = 0
         self._refresh = refresh
-        self.reset()
+        self._since = 0
+        self._median = float("nan")
 
     def reset(self) -> None:
         """Forget every value."""
         self._next = self._size = self._since = 0
         self._median = float("nan")
-        self._ordered = np.zeros(0)  # the kept values in increasing order, as of the median
-        self._added: list[float] = []  # since then
-        self._dropped: list[float] = []
 
     def __len__(self) -> int:
         return self._size
@@ -103,10 +99,7 @@ class RunningMedian:
     def extend(self, values: FloatArray) -> None:
         """Add the finite entries of ``values`` (any shape)."""
         for v in values[np.isfinite(values)].ravel().tolist():
-            if self._size == self._values.size:
-                self._dropped.append(float(self._values[self._next]))
             self._values[self._next] = v
-            self._added.append(v)
             self._next = (self._next + 1) % self._values.size
             self._size = min(self._size + 1, self._values.size)
             self._since += 1
@@ -116,31 +109,9 @@ class RunningMedian:
         """The median (NaN while empty)."""
         fresh = self._since > 0  # values added since the median was last computed
         if self._size and fresh and (self._size < 100 or self._since >= self._refresh):
-            self._median = self._middle()
+            self._median = float(np.median(self._values[: self._size]))
             self._since = 0
         return self._median
-
-    def _middle(self) -> float:
-        """The median of the kept values, from them in increasing order."""
-        added, dropped = self._added, self._dropped
-        self._added, self._dropped = [], []
-        if 4 * (len(added) + len(dropped)) > self._size:
-            self._ordered = np.sort(self._values[: self._size])
-        else:
-            ordered = self._ordered
-            if added:
-                new = np.sort(np.array(added))
-                ordered = np.insert(ordered, np.searchsorted(ordered, new), new)
-            if dropped:
-                old = np.sort(np.array(dropped))
-                rank = np.arange(old.size) - np.searchsorted(old, old)  # among equal values
-                ordered = np.delete(ordered, np.searchsorted(ordered, old) + rank)
-            self._ordered = ordered
-        half = self._size // 2
-        low, high = self._ordered[(self._size - 1) // 2], self._ordered[half]
-        if low == 0.0 or high == 0.0:  # -0.0 and 0.0 sort alike: np.median picks the sign
-            return float(np.median(self._values[: self._size]))
-        return float(high if self._size % 2 else (low + high) / 2)
 
 
 class FrameRing:
