@@ -21,7 +21,7 @@ from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import SCALE_WINDOW_S, thigh_length_px
 from psoas_coach.kinematics.filters import FilterFactory, zero_phase
 from psoas_coach.kinematics.identity import Identity, apply_identity, decode_identity
-from psoas_coach.kinematics.medians import window_nanmedian
+from psoas_coach.kinematics.medians import WindowMedians, window_nanmedian
 from psoas_coach.kinematics.occlusion import (
     LOWER_LEG,
     MAX_BRIDGE_S,
@@ -86,6 +86,7 @@ def place_tracks(
     scale_px: float,
     *,
     growing: bool = False,
+    medians: WindowMedians | None = None,
 ) -> Tracks:
     """The clean-up's steps before smoothing (:func:`smooth_tracks` follows): outliers
     removed, legs drawn where they were not removed, gaps bridged; positions ``(F, 33, 2)``
@@ -93,23 +94,29 @@ def place_tracks(
     :class:`~psoas_coach.kinematics.settled.SettledCleaner`.
 
     ``growing``: the frames are the latest of a recording still coming in; the legs' view
-    then says which verdicts are still open (:func:`settled_count`).
+    then says which verdicts are still open (:func:`settled_count`). ``medians``: the running
+    medians kept from the previous window (the same results, less work).
     """
     max_dev = config.outlier_px_per_thigh * scale_px
-    xy, outliers = remove_outliers(xy, outlier_window(time_s), max_dev)
+    xy, outliers = remove_outliers(xy, outlier_window(time_s), max_dev, medians, time_s)
     horizon = final_horizon(time_s) if growing else None
-    legs = leg_view(PoseSequence.from_arrays(time_s, xy), scale_px, horizon)
+    legs = leg_view(PoseSequence.from_arrays(time_s, xy), scale_px, horizon, medians)
     xy = remove_legs(xy, legs.unseen)
     seen = {s: _seen(xy, s) for s in SIDES}
-    missing = np.isnan(xy).any(axis=2)
+    missing = np.isnan(xy[..., 0]) | np.isnan(xy[..., 1])  # (a reduction over 2 is slow)
     xy = bridge_legs(time_s, fill_gaps(time_s, xy, config.max_gap_s), legs)
     return Tracks(xy, seen, legs, outliers, missing)
 
 
-def smooth_tracks(time_s: FloatArray, tracks: Tracks, smoother: FilterFactory) -> Tracks:
-    """``tracks`` with every position track low-passed forward and backward (no lag)."""
+def smooth_tracks(
+    time_s: FloatArray, tracks: Tracks, smoother: FilterFactory, start: int = 0
+) -> Tracks:
+    """``tracks`` with every position track low-passed forward and backward (no lag).
+
+    ``start``: only the frames from ``start`` on are wanted (the positions before are NaN;
+    :func:`~psoas_coach.kinematics.filters.zero_phase`)."""
     xy = tracks.xy
-    flat = zero_phase(smoother, frame_rate(time_s), xy.reshape(len(time_s), -1))
+    flat = zero_phase(smoother, frame_rate(time_s), xy.reshape(len(time_s), -1), start)
     return replace(tracks, xy=flat.reshape(xy.shape))
 
 
@@ -180,7 +187,7 @@ def _open_gap_start(time_s: FloatArray, missing: BoolArray, count: int, longest_
 def _seen(xy: FloatArray, side: str) -> BoolArray:
     """``(F,)`` frames where ``side``'s hip, knee and ankle are all present in ``xy``."""
     parts = [joint(side, p) for p in ("hip", "knee", "ankle")]
-    return np.asarray(np.isfinite(xy[:, parts]).all(axis=(1, 2)))
+    return np.asarray(np.isfinite(xy[:, parts].reshape(len(xy), -1)).all(axis=1))
 
 
 def bridge_legs(time_s: FloatArray, xy: FloatArray, legs: LegView) -> FloatArray:
@@ -247,23 +254,35 @@ def settled_cutoff_hz(pose: PoseSequence) -> float:
     return auto_cutoff_hz(first, thigh_length_px(first, None))
 
 
-def remove_outliers(xy: FloatArray, window: int, max_dev_px: float) -> tuple[FloatArray, int]:
+def remove_outliers(
+    xy: FloatArray,
+    window: int,
+    max_dev_px: float,
+    medians: WindowMedians | None = None,
+    time_s: FloatArray | None = None,
+) -> tuple[FloatArray, int]:
     """Hampel-style rejection: NaN out positions farther than ``max_dev_px`` from the median.
 
     ``xy`` is ``(F, N, 2)``; the median is taken over a centred window of ``window`` frames
     (odd). Returns the filtered copy and the number of landmark positions removed. Landmarks
-    missing in every frame are left out of the work (they stay missing).
+    missing in every frame are left out of the work (they stay missing). ``medians`` with
+    the frame times ``time_s`` ``(F,)``: the medians kept from the previous call.
     """
     n = xy.shape[0]
     out = xy.copy()
-    present = np.flatnonzero(np.isfinite(xy).any(axis=(0, 2)))
+    present = np.flatnonzero(np.isfinite(xy).any(axis=0).any(axis=1))
     if n < window or present.size == 0:
         return out, 0
     half = window // 2
     part = xy[:, present]
     gap = np.full((half, *part.shape[1:]), np.nan)
-    median = window_nanmedian(sliding_window_view(np.concatenate([gap, part, gap]), window, 0))
-    bad = np.linalg.norm(part - median, axis=-1) > max_dev_px
+    padded = np.concatenate([gap, part, gap])
+    if medians is None or time_s is None:
+        median = window_nanmedian(sliding_window_view(padded, window, 0))
+    else:
+        median = medians("outliers", time_s, padded, window)
+    dev = part - median  # its length as np.linalg.norm's (x * x + y * y), without its cost
+    bad = np.sqrt(dev[..., 0] * dev[..., 0] + dev[..., 1] * dev[..., 1]) > max_dev_px
     cleaned = part.copy()
     cleaned[bad] = np.nan
     out[:, present] = cleaned

@@ -184,10 +184,17 @@ def run_filter(factory: FilterFactory, fps: float, track: FloatArray) -> FloatAr
     return factory.create(fps).run(track)
 
 
-def zero_phase(factory: FilterFactory, fps: float, track: FloatArray) -> FloatArray:
+def zero_phase(factory: FilterFactory, fps: float, track: FloatArray, start: int = 0) -> FloatArray:
     """Forward then backward filtering along axis 0: no lag, for offline analysis.
 
     NaN elements split each element's track into segments filtered independently (and stay NaN).
+    ``start``: only the samples from ``start`` on are wanted; the backward pass, which reaches
+    a sample from the samples after it, stops there (the samples before are NaN; those from
+    ``start`` on are the whole pass's, bit for bit).
     """
     forward = run_filter(factory, fps, track)
-    return run_filter(factory, fps, forward[::-1])[::-1].copy()
+    if start <= 0:
+        return run_filter(factory, fps, forward[::-1])[::-1].copy()
+    out = np.full(forward.shape, np.nan)
+    out[start:] = run_filter(factory, fps, forward[start:][::-1])[::-1]
+    return out

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.kinematics.angles import interior_angle
-from psoas_coach.kinematics.medians import window_nanmedian
+from psoas_coach.kinematics.medians import WindowMedians, window_nanmedian
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
 
@@ -64,10 +64,13 @@ class LegView:
     open_from: int
 
 
-def coincident_frames(pose: PoseSequence, thigh_px: float) -> BoolArray:
+def coincident_frames(
+    pose: PoseSequence, thigh_px: float, medians: WindowMedians | None = None
+) -> BoolArray:
     """``(F,)`` frames where the two knees and ankles lie on each other: their mean distance,
     as a running median over :data:`SETTLE_S` (the estimator's jitter would break runs into
-    pieces), within :data:`COINCIDENT_THIGH` thigh lengths."""
+    pieces), within :data:`COINCIDENT_THIGH` thigh lengths. ``medians``: the running medians
+    kept from the previous call (:class:`~psoas_coach.kinematics.medians.WindowMedians`)."""
     gaps = np.stack(
         [
             np.linalg.norm(pose.xy[:, joint("left", p)] - pose.xy[:, joint("right", p)], axis=-1)
@@ -78,7 +81,11 @@ def coincident_frames(pose: PoseSequence, thigh_px: float) -> BoolArray:
     seen = np.isfinite(gaps)
     mean_gap = np.where(seen, gaps, 0.0).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
     mean_gap[~seen.any(axis=1)] = np.nan
-    mean_gap = running_median(mean_gap, settle_frames(pose.fps))
+    if medians is None:
+        mean_gap = running_median(mean_gap, settle_frames(pose.fps))
+    else:
+        window = settle_frames(pose.fps)
+        mean_gap = medians("coincident", pose.time_s, _padded(mean_gap, window), window)
     with np.errstate(invalid="ignore"):
         return np.asarray(mean_gap < COINCIDENT_THIGH * thigh_px)
 
@@ -91,19 +98,30 @@ def settle_frames(fps: float) -> int:
 def running_median(values: FloatArray, window: int) -> FloatArray:
     """Centred running median of ``(F,)`` over ``window`` frames (odd), ignoring NaN (NaN only
     where the whole window is)."""
+    return window_nanmedian(sliding_window_view(_padded(values, window), window))
+
+
+def _padded(values: FloatArray, window: int) -> FloatArray:
+    """``(F + window - 1,)``: ``(F,)`` ``values`` with NaN for the centred windows beyond the
+    ends."""
     half = window // 2
-    padded = np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
-    return window_nanmedian(sliding_window_view(padded, window))
+    return np.concatenate([np.full(half, np.nan), values, np.full(half, np.nan)])
 
 
-def leg_view(pose: PoseSequence, thigh_px: float, horizon: int | None = None) -> LegView:
+def leg_view(
+    pose: PoseSequence,
+    thigh_px: float,
+    horizon: int | None = None,
+    medians: WindowMedians | None = None,
+) -> LegView:
     """Find where a leg was drawn on the other without being there (see the module).
 
     ``horizon``: for a recording still coming in, the first frame whose coincidence is not
     final yet (the frames after the last one change it); the result's ``open_from`` then says
-    from which frame on the verdicts may still change (:func:`open_from`).
+    from which frame on the verdicts may still change (:func:`open_from`). ``medians``: the
+    running medians kept from the previous call (:func:`coincident_frames`).
     """
-    together = coincident_frames(pose, thigh_px)
+    together = coincident_frames(pose, thigh_px, medians)
     t = pose.time_s
     hip, knee, ankle = (pose.xy[:, [joint(s, p) for s in SIDES]] for p in ("hip", "knee", "ankle"))
     angles = interior_angle(hip, knee, ankle).T.copy()  # (2, F): both knees in one pass

@@ -40,6 +40,7 @@ from psoas_coach.kinematics.cleanup import (
     smooth_tracks,
 )
 from psoas_coach.kinematics.filters import ButterworthFactory, FilterFactory
+from psoas_coach.kinematics.medians import WindowMedians
 from psoas_coach.kinematics.occlusion import CONTEXT_S
 from psoas_coach.pose.landmarks import NUM_LANDMARKS, SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
@@ -129,6 +130,7 @@ class SettledCleaner:
     def reset(self) -> None:
         """Forget every frame."""
         self._ring.reset()
+        self._medians = WindowMedians()  # the running medians of the last window
         self._released_s = float("-inf")
         self._run_s = float("-inf")
         self._cutoff_s = float("-inf")
@@ -179,7 +181,9 @@ class SettledCleaner:
         window = np.full(xy.shape, np.nan)
         window[:, self.joints] = xy[:, self.joints]
         end = np.isinf(until_s)
-        placed = place_tracks(t, window, self.config, thigh_px, growing=not end)
+        placed = place_tracks(
+            t, window, self.config, thigh_px, growing=not end, medians=self._medians
+        )
         final = t.size if end else self._final_count(t, placed)
         last_s = until_s if end else min(until_s, t[final - 1] - self.lag_s) if final else -np.inf
         fresh = (t > self._released_s) & (t <= last_s)
@@ -187,8 +191,9 @@ class SettledCleaner:
         if not fresh.any():
             return _empty()
         factory = self._smoother or ButterworthFactory(self._cutoff(t[-1], thigh_px, end))
-        tracks = smooth_tracks(t[:final], placed.head(final), factory)
         fresh = fresh[:final]
+        # Only the fresh frames are released: the backward pass stops at the first of them.
+        tracks = smooth_tracks(t[:final], placed.head(final), factory, int(np.argmax(fresh)))
         out = np.full((int(fresh.sum()), NUM_LANDMARKS, 2), np.nan)
         out[:, self.joints] = tracks.xy[fresh][:, self.joints]
         self._released_s = float(t[:final][fresh][-1])

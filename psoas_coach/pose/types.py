@@ -83,7 +83,7 @@ class PoseSequence:
         else:
             vis = np.nan_to_num(np.array(visibility, dtype=np.float64), nan=0.0)
         if p.shape == (n, NUM_LANDMARKS, 2):
-            missing = ~np.isfinite(p).all(axis=-1)
+            missing = ~(np.isfinite(p[..., 0]) & np.isfinite(p[..., 1]))  # (all over 2: slow)
             p[missing] = np.nan
             if visibility is None:  # ones: 1 where present (the clip below, without its cost)
                 vis = np.where(missing, 0.0, 1.0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 
 from psoas_coach.config import AnalysisConfig
 from psoas_coach.kinematics.angles import knee_angle
@@ -21,7 +22,7 @@ from psoas_coach.kinematics.cleanup import (
     remove_outliers,
 )
 from psoas_coach.kinematics.filters import FilterFactory, NoFilterFactory
-from psoas_coach.kinematics.medians import window_nanmedian
+from psoas_coach.kinematics.medians import WindowMedians, window_nanmedian
 from psoas_coach.kinematics.settled import ALL_JOINTS, SettledCleaner
 from psoas_coach.pose.landmarks import SIDES, joint
 from psoas_coach.pose.types import BoolArray, FloatArray, PoseSequence
@@ -230,6 +231,41 @@ def test_window_nanmedian_equals_numpy_on_random_windows() -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanmedian(windows, axis=-1)
     assert np.array_equal(window_nanmedian(windows), expected, equal_nan=True)
+
+
+def test_window_medians_kept_between_windows_are_the_medians_bit_for_bit() -> None:
+    rng = np.random.default_rng(8)
+    times = np.arange(300) / 30.0
+    values = rng.normal(scale=300.0, size=(300, 4, 2))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    kept = WindowMedians()
+    for start in [*range(0, 90, 9), 75, *range(90, 200, 9)]:  # 90 frames, mostly forward
+        frames = slice(start, start + 90)
+        xy = values[frames].copy()
+        if start == 90:
+            xy[40:45] += 1.0  # frames seen before, with other values: sorted again
+        if start == 135:
+            xy = xy[:, :3]  # fewer landmarks: everything sorted again
+        for window in (9, 7):
+            gap = np.full((window // 2, *xy.shape[1:]), np.nan)
+            padded = np.concatenate([gap, xy, gap])
+            got = kept(f"site {window}", times[frames], padded, window)
+            expected = window_nanmedian(sliding_window_view(padded, window, 0))
+            assert np.array_equal(got, expected, equal_nan=True)
+
+
+def test_remove_outliers_with_kept_medians_removes_the_same() -> None:
+    rng = np.random.default_rng(9)
+    times = np.arange(200) / 30.0
+    track = np.cumsum(rng.normal(scale=2.0, size=(200, 5, 2)), axis=0)
+    track[rng.random(200) < 0.1, 2] += 40.0
+    kept = WindowMedians()
+    for start in range(0, 120, 10):
+        part = track[start : start + 80]
+        alone = remove_outliers(part, 9, 20.0)
+        again = remove_outliers(part, 9, 20.0, kept, times[start : start + 80])
+        assert again[1] == alone[1] > 0
+        assert np.array_equal(again[0], alone[0], equal_nan=True)
 
 
 def test_remove_outliers_leaves_landmarks_never_seen_missing() -> None:

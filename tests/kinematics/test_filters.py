@@ -161,3 +161,14 @@ def test_run_equals_update_sample_by_sample_bit_for_bit(
     assert got.shape == track.shape
     np.testing.assert_array_equal(got, expected)  # NaN where NaN, equal bits elsewhere
     assert got.tobytes() == np.where(np.isnan(expected), got, expected).tobytes()
+
+
+def test_zero_phase_from_a_start_is_the_whole_pass_there_bit_for_bit() -> None:
+    track = np.column_stack([slow_sine(), slow_sine(0.5), slow_sine(0.7)])
+    track[20:30, 0] = np.nan  # a gap before the start: the element is clean from it on
+    track[200:205, 1] = np.nan  # a gap after it
+    track[:, 2] = np.nan
+    whole = zero_phase(LOW_PASS, FPS, track)
+    part = zero_phase(LOW_PASS, FPS, track, start=150)
+    assert np.isnan(part[:150]).all()
+    assert np.array_equal(part[150:], whole[150:], equal_nan=True)
