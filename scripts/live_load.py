@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from proc_stats import tree_cpu_seconds
+from proc_stats import machine_ticks, stolen_share, tree_cpu_seconds
 from websockets.asyncio.client import ClientConnection, connect
 
 from psoas_coach.live.agreement import TIMED_FIGURES, Agreement, compare_reports, frame_period_s
@@ -69,6 +69,7 @@ class Client:
     latency_ms: list[float] = field(default_factory=list)
     engine_ms: list[float] = field(default_factory=list)
     most_unanswered: int = 0
+    alone_cpu_s: float = 0.0
     report: dict[str, Any] | None = None
     error: str = ""
 
@@ -212,10 +213,14 @@ def figures(ms: list[float]) -> str:
 
 
 def compare(client: Client) -> tuple[bool, Agreement | None]:
-    """(report equals the engine's here, its agreement with offline; ``None``: no report)."""
+    """(report equals the engine's here, its agreement with offline; ``None``: no report).
+    The CPU seconds the engine here took go to ``client.alone_cpu_s``."""
     if client.report is None:
         return False, None
-    same = client.report == session_report(client.messages).report.to_dict()
+    start = time.process_time()
+    here = session_report(client.messages).report.to_dict()
+    client.alone_cpu_s = time.process_time() - start
+    same = client.report == here
     offline = analyze_pose(decoded_pose(client.messages, client.name)).report.to_dict()
     return same, compare_reports(client.report, offline, frame_period_s(client.times))
 
@@ -235,7 +240,9 @@ def run(
     try:
         asyncio.run(warm_up(url))  # engine processes started before the timing
         before, own_cpu, wall = tree_cpu_seconds(server.pid), _own_cpu(), time.monotonic()
+        ticks = machine_ticks()
         asyncio.run(drive(url, clients, rtt_ms))
+        stolen = stolen_share(ticks, machine_ticks())
         wall = time.monotonic() - wall
         after, own_cpu = tree_cpu_seconds(server.pid), _own_cpu() - own_cpu
         server_cpu = (after[0] - before[0], after[1] - before[1])
@@ -252,6 +259,7 @@ def run(
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
     )
     missed, problems = report(clients, server_cpu, own_cpu, wall, session_s, rtt_ms)
+    print_machine_speed(clients, server_cpu, stolen)
     problems += missed if judge_latency else []
     if problems:
         print(f"load benchmark failed: {'; '.join(problems)}", file=sys.stderr)
@@ -347,6 +355,26 @@ def print_cpu(
     )
     print(f"clients (this process) CPU {own_cpu:.1f} s: {own_cpu / wall:.2f} cores on average")
     print(f"control message round trip meanwhile (event loop free?): {figures(rtt_ms)} ms")
+
+
+def print_machine_speed(
+    clients: list[Client], server_cpu: tuple[float, float], stolen: float
+) -> None:
+    """How fast this machine was: the engine's CPU a frame in this process alone (the report
+    check's replay, after the timing: no server, no sockets, no other work), the server's
+    CPU a frame under load against it, and the share of the cores' time the hypervisor gave
+    other guests during the run. This machine's speed swings from day to day (the same
+    commit has needed 2.5 times the CPU a frame): compare figures only with this line."""
+    frames = sum(len(c.messages) for c in clients if c.report is not None)
+    alone_ms = 1000.0 * sum(c.alone_cpu_s for c in clients) / max(1, frames)
+    answered = sum(len(c.latency_ms) for c in clients)
+    served_ms = 1000.0 * sum(server_cpu) / max(1, answered)
+    ratio = f"{served_ms / alone_ms:.1f} times" if alone_ms > 0 else "- (no report)"
+    print(
+        f"machine speed: the engine alone in this process {alone_ms:.2f} ms of CPU a frame "
+        f"(the server under load {ratio} that); CPU stolen by the hypervisor during the run "
+        f"{100.0 * stolen:.1f} % of the cores' time"
+    )
 
 
 def report_checks(clients: list[Client], results: list[tuple[bool, Agreement | None]]) -> list[str]:

@@ -56,3 +56,18 @@ def tree_cpu_seconds(pid: int) -> tuple[float, float]:
         except OSError:
             continue
     return cpu_seconds(pid), others
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far in clock ticks, all cores: (total, stolen by the
+    hypervisor for other guests), from the ``cpu`` line of ``/proc/stat`` (steal is its 8th
+    figure; 0 where the kernel does not count it)."""
+    figures = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(figures[:8]), figures[7] if len(figures) > 7 else 0
+
+
+def stolen_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share (0-1) of the cores' time the hypervisor gave other guests between two
+    :func:`machine_ticks` readings (0 when no time passed)."""
+    total = after[0] - before[0]
+    return (after[1] - before[1]) / total if total > 0 else 0.0

@@ -11,7 +11,9 @@ import importlib
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +51,36 @@ def test_three_keypoint_clients_get_every_answer_and_reports_equal_to_offline() 
     assert "reports identical to the same engine fed the same messages here: 3/3" in done.stdout
     assert any("server CPU" in line and "per session-second" in line for line in lines)
     assert any(line.startswith("clients (this process) CPU") for line in lines)
+    speed = re.search(
+        r"machine speed: the engine alone in this process ([0-9.]+) ms of CPU a frame "
+        r"\(the server under load ([0-9.]+) times that\); CPU stolen by the hypervisor during "
+        r"the run ([0-9.]+) %",
+        done.stdout,
+    )
+    assert speed, done.stdout
+    assert float(speed[1]) > 0 and float(speed[2]) > 0 and 0 <= float(speed[3]) <= 100
+
+
+def test_stolen_share_is_the_steal_ticks_over_all_ticks() -> None:
+    proc_stats = _script_module("proc_stats")
+    assert proc_stats.stolen_share((1000, 10), (1400, 50)) == 0.1
+    assert proc_stats.stolen_share((1000, 10), (1000, 10)) == 0.0
+    before = proc_stats.machine_ticks()
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # busy: the machine's ticks advance
+        pass
+    after = proc_stats.machine_ticks()
+    assert after[0] > before[0] and after[1] >= before[1] >= 0
+    assert 0.0 <= proc_stats.stolen_share(before, after) <= 1.0
+
+
+def _script_module(name: str) -> Any:
+    """A module of ``scripts/`` (not a package) imported by name."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(SCRIPTS))
 
 
 @pytest.mark.parametrize(
@@ -70,9 +102,5 @@ def test_three_keypoint_clients_get_every_answer_and_reports_equal_to_offline() 
 def test_each_missed_target_is_named(
     median_ms: float, p95_ms: float, behind: int, missed: list[str]
 ) -> None:
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        live_load = importlib.import_module("live_load")
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    live_load = _script_module("live_load")
     assert live_load.missed_targets(median_ms, p95_ms, behind, 20) == missed
