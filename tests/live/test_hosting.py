@@ -92,3 +92,32 @@ def test_a_request_to_a_dead_engine_process_fails_with_the_reason() -> None:
             host.close()
 
     asyncio.run(scenario())
+
+
+def _lock_factory() -> PoseBackend:
+    """A factory whose product cannot cross a pipe (a lock cannot be pickled)."""
+    return threading.Lock()  # type: ignore[return-value]
+
+
+def test_an_answer_that_cannot_be_pickled_fails_that_call_only() -> None:
+    """The request's caller gets the reason; the requests queued with it are answered."""
+
+    async def scenario() -> tuple[list[object], str]:
+        host = ProcessHost(1)
+        try:
+            await host.start("t", SessionSpec(SPEC.config, SPEC.coach, _lock_factory, 30.0, 60.0))
+            calls = [
+                asyncio.ensure_future(host.call("t", "text", MUTE)),
+                asyncio.ensure_future(host.call("t", "_factory")),
+                asyncio.ensure_future(host.call("t", "muted")),
+            ]
+            results = await asyncio.wait_for(
+                asyncio.gather(*calls, return_exceptions=True), timeout=30
+            )
+            return results, str(results[1])
+        finally:
+            host.close()
+
+    results, reason = asyncio.run(scenario())
+    assert results[0] == json.dumps({"type": "muted", "muted": True}) and results[2] is True
+    assert isinstance(results[1], RuntimeError) and "pickle" in reason
