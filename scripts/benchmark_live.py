@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from busy_machine import duty_cycle
 
 from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.config import AnalysisConfig
@@ -81,12 +82,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "check on a machine busy with other work)",
     )
     parser.add_argument(
+        "--other-work",
+        type=duty_cycle,
+        metavar="BUSY:IDLE",
+        help="load: meanwhile keep one core busy for BUSY seconds, then idle for IDLE "
+        "seconds, over and over (other work on the machine; IDLE 0: busy throughout)",
+    )
+    parser.add_argument(
         "--engine-processes",
         type=int,
         metavar="N",
         help="load: the server's engine processes (default: one per core; 0: none)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.other_work is not None and args.sessions is None:
+        parser.error("--other-work goes with --sessions (the load benchmark)")
+    return args
 
 
 def load_pictures(path: Path) -> tuple[list[ImageArray], float]:
@@ -252,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seconds,
             args.engine_processes,
             judge_latency=not args.no_latency_targets,
+            other=args.other_work,
         )
     latency(args)
     return 0

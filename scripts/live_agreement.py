@@ -36,7 +36,6 @@ the next video goes on); 2 for a missing or unsupported argument.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import json
 import os
@@ -44,10 +43,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from busy_machine import duty_cycle, other_work
 
 try:
     from psoas_coach.outputs import VIDEO_SUFFIXES, input_stem, is_video
@@ -206,48 +207,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "and over (other work on the machine; IDLE 0: busy throughout)",
     )
     return parser.parse_args(argv)
-
-
-def duty_cycle(text: str) -> tuple[float, float]:
-    """``BUSY:IDLE`` seconds, BUSY > 0 and IDLE >= 0 (argparse type)."""
-    busy, sep, idle = text.partition(":")
-    try:
-        cycle = (float(busy), float(idle))
-    except ValueError:
-        cycle = (float("nan"), float("nan"))
-    if not sep or not cycle[0] > 0 or not cycle[1] >= 0 or max(cycle) == float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected BUSY:IDLE seconds, BUSY above 0 and IDLE 0 or more, e.g. 1:1"
-        )
-    return cycle
-
-
-#: The other work of ``--other-work``: a loop on one core, busy then idle, until killed.
-_BUSY_LOOP = """
-import sys, time
-busy, idle = float(sys.argv[1]), float(sys.argv[2])
-while True:
-    end = time.monotonic() + busy
-    while time.monotonic() < end:
-        pass
-    time.sleep(idle)
-"""
-
-
-@contextlib.contextmanager
-def other_work(cycle: tuple[float, float] | None) -> Iterator[None]:
-    """Keep one core busy in bursts (``cycle``: busy and idle seconds) while the block runs;
-    nothing for ``None``."""
-    if cycle is None:
-        yield
-        return
-    command = [sys.executable, "-c", _BUSY_LOOP, str(cycle[0]), str(cycle[1])]
-    worker = subprocess.Popen(command)
-    try:
-        yield
-    finally:
-        worker.kill()
-        worker.wait()
 
 
 def collect_videos(inputs: Sequence[Path]) -> list[Path]:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from busy_machine import other_work
 from proc_stats import machine_ticks, stolen_share, tree_cpu_seconds
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -226,11 +227,18 @@ def compare(client: Client) -> tuple[bool, Agreement | None]:
 
 
 def run(
-    sessions: int, seconds: float, processes: int | None = None, *, judge_latency: bool = True
+    sessions: int,
+    seconds: float,
+    processes: int | None = None,
+    *,
+    judge_latency: bool = True,
+    other: tuple[float, float] | None = None,
 ) -> int:
     """The load benchmark against a server with ``processes`` engine processes (``None``:
-    its default, one per core); exit status 0 when every report is right, no client failed
-    and (when ``judge_latency``) the latency targets are met with no session behind."""
+    its default, one per core), with ``other`` work on the machine meanwhile (busy and idle
+    seconds of one core, ``busy_machine.other_work``; ``None``: none); exit status 0 when
+    every report is right, no client failed and (when ``judge_latency``) the latency targets
+    are met with no session behind."""
     clients = load_clients(sessions, seconds)
     port = free_port()
     url = f"ws://127.0.0.1:{port}/live/ws"
@@ -241,7 +249,8 @@ def run(
         asyncio.run(warm_up(url))  # engine processes started before the timing
         before, own_cpu, wall = tree_cpu_seconds(server.pid), _own_cpu(), time.monotonic()
         ticks = machine_ticks()
-        asyncio.run(drive(url, clients, rtt_ms))
+        with other_work(other):
+            asyncio.run(drive(url, clients, rtt_ms))
         stolen = stolen_share(ticks, machine_ticks())
         wall = time.monotonic() - wall
         after, own_cpu = tree_cpu_seconds(server.pid), _own_cpu() - own_cpu
@@ -257,6 +266,12 @@ def run(
         f"{'one per core' if processes is None else processes}); {os.cpu_count()} CPU cores, "
         f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after "
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
+        + (
+            ""
+            if other is None
+            else f"; other work meanwhile: one core busy {other[0]:g} s, "
+            f"idle {other[1]:g} s, over and over"
+        )
     )
     missed, problems = report(clients, server_cpu, own_cpu, wall, session_s, rtt_ms)
     print_machine_speed(clients, server_cpu, stolen)

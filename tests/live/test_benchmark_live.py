@@ -2,8 +2,9 @@
 clients replaying the first 14.5 s of three dev recordings (two repetitions each, one per
 side): a real ``psoas live --serve`` process, every answer received and every set's report
 checked against the same engine here and, exactly, against the offline analysis of the same
-keypoints. Correctness only (``--no-latency-targets``: this machine is shared); the targets'
-judgement is tested on figures."""
+keypoints, with a core kept busy in bursts meanwhile (``--other-work``). Correctness only
+(``--no-latency-targets``: this machine is shared); the targets' judgement is tested on
+figures."""
 
 from __future__ import annotations
 
@@ -35,7 +36,17 @@ def test_three_keypoint_clients_get_every_answer_and_reports_equal_to_offline() 
     if len(list(DEVSET.glob("dev_000[012].csv.gz"))) < 3:
         pytest.fail(f"keypoint recordings {DEVSET}/dev_000[012].csv.gz are missing")
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sessions", "3", "--seconds", SECONDS, *NO_TARGETS],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--sessions",
+            "3",
+            "--seconds",
+            SECONDS,
+            "--other-work",
+            "0.5:0.5",
+            *NO_TARGETS,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -43,6 +54,7 @@ def test_three_keypoint_clients_get_every_answer_and_reports_equal_to_offline() 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
+    assert "other work meanwhile: one core busy 0.5 s, idle 0.5 s, over and over" in lines[1]
     sessions = [m for m in map(SESSION.match, lines) if m]  # 14.5 s at 30 fps: 435 frames
     assert len(sessions) == 3, done.stdout
     assert all(int(m[1]) == 2 and int(m[2]) == 1 and int(m[3]) == 1 for m in sessions)

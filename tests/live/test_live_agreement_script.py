@@ -1,11 +1,13 @@
-"""``scripts/live_agreement.py``'s own parts: ``--other-work`` (a core kept busy in bursts
-while the videos play) and its argument."""
+"""``--other-work`` of ``scripts/live_agreement.py`` and ``scripts/benchmark_live.py``
+(``scripts/busy_machine.py``: a core kept busy in bursts while the benchmark runs) and its
+argument."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,17 +15,36 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "live_agreement.py"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("live_agreement", SCRIPT)
+    spec = importlib.util.spec_from_file_location("busy_machine", SCRIPTS / "busy_machine.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["live_agreement"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.mark.parametrize("name", ["live_agreement.py", "benchmark_live.py"])
+def test_both_benchmarks_take_other_work(name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "--other-work BUSY:IDLE" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), "--other-work", "0:1", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert bad.returncode == 2 and "BUSY:IDLE" in bad.stderr
 
 
 def test_other_work_takes_busy_and_idle_seconds(script: ModuleType) -> None:
