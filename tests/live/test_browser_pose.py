@@ -23,7 +23,7 @@ import pytest
 from psoas_coach.live.browser_pose import POSE_FILES, package_dir
 from psoas_coach.live.server import create_app
 from psoas_coach.pose.mediapipe_backend import MediaPipeBackend
-from tests.browser import ARTIFACTS, CHROMIUM, collect_errors
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, collect_errors
 from tests.live.conftest import real_frames
 from tests.live.test_browser import FAKE_CAMERA_ARGS, FPS, write_y4m
 from tests.serving import serve_app
@@ -173,3 +173,42 @@ def test_auto_falls_back_to_pictures_on_a_slow_device(
     assert "Pose runs on the server" in mode and "poses/s, under 8/s" in mode, mode
     assert _pose_messages(sent) == []
     assert len([frame for frame in sent if isinstance(frame, bytes)]) >= 3
+
+
+#: A stand-in for MediaPipe's ``Pose`` (set before the page loads the real one) that records the
+#: time each picture is sent with, and a ``<video>`` stand-in that seeks at once: the wrapper's
+#: own behaviour, not pose estimation (the tests above run the real model).
+RECORDING_POSE_JS = """async () => {
+  const sent = [];
+  window.Pose = class {
+    setOptions() {}
+    onResults(listener) { this.listener = listener; }
+    async initialize() {}
+    async send(inputs, at) { sent.push(at); this.listener({ poseLandmarks: null }); }
+    close() {}
+  };
+  class Video extends EventTarget {
+    constructor() { super(); this.duration = 0.5; this.videoWidth = 64; this.videoHeight = 48; }
+    set currentTime(t) { setTimeout(() => this.dispatchEvent(new Event("seeked")), 0); }
+  }
+  const estimator = await PsoasBrowserPose.load("pose/");
+  await estimator.estimate(document.createElement("canvas"), 1.25);
+  const replayed = [];
+  await PsoasBrowserPose.replay(estimator, new Video(), 10, 2, (p) => replayed.push(p.time_s));
+  return { sent, replayed };
+}"""
+
+
+def test_the_graph_gets_each_frames_own_time(served: str) -> None:
+    """The graph's landmark smoothing runs on the frames' times (milliseconds), as the server's
+    does: a replay slower than real time is smoothed as the video's own frames are."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page()
+        tab.goto(f"{served}/live/?pose=server")
+        got = tab.evaluate(RECORDING_POSE_JS)
+        browser.close()
+    assert got["replayed"] == [0.0, 0.2, 0.4]
+    assert got["sent"] == pytest.approx([1250.0, 0.0, 200.0, 400.0])

@@ -37,7 +37,16 @@ window.PsoasBrowserPose = (() => {
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }
 
-  /** A started estimator: estimate(image) -> [[x, y, z, visibility] x 33] (normalized) or null. */
+  /** Now on the page's clock, seconds (what a live frame's time_s is). */
+  function nowS() { return performance.now() / 1000; }
+
+  /**
+   * A started estimator: estimate(image, time_s) -> [[x, y, z, visibility] x 33] (normalized)
+   * or null. time_s (seconds, increasing) is the frame's time, given to the graph as the server
+   * gives its frames' times: the landmark smoothing works on these times, so a replay slower
+   * than real time is smoothed as the video's own frames are (left out, the graph would take
+   * the moment of the call).
+   */
   async function load(base) {
     if (!window.Pose) await loadScript(`${base}pose.js`);
     const pose = new window.Pose({ locateFile: (file) => `${base}${file}` });
@@ -46,9 +55,9 @@ window.PsoasBrowserPose = (() => {
     pose.onResults((results) => { latest = results.poseLandmarks || null; });
     await pose.initialize();
     return {
-      async estimate(image) {
+      async estimate(image, time_s) {
         latest = null;
-        await pose.send({ image });
+        await pose.send({ image }, time_s * 1000);  // the graph's clock is in milliseconds
         return latest ? latest.map((p) => [p.x, p.y, p.z, p.visibility ?? 0]) : null;
       },
       close() { pose.close(); },
@@ -57,11 +66,11 @@ window.PsoasBrowserPose = (() => {
 
   /** Poses per second of `estimator` on `video` over `seconds` after a first (warm-up) result. */
   async function measureRate(estimator, video, seconds) {
-    await estimator.estimate(video);
+    await estimator.estimate(video, nowS());
     const start = performance.now();
     let n = 0;
     while (performance.now() - start < seconds * 1000) {
-      await estimator.estimate(video);
+      await estimator.estimate(video, nowS());
       n += 1;
     }
     return n / ((performance.now() - start) / 1000);
@@ -79,7 +88,7 @@ window.PsoasBrowserPose = (() => {
     try {
       estimator = await withTimeout(load(base), LOAD_TIMEOUT_S, "loading the pose model");
       if (mode === "browser") {
-        await withTimeout(estimator.estimate(video), LOAD_TIMEOUT_S, "the first pose");
+        await withTimeout(estimator.estimate(video, nowS()), LOAD_TIMEOUT_S, "the first pose");
         return { mode: "browser", estimator, rate: null, reason: "as asked in the address" };
       }
       onStatus("measuring this device's pose rate…");
@@ -121,7 +130,7 @@ window.PsoasBrowserPose = (() => {
     for (let k = 0; k < frames; k += step) {
       const time_s = k / fps;
       await seek(video, time_s + 0.5 / fps);  // mid-frame: the frame shown from k / fps
-      const landmarks = await estimator.estimate(video);
+      const landmarks = await estimator.estimate(video, time_s);
       onPose({ frame: k, time_s, width: video.videoWidth, height: video.videoHeight, landmarks });
       n += 1;
     }

@@ -213,7 +213,7 @@
     const width = video.videoWidth, height = video.videoHeight;
     let landmarks;
     try {
-      landmarks = await state.estimator.estimate(video);
+      landmarks = await state.estimator.estimate(video, time_s);
     } catch (err) {  // e.g. the WebGL context was lost: go on with pictures
       usePose({ mode: "server", estimator: null, rate: null, reason: `pose in this browser failed: ${err.message}` });
       state.inFlight = false;
