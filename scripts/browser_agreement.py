@@ -25,8 +25,8 @@ Printed:
   (:func:`psoas_coach.live.replay.replay`: the ``LiveAnalyzer`` the live server feeds with
   each ``pose`` message).
 
-Example (about 1.5 browser poses a second on a 2-core machine without a GPU, so a 42 s video at
-25 fps with ``--step 2`` takes about 6 minutes)::
+Example (about 2 browser poses a second on a 2-core machine without a GPU, so a 42 s video at
+25 fps with ``--step 2`` takes about 5 minutes)::
 
     python scripts/browser_agreement.py ../shared/render_dev/render_0103.mp4 --step 2
     python scripts/browser_agreement.py VIDEO --save poses.json   # keep the browser's poses
