@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from busy_machine import duty_cycle
+from busy_machine import add_other_work_option
 
 from psoas_coach.cli.native_log import filtered_stderr
 from psoas_coach.config import AnalysisConfig
@@ -81,13 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "says only whether every session ran and its report is right; for a correctness "
         "check on a machine busy with other work)",
     )
-    parser.add_argument(
-        "--other-work",
-        type=duty_cycle,
-        metavar="BUSY:IDLE",
-        help="load: meanwhile keep one core busy for BUSY seconds, then idle for IDLE "
-        "seconds, over and over (other work on the machine; IDLE 0: busy throughout)",
-    )
+    add_other_work_option(parser, prefix="load: ")
     parser.add_argument(
         "--engine-processes",
         type=int,

@@ -26,6 +26,18 @@ def duty_cycle(text: str) -> tuple[float, float]:
     return cycle
 
 
+def add_other_work_option(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
+    """Add ``--other-work BUSY:IDLE`` to a benchmark's options (``prefix`` starts its help:
+    the mode it belongs to)."""
+    parser.add_argument(
+        "--other-work",
+        type=duty_cycle,
+        metavar="BUSY:IDLE",
+        help=f"{prefix}meanwhile keep one core busy for BUSY seconds, then idle for IDLE "
+        "seconds, over and over (other work on the machine; IDLE 0: busy throughout)",
+    )
+
+
 #: The other work of ``--other-work``: a loop on one core, busy then idle, until killed.
 _BUSY_LOOP = """
 import sys, time

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from busy_machine import duty_cycle, other_work
+from busy_machine import add_other_work_option, other_work
 
 try:
     from psoas_coach.outputs import VIDEO_SUFFIXES, input_stem, is_video
@@ -199,13 +199,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--plain", action="store_true", help="plain text tables, even with rich")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the reports in DIR")
-    parser.add_argument(
-        "--other-work",
-        type=duty_cycle,
-        metavar="BUSY:IDLE",
-        help="meanwhile keep one core busy for BUSY seconds, then idle for IDLE seconds, over "
-        "and over (other work on the machine; IDLE 0: busy throughout)",
-    )
+    add_other_work_option(parser)
     return parser.parse_args(argv)
 
 
