@@ -16,10 +16,15 @@ error):
 
 The rig's ``*UpLeg``, ``*Leg`` and ``*Foot`` joints are the hip, knee and ankle.
 
+``--detect-each-frame`` runs BlazePose without following the body from frame to frame (its
+detector's box crops every frame; ``MediaPipeBackend(track=False)``), to compare the two ways
+of cropping (``scripts/score.py`` takes it too).
+
 Examples::
 
     python scripts/pose_error.py ../shared/render_dev
     python scripts/pose_error.py ../shared/render_dev --pose-model heavy --keypoints /tmp/rkh
+    python scripts/pose_error.py ../shared/render_dev --detect-each-frame --keypoints /tmp/rkd
 
 Exit code 0, or 2 when DIR holds no rendered video with its joints.
 """
@@ -47,10 +52,13 @@ EXTENDED_DEG = 150.0
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
+    from score import add_detect_option
+
     parser = argparse.ArgumentParser(description="BlazePose error against rendered joints.")
     parser.add_argument("dir", type=Path, help="folder of render_*.mp4 with their joints")
     parser.add_argument("--pose-model", choices=list(POSE_MODELS), default=DEFAULT_MODEL)
     parser.add_argument("--workers", type=int, default=2, help="pose processes (default 2)")
+    add_detect_option(parser)
     parser.add_argument(
         "--keypoints",
         type=Path,
@@ -102,7 +110,7 @@ def _median(values: FloatArray) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the error table of every rendered video in the folder."""
-    from score import recording_pose
+    from score import pose_backend_factory, recording_pose
 
     args = parse_args(argv)
     videos = sorted(
@@ -111,13 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     if not videos:
         print(f"pose_error: no render_*.mp4 with its joints in {args.dir}", file=sys.stderr)
         return 2
+    factory = pose_backend_factory(args.pose_model, args.detect_each_frame)
+    how = ", detector's box on every frame" if args.detect_each_frame else ""
     print(
-        f"BlazePose {args.pose_model}: knee angle error (deg) all frames | extended: "
+        f"BlazePose {args.pose_model}{how}: knee angle error (deg) all frames | extended: "
         f"|error| signed | position error (px) hip knee ankle, all / extended"
     )
     for video in videos:
         near = json.loads(video.with_suffix(".truth.json").read_text())["meta"]["near_side"]
-        pose = recording_pose(video, args.workers, args.keypoints, args.pose_model)
+        pose = recording_pose(video, args.workers, args.keypoints, args.pose_model, factory)
         truth = rendered_joints(video, pose.time_s)
         for side in (near, "right" if near == "left" else "left"):
             e = leg_errors(pose, truth[side], side)

@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from psoas_coach.config import AnalysisConfig
-from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS
+from psoas_coach.pose.mediapipe_backend import DEFAULT_MODEL, POSE_MODELS, MediaPipeBackend
+from psoas_coach.pose.parallel import BackendFactory
 from psoas_coach.pose.types import PoseSequence
 from psoas_coach.reps.types import Rep
 from psoas_coach.synth.scoring import (
@@ -69,7 +71,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="folder for a video's keypoint CSV: written there, and read instead of the video"
         " when present (re-score without estimating the pose again)",
     )
+    add_detect_option(parser)
     return parser.parse_args(argv)
+
+
+def add_detect_option(parser: argparse.ArgumentParser) -> None:
+    """``--detect-each-frame``: a study of how BlazePose crops its picture (see
+    :func:`pose_backend_factory`)."""
+    parser.add_argument(
+        "--detect-each-frame",
+        action="store_true",
+        help="for videos: crop every frame by BlazePose's detector box instead of following the"
+        " body (a study, not the product's way)",
+    )
+
+
+def pose_backend_factory(model: str, detect_each_frame: bool) -> BackendFactory | None:
+    """The estimators for a video: ``None`` (the product's own, BlazePose ``model`` following
+    the body), or with ``detect_each_frame`` BlazePose cropping every frame by its detector's
+    box (``MediaPipeBackend(track=False)``)."""
+    if not detect_each_frame:
+        return None
+    return partial(MediaPipeBackend, model=model, track=False)
 
 
 def labelled_recordings(folder: Path) -> list[tuple[Path, Path]]:
@@ -99,11 +122,13 @@ def score_one(
     workers: int = 2,
     keypoints: Path | None = None,
     pose_model: str = "full",
+    backend_factory: BackendFactory | None = None,
 ) -> RecordingScore:
     """Analyse one recording and score it; a product error is reported as an empty prediction.
 
-    A video's pose is estimated with ``workers`` processes and BlazePose ``pose_model``, or
-    read from ``keypoints`` (a folder) when an earlier run left its CSV there.
+    A video's pose is estimated with ``workers`` processes and BlazePose ``pose_model`` (by
+    ``backend_factory``'s estimators when given), or read from ``keypoints`` (a folder) when an
+    earlier run left its CSV there.
     """
     from psoas_coach.exceptions import PsoasError
     from psoas_coach.pipeline import analyze_pose
@@ -111,7 +136,7 @@ def score_one(
     truth = load_truth(truth_path)
     name = recording.name.split(".")[0]
     try:
-        pose = recording_pose(recording, workers, keypoints, pose_model)
+        pose = recording_pose(recording, workers, keypoints, pose_model, backend_factory)
         report = analyze_pose(pose, config).report
     except PsoasError as err:
         return score_recording(name, truth, [], error=str(err))
@@ -122,10 +147,14 @@ def score_one(
 
 
 def recording_pose(
-    recording: Path, workers: int, keypoints: Path | None, pose_model: str = "full"
+    recording: Path,
+    workers: int,
+    keypoints: Path | None,
+    pose_model: str = "full",
+    backend_factory: BackendFactory | None = None,
 ) -> PoseSequence:
     """The keypoints of a recording: read from a CSV, or estimated from a video (and kept in
-    the ``keypoints`` folder when given)."""
+    the ``keypoints`` folder when given), by ``backend_factory``'s estimators when given."""
     from psoas_coach.pose.csv_io import is_keypoint_csv, read_keypoints, write_keypoints
     from psoas_coach.pose.video_pose import estimate_video
 
@@ -134,7 +163,9 @@ def recording_pose(
     cached = None if keypoints is None else keypoints / f"{recording.stem}.csv.gz"
     if cached is not None and cached.exists():
         return read_keypoints(cached)
-    pose = estimate_video(recording, workers=workers, model=pose_model).pose
+    pose = estimate_video(
+        recording, workers=workers, model=pose_model, backend_factory=backend_factory
+    ).pose
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         write_keypoints(pose, cached)
@@ -237,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                     workers=args.workers,
                     keypoints=args.keypoints,
                     pose_model=args.pose_model,
+                    backend_factory=pose_backend_factory(args.pose_model, args.detect_each_frame),
                 )
             )
             progress.advance(task)
