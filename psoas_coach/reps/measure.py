@@ -38,6 +38,14 @@ SETTLED_SHARE = 0.3
 RETURN_SHARE = 0.2
 #: A movement counts only if the leg was seen past half its excursion this long (s).
 MIN_SEEN_TOP_S = 0.3
+#: The march starts from 90/90 and moves one leg. A movement before which both knees were
+#: further than TOGETHER_OFF_DEG from 90, and in which the other knee moved by at least
+#: TOGETHER_SHARE of the working knee's excursion, is both legs moving together from outside
+#: 90/90 (e.g. straight legs lowered in a leg raise, read 135-170 degrees): another exercise.
+#: (March reps in which the other knee moves that much start with both knees within 8 degrees
+#: of 90 on every labelled set here; single-leg start faults leave the other knee near 90.)
+TOGETHER_OFF_DEG = 35.0
+TOGETHER_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -260,6 +268,8 @@ def measure_rep(
     if not timing.returned:
         return None  # it never came back: no repetition
     during = (t >= timing.start_s) & (t <= timing.end_s)
+    if _legs_together(t, v[:, KNEE[other]], timing, during):
+        return None  # both legs moved together from outside 90/90: another exercise
     seen = {s: v[:, SEEN[s]] > 0.5 for s in SIDES}
     halfway = timing.baseline_deg + 0.5 * timing.excursion_deg
     top_seen = seen[side] & during & (knee >= halfway)
@@ -337,6 +347,21 @@ def _rise(t: FloatArray, y: FloatArray, during: BoolArray, onset_s: float) -> fl
         return None
     top = _max(y[during])
     return None if top is None else top - pre_value(t, y, onset_s)
+
+
+def _legs_together(
+    t: FloatArray, other_knee: FloatArray, timing: KneeTiming, during: BoolArray
+) -> bool:
+    """Whether both knees were over :data:`TOGETHER_OFF_DEG` from 90 before the movement and
+    the other knee (``other_knee``, deg) moved with the working one by at least
+    :data:`TOGETHER_SHARE` of its excursion during it (``during``)."""
+    before = pre_value(t, other_knee, timing.onset_s)
+    if not (np.isfinite(before) and np.isfinite(timing.baseline_deg)):
+        return False
+    if min(abs(timing.baseline_deg - 90.0), abs(before - 90.0)) <= TOGETHER_OFF_DEG:
+        return False
+    moved = _drift(t, other_knee, during, timing.onset_s)
+    return moved is not None and moved >= TOGETHER_SHARE * timing.excursion_deg
 
 
 def _drift(t: FloatArray, y: FloatArray, during: BoolArray, onset_s: float) -> float | None:

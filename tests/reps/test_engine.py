@@ -149,6 +149,30 @@ def test_both_legs_moving_counts_the_larger_excursion_only() -> None:
     assert reps[0].faults == ["support_leg_drift"]
 
 
+def test_both_straight_legs_lowered_together_are_another_exercise() -> None:
+    """A leg raise filmed from the side: both legs held up straight (BlazePose reads the knees
+    135-140 degrees) are lowered together to the floor (knees 168) and raised again. The
+    knee excursion passes every gate of a single leg's movement, but the march starts from
+    90/90 and moves one leg: both knees away from 90 moving together is not a repetition."""
+    s = Session(14.0)
+    lower = s.bump(2.0, 1.5, 2.0, 1.5)
+    s.knee["right"] = 135.0 + 33.0 * lower
+    s.knee["left"] = 139.0 + 33.0 * lower
+    s.hip["right"] = s.hip["left"] = 90.0 + 85.0 * lower
+    assert s.run() == []
+
+
+def test_each_leg_moving_alone_from_straightish_knees_still_counts() -> None:
+    """Neither condition alone rejects a movement: the same excursion from 135 degrees with the
+    other knee still at 90/90 (a start fault) is a rep, and so is both legs moving together
+    from 90/90 (the far leg drawn over the near one)."""
+    alone = Session(14.0).add(Move("right", 2.0, base=125.0, peak=170.0))
+    assert [r.side for r in alone.run()] == ["right"]
+    copied = Session(14.0).add(Move("right", 2.0))
+    copied.knee["left"] = 90.0 + 0.9 * (copied.knee["right"] - 90.0)
+    assert [r.side for r in copied.run()] == ["right"]
+
+
 def test_support_leg_returning_from_a_dip_is_not_a_rep() -> None:
     """A support knee that flexes to 55 and comes back to 90 rises 35 deg without a rep."""
     s = Session(30.0).add(Move("right", 2.0)).add(Move("left", 12.0))
