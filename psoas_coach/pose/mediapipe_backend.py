@@ -1,12 +1,10 @@
 """MediaPipe BlazePose (full or heavy model) behind the :class:`PoseBackend` interface.
 
 Uses the graph of MediaPipe's legacy ``solutions.pose`` (with its networks' thread count set
-here). Its Python wrapper stamps each picture 1/30 s after the one before, whatever the frame's
-time, and the graph's landmark smoothing runs on that clock, offline and live alike (the page's
-BlazePose gets each frame's media time instead; on 25 fps ``render_0103`` the two sides agree as
-closely either way, 3.40 against 3.37 px median). Giving the server's graph the frames' own
-times was tried on 2026-12-07 and not kept: the landmarks moved by a degree or two, and a real
-leg-raise video (``leg_raise_1.mp4``) then counted one false rep (see README "Accuracy").
+here), each picture stamped with its frame's own time: the graph's landmark smoothing works on
+these times, as it does in the athlete's browser (``live/static/browser_pose.js``), so a 25 fps
+video, a thinned replay or an unevenly paced camera is smoothed on its real clock on both sides
+(MediaPipe's Python wrapper would count every picture as 1/30 s after the last).
 
 The full model ships inside the wheel; the heavy one (``model="heavy"``, two to three times
 slower, far better on a leg held extended in the air, see README "Accuracy") is MediaPipe's own
@@ -22,6 +20,7 @@ once found the tracker follows the body's rotation, so no rotated retry is neede
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +32,8 @@ from psoas_coach.pose.backend import FramePose, ImageArray, PoseBackend, from_no
 #: The BlazePose landmark models offered, by name, and MediaPipe's complexity number for each.
 POSE_MODELS: Final[dict[str, int]] = {"full": 1, "heavy": 2}
 DEFAULT_MODEL = "full"
+#: The step (µs) by which MediaPipe's ``SolutionBase.process`` advances its clock per picture.
+_SOLUTION_STEP_US: Final[int] = 33333
 
 
 def model_file(model: str) -> Path:
@@ -100,15 +101,22 @@ class MediaPipeBackend(PoseBackend):
         self._pose = _start_pose(
             POSE_MODELS[model], min_detection_confidence, min_tracking_confidence, threads, track
         )
+        self._last_us: int | None = None  # the graph's clock at the last picture (µs)
 
     def estimate(self, image_rgb: ImageArray, time_s: float) -> FramePose | None:
         """Landmarks in pixels of ``image_rgb`` (``(H, W, 3)`` uint8 RGB), or ``None``.
 
         ``xy`` is ``(33, 2)`` pixels (origin top-left), ``z`` ``(33,)`` MediaPipe depth scaled
         like x (pixels, relative to the hips), ``visibility`` ``(33,)`` in [0, 1]. Frames must
-        come in time order (``time_s``, seconds) since the tracker carries state between them.
+        come in time order (``time_s``, seconds) since the tracker carries state between them;
+        the graph smooths on these times (one that is not later than the last is moved 1 µs
+        after it).
         """
         _check_image(image_rgb)
+        self._last_us = _frame_stamp_us(time_s, self._last_us)
+        # SolutionBase.process stamps each picture with its own counter plus one 30 fps step;
+        # set just behind this frame's time, the graph (its landmark smoothing) gets the time.
+        self._pose._simulated_timestamp = self._last_us - _SOLUTION_STEP_US
         try:
             results = self._pose.process({"image": image_rgb})
         except (RuntimeError, ValueError) as exc:
@@ -120,6 +128,7 @@ class MediaPipeBackend(PoseBackend):
 
     def reset(self) -> None:
         """Restart the graph: the next frame is detected afresh, as at the start of a video."""
+        self._last_us = None
         try:
             self._pose.reset()
         except (RuntimeError, ValueError) as exc:
@@ -143,7 +152,7 @@ def _start_pose(
     try:
         from mediapipe.python.solution_base import SolutionBase
 
-        return SolutionBase(
+        solution = SolutionBase(
             graph_config=_pose_graph(threads),
             side_inputs={
                 "model_complexity": complexity,
@@ -163,6 +172,24 @@ def _start_pose(
         )
     except (ImportError, OSError, RuntimeError, ValueError) as exc:
         raise PoseBackendError(f"MediaPipe BlazePose could not start: {exc}") from exc
+    if not isinstance(getattr(solution, "_simulated_timestamp", None), int):
+        solution.close()
+        raise PoseBackendError(
+            "MediaPipe BlazePose: this MediaPipe's SolutionBase keeps no timestamp to set, so "
+            "frames cannot be given their own times (the project pins mediapipe 0.10.21)"
+        )
+    return solution
+
+
+def _frame_stamp_us(time_s: float, last_us: int | None) -> int:
+    """The graph timestamp (µs) of a frame at ``time_s`` seconds: its time, or one µs after
+    the previous picture's ``last_us`` where it is not later (the graph needs them strictly
+    increasing; a frame without a usable time gets one 30 fps step after the last)."""
+    if not math.isfinite(time_s):
+        stamp = _SOLUTION_STEP_US if last_us is None else last_us + _SOLUTION_STEP_US
+    else:
+        stamp = round(time_s * 1e6)
+    return stamp if last_us is None or stamp > last_us else last_us + 1
 
 
 def _pose_graph(threads: int) -> Any:

@@ -146,3 +146,38 @@ def test_without_tracking_the_detector_crops_every_frame(
     gaps = [np.linalg.norm(p.xy[hips].mean(0) - q.xy[hips].mean(0)) for p, q in pairs]
     assert np.median(gaps) < 20  # pixels: the same body
     assert max(np.abs(p.xy - q.xy).max() for p, q in pairs) > 1.0  # cropped another way
+
+
+def test_the_graph_smooths_on_each_frames_own_time(glute_poses: list[FramePose | None]) -> None:
+    """BlazePose's landmark smoothing (a one-euro filter) depends on the time between frames.
+    The server must give the graph each frame's own time, as the athlete's browser does
+    (``browser_pose.js``), or a 25 fps video or an unevenly paced live camera would be smoothed
+    on a 30 fps clock here and on the real one there, and the two would disagree."""
+    frames = list(iter_frames(real_video("glute_bridge.mp4")))[:40]
+
+    def run(pace: float) -> list[FramePose | None]:
+        with MediaPipeBackend() as backend:
+            return [backend.estimate(image, t * pace) for t, image in frames]
+
+    own, slow = run(1.0), run(4.0)
+    for mine, before in zip(own, glute_poses[:40], strict=True):  # the same times, same answer
+        assert mine is not None and before is not None
+        np.testing.assert_array_equal(mine.xy, before.xy)
+    gaps = [np.abs(a.xy - b.xy).max() for a, b in zip(_found(own), _found(slow), strict=True)]
+    assert max(gaps) > 1.0  # pixels: frames 4x further apart are smoothed less
+
+
+def test_frame_times_that_do_not_increase_are_still_estimated() -> None:
+    """The graph needs increasing times: a repeated or earlier one (a file's broken timestamps)
+    is moved just after the last; after a reset a video may start again from 0."""
+    (t0, image), (_, other) = list(iter_frames(real_video("glute_bridge.mp4")))[:2]
+    with MediaPipeBackend() as backend:
+        first = backend.estimate(image, 5.0)
+        assert first is not None
+        assert backend.estimate(other, 5.0) is not None
+        assert backend.estimate(image, 4.0) is not None
+        assert backend.estimate(other, float("nan")) is not None
+        backend.reset()
+        again = backend.estimate(image, t0)
+    assert again is not None
+    np.testing.assert_array_equal(again.xy, first.xy)  # a fresh start: the same first answer

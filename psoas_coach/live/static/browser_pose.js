@@ -42,11 +42,10 @@ window.PsoasBrowserPose = (() => {
 
   /**
    * A started estimator: estimate(image, time_s) -> [[x, y, z, visibility] x 33] (normalized)
-   * or null. time_s (seconds, increasing) is the frame's time, given to the graph: the landmark
-   * smoothing works on these times, so a replay slower than real time is smoothed as the video's
-   * own frames are (left out, the graph would take the moment of the call). The server's graph
-   * (MediaPipe's Python wrapper) counts 1/30 s a picture instead: the same clock for a 30 fps
-   * video.
+   * or null. time_s (seconds, increasing) is the frame's time, given to the graph as the server
+   * gives its frames' times: the landmark smoothing works on these times, so a replay slower
+   * than real time is smoothed as the video's own frames are (left out, the graph would take
+   * the moment of the call).
    */
   async function load(base) {
     if (!window.Pose) await loadScript(`${base}pose.js`);
