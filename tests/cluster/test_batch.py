@@ -86,6 +86,16 @@ def task_pid(out: Path, stem: str, batch: subprocess.Popen[str]) -> int:
     raise AssertionError(f"no task of {stem} started")
 
 
+def signal_masks(pid: int) -> str:
+    """The process's blocked, ignored and caught signal masks (``/proc/PID/status``); SIGINT is
+    bit 2 (value 0x2) of each."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError as err:
+        return f"unreadable ({err})"
+    return " ".join(line.replace("\t", "") for line in lines if line.startswith("Sig"))
+
+
 def leftovers(out: Path) -> list[Path]:
     """Staging folders and temporary files (names starting with a dot) under ``out``."""
     return [p for p in out.rglob("*") if p.name.startswith(".")]
@@ -143,9 +153,10 @@ def test_ctrl_c_stops_a_local_batch_cleanly_and_a_rerun_resumes(
     given = [inputs / "videos" / "glute_bridge.mp4"]
     batch = start_batch(ray_cluster, given, out, local=True)
     task_pid(out, "glute_bridge", batch)
+    masks = signal_masks(batch.pid)  # to tell, if it fails, whether SIGINT was blocked
     batch.send_signal(signal.SIGINT)
     status, _, stderr = finish(batch)
-    assert status == 130, stderr
+    assert status == 130, f"{stderr}\nthe batch's signal masks when SIGINT was sent: {masks}"
     assert "interrupted after 0 of 1 inputs" in stderr
     assert sorted(p.name for p in out.iterdir()) == ["batch.json"]
     assert json.loads((out / "batch.json").read_text())["items"] == []
