@@ -67,9 +67,17 @@ def start_batch(
     command = [sys.executable, "-m", "psoas_coach.cli", "batch", *map(str, inputs)]
     command += ["--out", str(out)]
     command += ["--workers", "1"] if local else ["--ray", head.address]
-    return subprocess.Popen(
-        command, env=head.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    # Ctrl-C's SIGINT as in a command typed at a terminal. A suite started in the background
+    # by a shell without job control (`cmd &`) inherits SIGINT ignored, which a child keeps
+    # (Python then leaves it ignored), so the Ctrl-C test would fail for the way the suite was
+    # started; a handled signal is reset to the default in the child.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            command, env=head.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def task_pid(out: Path, stem: str, batch: subprocess.Popen[str]) -> int:
