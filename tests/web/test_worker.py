@@ -94,7 +94,10 @@ def test_two_uploads_at_once_share_the_cores_and_the_second_says_it_waits(
     seen: set[tuple[str, str]] = set()
     deadline = time.monotonic() + 240
     while True:
-        states = [api.ok("GET", f"/api/jobs/{job['id']}") for job in jobs]
+        # Read the later job first: jobs start in upload order, so a later job read as running
+        # and the first read after it as running too ran at the same time. (Read the other
+        # way, the first job can finish and the second start between the two reads.)
+        states = [api.ok("GET", f"/api/jobs/{job['id']}") for job in reversed(jobs)][::-1]
         running = [s for s in states if s["status"] == "running"]
         waiting = [s for s in states if s["status"] == "queued"]
         # The first job holds every core, so the second may not start meanwhile.
