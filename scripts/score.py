@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"score: {err}", file=sys.stderr)
         return 2
     scores: list[RecordingScore] = []
+    factory = pose_backend_factory(args.pose_model, args.detect_each_frame)
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("analysing", total=len(items))
         for recording, truth in items:
@@ -268,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                     workers=args.workers,
                     keypoints=args.keypoints,
                     pose_model=args.pose_model,
-                    backend_factory=pose_backend_factory(args.pose_model, args.detect_each_frame),
+                    backend_factory=factory,
                 )
             )
             progress.advance(task)

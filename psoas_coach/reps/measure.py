@@ -268,7 +268,8 @@ def measure_rep(
     if not timing.returned:
         return None  # it never came back: no repetition
     during = (t >= timing.start_s) & (t <= timing.end_s)
-    if _legs_together(t, v[:, KNEE[other]], timing, during):
+    other_knee_drift = _drift(t, v[:, KNEE[other]], during, timing.onset_s)
+    if _legs_together(t, v[:, KNEE[other]], timing, other_knee_drift):
         return None  # both legs moved together from outside 90/90: another exercise
     seen = {s: v[:, SEEN[s]] > 0.5 for s in SIDES}
     halfway = timing.baseline_deg + 0.5 * timing.excursion_deg
@@ -294,7 +295,7 @@ def measure_rep(
         "hip_angle_start_deg": pre_value(t, hip, timing.onset_s),
         "back_lift_thigh": _rise(t, v[:, PELVIS], during, timing.onset_s),
         "support_drift_deg": _max_of(
-            _drift(t, v[:, KNEE[other]], during, timing.onset_s),
+            other_knee_drift,
             _drift(t, v[:, HIP[other]], during, timing.onset_s),
         ),
     }
@@ -350,17 +351,16 @@ def _rise(t: FloatArray, y: FloatArray, during: BoolArray, onset_s: float) -> fl
 
 
 def _legs_together(
-    t: FloatArray, other_knee: FloatArray, timing: KneeTiming, during: BoolArray
+    t: FloatArray, other_knee: FloatArray, timing: KneeTiming, moved: float | None
 ) -> bool:
     """Whether both knees were over :data:`TOGETHER_OFF_DEG` from 90 before the movement and
     the other knee (``other_knee``, deg) moved with the working one by at least
-    :data:`TOGETHER_SHARE` of its excursion during it (``during``)."""
+    :data:`TOGETHER_SHARE` of its excursion during it (``moved``: its largest departure)."""
     before = pre_value(t, other_knee, timing.onset_s)
     if not (np.isfinite(before) and np.isfinite(timing.baseline_deg)):
         return False
     if min(abs(timing.baseline_deg - 90.0), abs(before - 90.0)) <= TOGETHER_OFF_DEG:
         return False
-    moved = _drift(t, other_knee, during, timing.onset_s)
     return moved is not None and moved >= TOGETHER_SHARE * timing.excursion_deg
 
 

@@ -96,7 +96,7 @@ def task_pid(out: Path, stem: str, batch: subprocess.Popen[str]) -> int:
 
 def signal_masks(pid: int) -> str:
     """The process's blocked, ignored and caught signal masks (``/proc/PID/status``); SIGINT is
-    bit 2 (value 0x2) of each."""
+    signal 2, the mask bit of value 0x2."""
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError as err:
@@ -161,7 +161,7 @@ def test_ctrl_c_stops_a_local_batch_cleanly_and_a_rerun_resumes(
     given = [inputs / "videos" / "glute_bridge.mp4"]
     batch = start_batch(ray_cluster, given, out, local=True)
     task_pid(out, "glute_bridge", batch)
-    masks = signal_masks(batch.pid)  # to tell, if it fails, whether SIGINT was blocked
+    masks = signal_masks(batch.pid)  # to tell, if it fails, whether SIGINT was blocked or ignored
     batch.send_signal(signal.SIGINT)
     status, _, stderr = finish(batch)
     assert status == 130, f"{stderr}\nthe batch's signal masks when SIGINT was sent: {masks}"

@@ -5,7 +5,6 @@ argument."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import resource
 import subprocess
 import sys
@@ -15,15 +14,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.live.test_benchmark_live import _script_module
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("busy_machine", SCRIPTS / "busy_machine.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module: ModuleType = _script_module("busy_machine")
     return module
 
 
